@@ -1,0 +1,82 @@
+import { redact } from "./internal/redact.js";
+
+/** Stable machine-readable codes; never change one once released. */
+export type SessionErrorCode =
+  | "SESSION_ERROR"
+  | "SESSION_NOT_FOUND"
+  | "PROVIDER_ERROR"
+  | "STORAGE_ERROR"
+  | "VALIDATION_ERROR"
+  | "CONCURRENCY_ERROR";
+
+/**
+ * Base class of every error this library throws. Branch on `code` (stable) or `instanceof`.
+ *
+ * ```ts
+ * try { await manager.getSession(id) } catch (e) { if (e instanceof SessionError) console.log(e.code) }
+ * ```
+ */
+export class SessionError extends Error {
+  readonly code: SessionErrorCode;
+
+  constructor(message: string, options: { code?: SessionErrorCode; cause?: unknown } = {}) {
+    // Messages can quote provider bodies or user config: scrub keys before they are kept anywhere.
+    super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = options.code ?? "SESSION_ERROR";
+  }
+}
+
+export class SessionNotFoundError extends SessionError {
+  readonly sessionId: string;
+
+  constructor(sessionId: string) {
+    super(`[session] session not found: ${sessionId}`, { code: "SESSION_NOT_FOUND" });
+    this.sessionId = sessionId;
+  }
+}
+
+export class ProviderError extends SessionError {
+  readonly provider: string;
+  /** HTTP status, or null for a connection failure or timeout. */
+  readonly status: number | null;
+  readonly retryable: boolean;
+
+  constructor(
+    provider: string,
+    message: string,
+    options: { status?: number | null; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(`[session] [${provider}] ${message}`, { code: "PROVIDER_ERROR", cause: options.cause });
+    this.provider = provider;
+    this.status = options.status ?? null;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export class StorageError extends SessionError {
+  readonly backend: string;
+
+  constructor(backend: string, message: string, options: { cause?: unknown } = {}) {
+    super(`[session] [${backend}] ${message}`, { code: "STORAGE_ERROR", cause: options.cause });
+    this.backend = backend;
+  }
+}
+
+export class ValidationError extends SessionError {
+  /** Dotted path of the offending field, e.g. `storageConfig.poolSize`. */
+  readonly field: string;
+  readonly reason: string;
+
+  constructor(field: string, reason: string) {
+    super(`[session] invalid ${field}: ${reason}`, { code: "VALIDATION_ERROR" });
+    this.field = field;
+    this.reason = reason;
+  }
+}
+
+export class ConcurrencyError extends SessionError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(`[session] ${message}`, { code: "CONCURRENCY_ERROR", cause: options.cause });
+  }
+}

@@ -1,0 +1,17 @@
+// Provider keys look like sk-..., sk-ant-..., sk-proj-...; error bodies may echo them masked
+// ("sk-abc*****xyz"), so anything key-shaped is replaced, masked or not.
+const KEY_PATTERN = /\b(?:sk|pk|rk|ak)[-_][A-Za-z0-9_\-*.]{6,}/g;
+const BEARER_PATTERN = /(Bearer\s+)[^\s"']+/gi;
+const known = new Set<string>();
+
+/** Registers a secret so that every later `redact` call removes it wherever it appears. */
+export function registerSecret(secret: string | null | undefined): void {
+  if (secret && secret.length >= 4) known.add(secret);
+}
+
+/** Removes API keys (registered ones and anything key-shaped) from a text. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of known) out = out.split(secret).join("[redacted]");
+  return out.replace(KEY_PATTERN, "[redacted]").replace(BEARER_PATTERN, "$1[redacted]");
+}

@@ -1,0 +1,87 @@
+import type { SessionMessage, TokenUsage, ToolCall } from "../types.js";
+
+/**
+ * Who owns a session's model input history:
+ * - `none`: each reply depends only on the new input (the echo mock);
+ * - `client`: the adapter is sent the stored transcript every turn (Anthropic, Chat Completions);
+ * - `native`: the provider keeps it (OpenAI conversations); only new input is sent.
+ * Turns of `client` and `native` sessions are serialised across processes when storage can.
+ */
+export type HistoryMode = "none" | "client" | "native";
+
+/** What an adapter knows about the session it serves. Read-only snapshot. */
+export interface ProviderSessionInfo {
+  sessionId: string;
+  userId: string;
+  model: string;
+  providerSessionId: string | null;
+  providerConfig: Readonly<Record<string, unknown>>;
+  metadata: Readonly<Record<string, unknown>>;
+}
+
+export interface ProviderTurnInput {
+  session: ProviderSessionInfo;
+  /** The stored transcript before this turn; empty unless `historyMode` is `client`. */
+  history: readonly SessionMessage[];
+  /** The messages this turn adds (a user or tool message), already stored ids and all. */
+  input: readonly SessionMessage[];
+  signal?: AbortSignal;
+}
+
+/** A model reply, before it is stored. */
+export interface ProviderReply {
+  content: string;
+  usage: TokenUsage;
+  finishReason?: string;
+  providerMessageId?: string;
+  toolCalls?: ToolCall[];
+  /** Kept in the stored message's metadata (e.g. `fallbackFrom`, `droppedFields`). */
+  metadata?: Record<string, unknown>;
+}
+
+export type ProviderStreamEvent =
+  | { type: "delta"; text: string }
+  | { type: "done"; reply: ProviderReply };
+
+/** Price of a model in US dollars per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  /** Cached input tokens; defaults to `input`. */
+  cachedInput?: number;
+  /** Tokens written to a prompt cache; defaults to `input`. */
+  cacheWrite?: number;
+}
+
+/**
+ * The provider contract: one file per provider implements it (`mock.ts`, `openai.ts`, …).
+ * Only `sendTurn`, `streamTurn` and `historyMode` are required; the rest are capabilities that
+ * the session uses when present.
+ */
+export interface ProviderAdapter {
+  readonly name: string;
+  historyMode(session: ProviderSessionInfo): HistoryMode;
+  sendTurn(turn: ProviderTurnInput): Promise<ProviderReply>;
+  /** Yields text deltas in order, then exactly one `done` with the whole reply. */
+  streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent>;
+  /** Checks a session's provider config before anything is stored; throws `ValidationError`. */
+  validateConfig?(providerConfig: Readonly<Record<string, unknown>>): void;
+  /** Creates provider-side state (an OpenAI conversation); returns its id. */
+  createProviderSession?(session: ProviderSessionInfo): Promise<string | null>;
+  /** Starts fresh provider-side state after `clearMessages`; returns the new id. */
+  resetProviderSession?(session: ProviderSessionInfo): Promise<string | null>;
+  deleteProviderSession?(session: ProviderSessionInfo): Promise<void>;
+  /** Delivers a system message to provider-side state (client-side adapters read it from history). */
+  addSystemMessage?(session: ProviderSessionInfo, message: SessionMessage): Promise<void>;
+  getProviderMetadata?(session: ProviderSessionInfo): Promise<Record<string, unknown>>;
+  /** Built-in prices for this provider's models; the user's pricing table wins. */
+  priceOf?(model: string): ModelPrice | undefined;
+  close?(): Promise<void>;
+}
+
+export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
+  inputTokens: 0,
+  outputTokens: 0,
+  cachedTokens: 0,
+  cacheCreationTokens: 0,
+});

@@ -1,0 +1,114 @@
+import type {
+  GetMessagesOptions,
+  SessionMessage,
+  SessionRecord,
+  SessionStatus,
+  TokenUsage,
+} from "../types.js";
+
+/** Fields of a session that may change after creation. `merge*` fields are merged shallowly. */
+export interface SessionPatch {
+  status?: SessionStatus;
+  name?: string | null;
+  description?: string | null;
+  provider?: string;
+  model?: string;
+  providerSessionId?: string | null;
+  providerConfig?: Record<string, unknown>;
+  /** Merged into `context` inside the backend's own transaction, so concurrent merges both land. */
+  mergeContext?: Record<string, unknown>;
+  /** Merged into `metadata` the same way. */
+  mergeMetadata?: Record<string, unknown>;
+}
+
+/** What a turn adds to the session's counters; written in the same transaction as its messages. */
+export interface TurnCounters {
+  usage: TokenUsage;
+  /** null when the model has no known price: the session's cost becomes unknown. */
+  costUsd: number | null;
+  at: Date;
+}
+
+/** Position after which a listing page starts (newest activity first, then session id). */
+export interface ListCursor {
+  lastActivity: Date;
+  sessionId: string;
+}
+
+export interface SessionQuery {
+  userId?: string;
+  status?: SessionStatus;
+  /** Only sessions whose last activity is strictly before this instant. */
+  inactiveBefore?: Date;
+  limit: number;
+  after?: ListCursor;
+}
+
+export interface SessionPage {
+  sessions: SessionRecord[];
+  /** Present when more sessions may follow. */
+  next: ListCursor | null;
+}
+
+/** What `storage.getMemoryUsage()` reports. Backends add what they can tell in `details`. */
+export interface StorageUsage {
+  backend: string;
+  sessions: number;
+  messages: number;
+  /** Bytes used by the store (heap estimate, file size, or table+index size); null if unknown. */
+  bytes: number | null;
+  details: Record<string, unknown>;
+}
+
+/**
+ * The storage contract. Every backend passes `test/storage/conformance.ts`.
+ *
+ * Messages are an append-only log per session: `appendMessages` assigns the next sequence numbers
+ * and updates the counters in one transaction, so a turn is stored whole or not at all.
+ */
+export interface SessionStorage {
+  readonly name: string;
+  /** Throws `ValidationError` (field `sessionId`) if the id is taken. */
+  createSession(record: SessionRecord): Promise<void>;
+  getSession(sessionId: string): Promise<SessionRecord | null>;
+  /** Returns the updated record, or null if there is no such session. */
+  updateSession(sessionId: string, patch: SessionPatch): Promise<SessionRecord | null>;
+  /** Deletes the session and its messages. Returns false if it did not exist. */
+  deleteSession(sessionId: string): Promise<boolean>;
+  listSessions(query: SessionQuery): Promise<SessionPage>;
+  /**
+   * Appends messages in order, atomically, with their ids and timestamps as given.
+   * Throws `SessionNotFoundError`, or `ValidationError` (field `messageId`) if an id is already
+   * in the session; either way nothing is written.
+   */
+  appendMessages(
+    sessionId: string,
+    messages: readonly SessionMessage[],
+    counters?: TurnCounters,
+  ): Promise<void>;
+  /** One message, keeping its id and timestamp (used by migration). */
+  addMessage(sessionId: string, message: SessionMessage): Promise<void>;
+  /** Oldest first; `limit` gives the newest N, still oldest first. */
+  getMessages(sessionId: string, options?: GetMessagesOptions): Promise<SessionMessage[]>;
+  /** Removes every message; token and cost totals are kept (they were spent). */
+  clearMessages(sessionId: string): Promise<void>;
+  getMemoryUsage(): Promise<StorageUsage>;
+  close(): Promise<void>;
+}
+
+/**
+ * Optional capability: a lease that serialises turns on one session across processes.
+ * `acquireTurnLease` succeeds when the lease is free, expired, or already held by `holder`
+ * (which renews it). No database lock is held between calls.
+ */
+export interface TurnLeaseStorage {
+  acquireTurnLease(sessionId: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseTurnLease(sessionId: string, holder: string): Promise<void>;
+}
+
+export function isTurnLeaseStorage(
+  storage: SessionStorage,
+): storage is SessionStorage & TurnLeaseStorage {
+  const s = storage as Partial<TurnLeaseStorage>;
+  return typeof s.acquireTurnLease === "function" && typeof s.releaseTurnLease === "function";
+}
