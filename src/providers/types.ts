@@ -40,8 +40,7 @@ export interface ProviderReply {
 }
 
 export type ProviderStreamEvent =
-  | { type: "delta"; text: string }
-  | { type: "done"; reply: ProviderReply };
+  { type: "delta"; text: string } | { type: "done"; reply: ProviderReply };
 
 /** Price of a model in US dollars per million tokens. */
 export interface ModelPrice {

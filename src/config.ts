@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { ValidationError } from "./errors.js";
+import type { SessionStorage } from "./storage/types.js";
+import type { SessionMessage } from "./types.js";
+import type { ModelPrice } from "./providers/types.js";
+
+const positiveInt = z.number().int().positive();
+
+/** Per-provider options. Unknown keys are kept for the adapter (e.g. the mock's `latencyMs`). */
+export const ProviderOptions = z.looseObject({
+  apiKey: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+  timeoutMs: positiveInt.optional(),
+  maxRetries: z.number().int().min(0).max(10).optional(),
+  defaultHeaders: z.record(z.string(), z.string()).optional(),
+  /** A ready SDK client (e.g. `new OpenAI(...)`), used instead of building one. */
+  client: z.unknown().optional(),
+  /** Providers to try, in order, when this one fails after its retries. */
+  fallback: z.array(z.string().min(1)).optional(),
+});
+export type ProviderOptions = z.infer<typeof ProviderOptions>;
+
+export const StorageConfig = z.strictObject({
+  dbPath: z.string().min(1).optional(),
+  enableWal: z.boolean().optional(),
+  busyTimeoutMs: z.number().int().min(0).optional(),
+  /** An open better-sqlite3 `Database` to use instead of opening `dbPath`. */
+  database: z.unknown().optional(),
+  connectionString: z.string().min(1).optional(),
+  poolSize: positiveInt.optional(),
+  /** An existing `pg.Pool` to use instead of creating one. */
+  pool: z.unknown().optional(),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/i, "must be a plain SQL identifier")
+    .optional(),
+});
+export type StorageConfig = z.infer<typeof StorageConfig>;
+
+const isStorage = (v: unknown): v is SessionStorage =>
+  typeof v === "object" &&
+  v !== null &&
+  ["createSession", "getSession", "appendMessages", "getMessages"].every(
+    (m) => typeof (v as Record<string, unknown>)[m] === "function",
+  );
+
+export const ModelPriceSchema = z.strictObject({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  cachedInput: z.number().min(0).optional(),
+  cacheWrite: z.number().min(0).optional(),
+});
+
+/** Lifecycle hooks, as the Python original has. Errors thrown by a hook propagate. */
+export interface SessionHooks {
+  onSessionCreated?(sessionId: string): void | Promise<void>;
+  onMessageSent?(message: SessionMessage): void | Promise<void>;
+  onReplyReceived?(message: SessionMessage): void | Promise<void>;
+  onSessionArchived?(sessionId: string): void | Promise<void>;
+  onSessionDeleted?(sessionId: string): void | Promise<void>;
+}
+
+/** Middleware can rewrite a message's content before it is sent or after the reply arrives. */
+export interface SessionMiddleware {
+  outgoing?(message: SessionMessage): SessionMessage | Promise<SessionMessage>;
+  incoming?(message: SessionMessage): SessionMessage | Promise<SessionMessage>;
+}
+
+export const ManagerOptions = z.strictObject({
+  storage: z
+    .union([z.enum(["memory", "sqlite", "postgres"]), z.custom<SessionStorage>(isStorage)])
+    .default("memory"),
+  storageConfig: StorageConfig.default({}),
+  providers: z
+    .record(z.string(), z.union([z.string().min(1), z.null(), ProviderOptions]))
+    .default({ mock: null }),
+  /** Largest message content accepted, in UTF-8 bytes. */
+  maxMessageBytes: positiveInt.default(1024 * 1024),
+  /** USD per million tokens, by model id; merged over the built-in table. */
+  pricing: z.record(z.string(), ModelPriceSchema).default({}),
+  /** How long a cross-process turn lease lives without renewal. */
+  turnLeaseMs: positiveInt.default(30_000),
+  /** How long a turn waits for another process's turn on the same session. */
+  turnWaitMs: positiveInt.default(120_000),
+  hooks: z.custom<SessionHooks>((v) => typeof v === "object" && v !== null).optional(),
+  middleware: z
+    .array(z.custom<SessionMiddleware>((v) => typeof v === "object" && v !== null))
+    .default([]),
+});
+export type ManagerOptionsInput = z.input<typeof ManagerOptions>;
+export type ManagerConfig = Readonly<z.output<typeof ManagerOptions>> & {
+  pricing: Record<string, ModelPrice>;
+};
+
+/** Parses with a zod schema; the first issue becomes a `ValidationError` naming its field. */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix = "",
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join(".");
+  const field = [prefix, path].filter(Boolean).join(".") || prefix || "options";
+  throw new ValidationError(field, issue.message);
+}

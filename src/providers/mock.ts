@@ -1,0 +1,126 @@
+import { ProviderError } from "../errors.js";
+import type { TokenUsage } from "../types.js";
+import type {
+  ModelPrice,
+  ProviderAdapter,
+  ProviderReply,
+  ProviderStreamEvent,
+  ProviderTurnInput,
+} from "./types.js";
+
+export interface MockProviderOptions {
+  /** Delay before a reply, and between streamed chunks. @default 0 */
+  latencyMs?: number;
+  /** Makes the reply from the turn's input. @default "Echo: " + the last input's content */
+  reply?: (turn: ProviderTurnInput) => string;
+  /** Characters per streamed chunk. @default 8 */
+  chunkSize?: number;
+}
+
+export interface MockFailure {
+  status?: number;
+  message?: string;
+  /** Fail a stream after this many chunks instead of before the first. */
+  afterChunks?: number;
+}
+
+const NAME = "mock";
+
+/**
+ * A deterministic provider for development and tests: echoes the input, estimates tokens
+ * (4 characters a token), needs no key and no network. Failures are injected with `failNext`.
+ *
+ * ```ts
+ * const mock = new MockProvider({ latencyMs: 5 });
+ * const manager = createSessionManager({ providers: { mock: { adapter: mock } } });
+ * mock.failNext(1, { status: 500 });
+ * ```
+ */
+export class MockProvider implements ProviderAdapter {
+  readonly name: string = NAME;
+  readonly calls: ProviderTurnInput[] = [];
+  readonly #options: Required<Omit<MockProviderOptions, "reply">> & MockProviderOptions;
+  readonly #failures: MockFailure[] = [];
+
+  constructor(options: MockProviderOptions = {}) {
+    this.#options = { latencyMs: 0, chunkSize: 8, ...options };
+  }
+
+  historyMode(): "none" {
+    return "none";
+  }
+
+  /** The next `count` calls fail with this failure. */
+  failNext(count = 1, failure: MockFailure = {}): void {
+    for (let i = 0; i < count; i++) this.#failures.push(failure);
+  }
+
+  priceOf(): ModelPrice {
+    return { input: 0, output: 0 };
+  }
+
+  async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
+    this.calls.push(turn);
+    await sleep(this.#options.latencyMs, turn.signal);
+    const failure = this.#failures.shift();
+    if (failure) throw toError(failure);
+    return this.#reply(turn);
+  }
+
+  async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
+    this.calls.push(turn);
+    const failure = this.#failures.shift();
+    if (failure && !failure.afterChunks) throw toError(failure);
+    const reply = this.#reply(turn);
+    const size = this.#options.chunkSize;
+    for (let i = 0, n = 0; i < reply.content.length; i += size, n++) {
+      if (failure && n === failure.afterChunks) throw toError(failure);
+      await sleep(this.#options.latencyMs, turn.signal);
+      yield { type: "delta", text: reply.content.slice(i, i + size) };
+    }
+    yield { type: "done", reply };
+  }
+
+  #reply(turn: ProviderTurnInput): ProviderReply {
+    const last = turn.input[turn.input.length - 1];
+    const content = this.#options.reply?.(turn) ?? `Echo: ${last?.content ?? ""}`;
+    return { content, usage: estimateUsage(turn, content), finishReason: "stop" };
+  }
+}
+
+/** Creates the mock from manager options (`providers: { mock: { latencyMs: 5 } }`). */
+export function mockProvider(options: Record<string, unknown> = {}): MockProvider {
+  return new MockProvider(options as MockProviderOptions);
+}
+
+function estimateUsage(turn: ProviderTurnInput, content: string): TokenUsage {
+  let chars = 0;
+  for (const m of turn.history) chars += m.content.length;
+  for (const m of turn.input) chars += m.content.length;
+  return {
+    inputTokens: Math.ceil(chars / 4),
+    outputTokens: Math.ceil(content.length / 4),
+    cachedTokens: 0,
+    cacheCreationTokens: 0,
+  };
+}
+
+function toError(failure: MockFailure): ProviderError {
+  const status = failure.status ?? 500;
+  const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+  return new ProviderError(NAME, failure.message ?? `injected failure (${status})`, {
+    status,
+    retryable,
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), {
+      once: true,
+    });
+  });
+}

@@ -1,0 +1,40 @@
+import { ValidationError } from "../errors.js";
+import type { ProviderAdapter } from "./types.js";
+
+type Factory = (options: Record<string, unknown>) => ProviderAdapter | Promise<ProviderAdapter>;
+
+// Each provider's SDK is imported only when a session first uses that provider.
+const BUILTIN: Record<string, () => Promise<Factory>> = {
+  mock: async () => (await import("./mock.js")).mockProvider,
+};
+
+/** Names `providers` may use. */
+export const PROVIDER_NAMES: readonly string[] = Object.keys(BUILTIN);
+
+export function isProviderName(name: string): boolean {
+  return Object.hasOwn(BUILTIN, name);
+}
+
+/**
+ * Builds an adapter. `options.adapter` (a ready `ProviderAdapter`) is used as it is, which is
+ * how tests inject a configured `MockProvider` and how users plug in their own provider.
+ */
+export async function createProvider(
+  name: string,
+  options: Record<string, unknown>,
+): Promise<ProviderAdapter> {
+  if (isAdapter(options.adapter)) return options.adapter;
+  const load = BUILTIN[name];
+  if (!load) throw new ValidationError(`providers.${name}`, "unknown provider");
+  return (await load())(options);
+}
+
+export function isAdapter(value: unknown): value is ProviderAdapter {
+  const v = value as Partial<ProviderAdapter> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.sendTurn === "function" &&
+    typeof v.streamTurn === "function"
+  );
+}

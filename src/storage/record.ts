@@ -1,0 +1,77 @@
+import { SessionNotFoundError, ValidationError } from "../errors.js";
+import { cloneJson } from "../internal/clone.js";
+import type { SessionMessage, SessionRecord } from "../types.js";
+import type { ListCursor, SessionPatch, TurnCounters } from "./types.js";
+
+/** Shared record logic of the backends that keep whole records (memory); SQL backends use SQL. */
+export function cloneRecord(record: SessionRecord): SessionRecord {
+  return {
+    ...record,
+    context: cloneJson(record.context),
+    providerConfig: cloneJson(record.providerConfig),
+    metadata: cloneJson(record.metadata),
+    createdAt: new Date(record.createdAt),
+    updatedAt: new Date(record.updatedAt),
+    lastActivity: new Date(record.lastActivity),
+  };
+}
+
+/** Applies a patch to a record in place (the caller owns the copy). */
+export function applyPatch(record: SessionRecord, patch: SessionPatch, now: Date): void {
+  const { mergeContext, mergeMetadata, providerConfig, ...plain } = patch;
+  Object.assign(record, plain);
+  if (providerConfig) record.providerConfig = cloneJson(providerConfig);
+  if (mergeContext) record.context = { ...record.context, ...cloneJson(mergeContext) };
+  if (mergeMetadata) record.metadata = { ...record.metadata, ...cloneJson(mergeMetadata) };
+  record.updatedAt = now;
+}
+
+/** Adds a turn's counters to a record in place. */
+export function applyCounters(
+  record: SessionRecord,
+  added: number,
+  counters: TurnCounters | undefined,
+): void {
+  record.messageCount += added;
+  if (!counters) return;
+  const { usage, costUsd, at } = counters;
+  record.inputTokens += usage.inputTokens;
+  record.outputTokens += usage.outputTokens;
+  record.cachedTokens += usage.cachedTokens;
+  record.cacheCreationTokens += usage.cacheCreationTokens;
+  if (costUsd === null) record.unpricedTurns += 1;
+  else record.costUsd += costUsd;
+  if (at > record.lastActivity) record.lastActivity = at;
+  record.updatedAt = at;
+}
+
+/** Ordering of listings: newest activity first, then session id descending (a total order). */
+export function compareActivity(a: SessionRecord, b: SessionRecord): number {
+  const d = b.lastActivity.getTime() - a.lastActivity.getTime();
+  return d !== 0 ? d : a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0;
+}
+
+/** True if `record` comes strictly after the cursor in listing order. */
+export function isAfter(record: SessionRecord, cursor: ListCursor): boolean {
+  const t = record.lastActivity.getTime();
+  const c = cursor.lastActivity.getTime();
+  return t < c || (t === c && record.sessionId < cursor.sessionId);
+}
+
+/** Rejects a batch that repeats a message id, before anything is written. */
+export function assertUniqueIds(
+  messages: readonly SessionMessage[],
+  existing: (id: string) => boolean,
+): void {
+  const seen = new Set<string>();
+  for (const m of messages) {
+    if (seen.has(m.messageId) || existing(m.messageId)) {
+      throw new ValidationError("messageId", `"${m.messageId}" is already in the session`);
+    }
+    seen.add(m.messageId);
+  }
+}
+
+export function notFound(sessionId: string): never {
+  throw new SessionNotFoundError(sessionId);
+}

@@ -1,0 +1,198 @@
+import type BetterSqlite3 from "better-sqlite3";
+import type { SessionMessage, SessionRecord } from "../types.js";
+import { SESSION_COLUMNS, encodeExtras, rowToRecord } from "./codec.js";
+import type { SessionRow } from "./codec.js";
+import { applyPatch, notFound } from "./record.js";
+import type { SessionPage, SessionPatch, SessionQuery, TurnCounters } from "./types.js";
+
+type Statement = BetterSqlite3.Statement;
+
+/** Prepared statements and the transactions built from them, prepared once per database. */
+export interface Statements {
+  db: BetterSqlite3.Database;
+  insertSession: Statement;
+  getSession: Statement;
+  sessionExists: Statement;
+  allMessages: Statement;
+  newestMessages: Statement;
+  counts: Statement;
+  acquireLease: Statement;
+  releaseLease: Statement;
+  append(id: string, messages: readonly SessionMessage[], counters?: TurnCounters): void;
+  update(id: string, patch: SessionPatch): SessionRecord | null;
+  deleteSession(id: string): boolean;
+  clear(id: string): void;
+  list(query: SessionQuery): SessionPage;
+}
+
+const MUTABLE = [
+  "status",
+  "name",
+  "description",
+  "provider",
+  "model",
+  "provider_session_id",
+  "provider_config",
+  "context",
+  "metadata",
+  "updated_at",
+];
+
+export function prepareStatements(db: BetterSqlite3.Database): Statements {
+  const placeholders = SESSION_COLUMNS.split(",")
+    .map(() => "?")
+    .join(", ");
+  const getSession = db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE session_id = ?`);
+  const bump = db.prepare(
+    `UPDATE sessions SET last_seq = last_seq + @n, message_count = message_count + @n,
+       input_tokens = input_tokens + @inputTokens, output_tokens = output_tokens + @outputTokens,
+       cached_tokens = cached_tokens + @cachedTokens,
+       cache_creation_tokens = cache_creation_tokens + @cacheCreationTokens,
+       cost_usd = cost_usd + @cost, unpriced_turns = unpriced_turns + @unpriced,
+       last_activity = MAX(last_activity, COALESCE(@at, last_activity)),
+       updated_at = COALESCE(@at, updated_at)
+     WHERE session_id = @id RETURNING last_seq`,
+  );
+  const insertMessage = db.prepare(
+    `INSERT INTO messages (session_id, seq, message_id, role, content, timestamp, extras)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const writeSession = db.prepare(
+    `UPDATE sessions SET ${MUTABLE.map((c) => `${c} = ?`).join(", ")} WHERE session_id = ?`,
+  );
+  const deleteMessages = db.prepare(`DELETE FROM messages WHERE session_id = ?`);
+  const deleteRow = db.prepare(`DELETE FROM sessions WHERE session_id = ?`);
+  const deleteLease = db.prepare(`DELETE FROM turn_leases WHERE session_id = ?`);
+  const resetCount = db.prepare(
+    `UPDATE sessions SET message_count = 0, updated_at = ? WHERE session_id = ?`,
+  );
+  const listCache = new Map<string, Statement>();
+
+  const append = db.transaction(
+    (id: string, messages: readonly SessionMessage[], counters?: TurnCounters) => {
+      const u = counters?.usage;
+      const row = bump.get({
+        id,
+        n: messages.length,
+        inputTokens: u?.inputTokens ?? 0,
+        outputTokens: u?.outputTokens ?? 0,
+        cachedTokens: u?.cachedTokens ?? 0,
+        cacheCreationTokens: u?.cacheCreationTokens ?? 0,
+        cost: counters?.costUsd ?? 0,
+        unpriced: counters && counters.costUsd === null ? 1 : 0,
+        at: counters ? counters.at.getTime() : null,
+      }) as { last_seq: number } | undefined;
+      if (!row) notFound(id);
+      let seq = row.last_seq - messages.length;
+      for (const m of messages) {
+        insertMessage.run(
+          id,
+          ++seq,
+          m.messageId,
+          m.role,
+          m.content,
+          m.timestamp.getTime(),
+          encodeExtras(m),
+        );
+      }
+    },
+  );
+
+  const update = db.transaction((id: string, patch: SessionPatch) => {
+    const row = getSession.get(id) as SessionRow | undefined;
+    if (!row) return null;
+    const record = rowToRecord(row);
+    applyPatch(record, patch, new Date());
+    writeSession.run(
+      record.status,
+      record.name,
+      record.description,
+      record.provider,
+      record.model,
+      record.providerSessionId,
+      JSON.stringify(record.providerConfig),
+      JSON.stringify(record.context),
+      JSON.stringify(record.metadata),
+      record.updatedAt.getTime(),
+      id,
+    );
+    return record;
+  });
+
+  const deleteSession = db.transaction((id: string) => {
+    deleteMessages.run(id);
+    deleteLease.run(id);
+    return deleteRow.run(id).changes === 1;
+  });
+
+  const clear = db.transaction((id: string) => {
+    if (resetCount.run(Date.now(), id).changes === 0) notFound(id);
+    deleteMessages.run(id);
+  });
+
+  const list = (query: SessionQuery): SessionPage => {
+    const { sql, params } = listQuery(query);
+    let stmt = listCache.get(sql);
+    if (!stmt) listCache.set(sql, (stmt = db.prepare(sql)));
+    const rows = stmt.all(...params) as SessionRow[];
+    const sessions = rows.slice(0, query.limit).map(rowToRecord);
+    const last = sessions[sessions.length - 1];
+    const more = rows.length > query.limit && last;
+    return {
+      sessions,
+      next: more ? { lastActivity: last.lastActivity, sessionId: last.sessionId } : null,
+    };
+  };
+
+  return {
+    db,
+    insertSession: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders})`),
+    getSession,
+    sessionExists: db.prepare(`SELECT 1 FROM sessions WHERE session_id = ?`),
+    allMessages: db.prepare(
+      `SELECT message_id, role, content, timestamp, extras FROM messages
+       WHERE session_id = ? ORDER BY seq`,
+    ),
+    newestMessages: db.prepare(
+      `SELECT * FROM (SELECT seq, message_id, role, content, timestamp, extras FROM messages
+       WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+    ),
+    counts: db.prepare(
+      `SELECT (SELECT COUNT(*) FROM sessions) AS sessions, (SELECT COUNT(*) FROM messages) AS messages`,
+    ),
+    acquireLease: db.prepare(
+      `INSERT INTO turn_leases (session_id, holder, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE turn_leases.expires_at < ? OR turn_leases.holder = excluded.holder`,
+    ),
+    releaseLease: db.prepare(`DELETE FROM turn_leases WHERE session_id = ? AND holder = ?`),
+    append: (id, messages, counters) => append.immediate(id, messages, counters),
+    update: (id, patch) => update.immediate(id, patch),
+    deleteSession: (id) => deleteSession.immediate(id),
+    clear: (id) => clear.immediate(id),
+    list,
+  };
+}
+
+/** Builds the listing SQL; the shape (not the values) keys the statement cache. */
+function listQuery(query: SessionQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query.userId !== undefined) (where.push("user_id = ?"), params.push(query.userId));
+  if (query.status) (where.push("status = ?"), params.push(query.status));
+  if (query.inactiveBefore) {
+    where.push("last_activity < ?");
+    params.push(query.inactiveBefore.getTime());
+  }
+  if (query.after) {
+    const t = query.after.lastActivity.getTime();
+    where.push("(last_activity < ? OR (last_activity = ? AND session_id < ?))");
+    params.push(t, t, query.after.sessionId);
+  }
+  params.push(query.limit + 1);
+  const sql =
+    `SELECT ${SESSION_COLUMNS} FROM sessions` +
+    (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
+    ` ORDER BY last_activity DESC, session_id DESC LIMIT ?`;
+  return { sql, params };
+}

@@ -1,0 +1,189 @@
+import type BetterSqlite3 from "better-sqlite3";
+import { SessionError, StorageError, ValidationError } from "../errors.js";
+import { importLib, lazy } from "../internal/lazy.js";
+import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
+import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
+import type { SessionRow } from "./codec.js";
+import { notFound } from "./record.js";
+import { CURRENT_SCHEMA_VERSION, MIGRATIONS } from "./schema/sqlite.js";
+import { prepareStatements, type Statements } from "./sqlite-statements.js";
+import type {
+  SessionPatch,
+  SessionQuery,
+  SessionStorage,
+  StorageUsage,
+  TurnCounters,
+  TurnLeaseStorage,
+} from "./types.js";
+
+export interface SqliteStorageOptions {
+  /** File to open (created if missing); `":memory:"` for a private in-memory database. @default "sessions.db" */
+  dbPath?: string;
+  /** Write-ahead logging: readers never block the writer. @default true */
+  enableWal?: boolean;
+  /** How long a writer waits for another process's write lock. @default 5000 */
+  busyTimeoutMs?: number;
+  /** An open better-sqlite3 database to use instead of opening `dbPath` (not closed by `close()`). */
+  database?: unknown;
+}
+
+const NAME = "sqlite";
+
+/**
+ * Embedded storage on one SQLite file through better-sqlite3: WAL, a busy timeout, prepared
+ * statements, one immediate transaction per turn. Several processes may share the file.
+ *
+ * ```ts
+ * const manager = createSessionManager({ storage: sqliteStorage({ dbPath: "sessions.db" }) });
+ * ```
+ */
+export function sqliteStorage(
+  options: SqliteStorageOptions = {},
+): SessionStorage & TurnLeaseStorage {
+  const open = lazy(() => openDatabase(options));
+  // better-sqlite3 is synchronous: each call runs to completion, so transactions never interleave.
+  const run = async <T>(fn: (s: Statements) => T): Promise<T> => {
+    const statements = await open();
+    return guard(() => fn(statements));
+  };
+
+  return {
+    name: NAME,
+    createSession: (record) =>
+      run((s) => {
+        try {
+          s.insertSession.run(...recordToRow(record));
+        } catch (error) {
+          if (isConstraint(error)) {
+            throw new ValidationError("sessionId", "a session with this id already exists");
+          }
+          throw error;
+        }
+      }),
+    getSession: (id) => run((s) => toRecord(s.getSession.get(id))),
+    updateSession: (id, patch: SessionPatch) => run((s) => s.update(id, patch)),
+    deleteSession: (id) => run((s) => s.deleteSession(id)),
+    listSessions: (query: SessionQuery) => run((s) => s.list(query)),
+    appendMessages: (id, messages, counters?: TurnCounters) =>
+      run((s) => appendTx(s, id, messages, counters)),
+    addMessage(id, message) {
+      return this.appendMessages(id, [message]);
+    },
+    getMessages: (id, opts: GetMessagesOptions = {}) => run((s) => readMessages(s, id, opts)),
+    clearMessages: (id) => run((s) => s.clear(id)),
+    getMemoryUsage: () => run((s) => usage(s)),
+    acquireTurnLease: (id, holder, ttlMs) =>
+      run((s) => {
+        const now = Date.now();
+        return s.acquireLease.run(id, holder, now + ttlMs, now).changes === 1;
+      }),
+    releaseTurnLease: (id, holder) =>
+      run((s) => {
+        s.releaseLease.run(id, holder);
+      }),
+    async close() {
+      const s = await open().catch(() => null);
+      if (s && !options.database) s.db.close();
+    },
+  };
+}
+
+async function openDatabase(options: SqliteStorageOptions): Promise<Statements> {
+  const { default: Database } = await importLib("better-sqlite3", () => import("better-sqlite3"));
+  const path = options.dbPath ?? "sessions.db";
+  let db: BetterSqlite3.Database;
+  try {
+    db = (options.database as BetterSqlite3.Database | undefined) ?? new Database(path);
+  } catch (error) {
+    throw new StorageError(NAME, `cannot open ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  if (options.enableWal !== false && path !== ":memory:") db.pragma("journal_mode = WAL");
+  // Under WAL, NORMAL survives an application crash; only an OS crash may lose the last commits.
+  db.pragma("synchronous = NORMAL");
+  guard(() => migrate(db, path));
+  return prepareStatements(db);
+}
+
+function migrate(db: BetterSqlite3.Database, path: string): void {
+  const version = (): number => db.pragma("user_version", { simple: true }) as number;
+  const check = (v: number): void => {
+    if (v > CURRENT_SCHEMA_VERSION) {
+      throw new StorageError(
+        NAME,
+        `${path} has schema version ${v}, newer than this library supports ` +
+          `(${CURRENT_SCHEMA_VERSION}): upgrade @langswarm/session`,
+      );
+    }
+  };
+  check(version());
+  if (version() === CURRENT_SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const from = version(); // re-read under the write lock: another process may have migrated
+    check(from);
+    for (let v = from + 1; v <= CURRENT_SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${CURRENT_SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+function appendTx(
+  s: Statements,
+  id: string,
+  messages: readonly SessionMessage[],
+  counters: TurnCounters | undefined,
+): void {
+  try {
+    s.append(id, messages, counters);
+  } catch (error) {
+    if (!isConstraint(error)) throw error;
+    throw new ValidationError("messageId", "a message with this id is already in the session");
+  }
+}
+
+function readMessages(s: Statements, id: string, opts: GetMessagesOptions): SessionMessage[] {
+  type Row = Pick<SessionMessage, "role" | "content"> & {
+    message_id: string;
+    timestamp: number;
+    extras: string | null;
+  };
+  const rows = (
+    opts.limit === undefined ? s.allMessages.all(id) : s.newestMessages.all(id, opts.limit)
+  ) as Row[];
+  // An empty result is the only case where the session's existence is in doubt.
+  if (rows.length === 0 && !s.sessionExists.get(id)) notFound(id);
+  return rows.map((r) => decodeMessage(id, r.message_id, r.role, r.content, r.timestamp, r.extras));
+}
+
+function usage(s: Statements): StorageUsage {
+  const c = s.counts.get() as { sessions: number; messages: number };
+  const pages = s.db.pragma("page_count", { simple: true }) as number;
+  const pageSize = s.db.pragma("page_size", { simple: true }) as number;
+  return {
+    backend: NAME,
+    sessions: c.sessions,
+    messages: c.messages,
+    bytes: pages * pageSize,
+    details: { file: s.db.name, journalMode: s.db.pragma("journal_mode", { simple: true }) },
+  };
+}
+
+function toRecord(row: unknown): SessionRecord | null {
+  return row ? rowToRecord(row as SessionRow) : null;
+}
+
+function isConstraint(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? "";
+  return code.startsWith("SQLITE_CONSTRAINT");
+}
+
+/** Raw driver errors become `StorageError`; this library's own errors pass through. */
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof SessionError) throw error;
+    throw new StorageError(NAME, (error as Error).message, { cause: error });
+  }
+}
