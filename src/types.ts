@@ -39,7 +39,12 @@ export interface SessionMessage {
   toolCallId?: string;
 }
 
-/** Token usage of one turn, from the provider's own counts (estimated for the mock). */
+/**
+ * Token usage of one turn, from the provider's own counts (estimated for the mock).
+ * `inputTokens` counts ALL input tokens, cached and cache-written ones included (as OpenAI
+ * reports them; Anthropic adapters add `cache_read_input_tokens` and
+ * `cache_creation_input_tokens` to `input_tokens`), so totals compare across providers.
+ */
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;

@@ -15,13 +15,12 @@ const EXTRA_KEYS = ["tokenCount", "finishReason", "providerMessageId", "toolCall
 
 export function encodeExtras(m: SessionMessage): string | null {
   const extras: Record<string, unknown> = {};
-  let any = false;
-  if (!isEmpty(m.metadata)) ((extras.metadata = m.metadata), (any = true));
+  if (!isEmpty(m.metadata)) extras.metadata = m.metadata;
   for (const k of EXTRA_KEYS) {
     const v = (m as unknown as Record<string, unknown>)[k];
-    if (v !== undefined) ((extras[k] = v), (any = true));
+    if (v !== undefined) extras[k] = v;
   }
-  return any ? JSON.stringify(extras) : null;
+  return isEmpty(extras) ? null : JSON.stringify(extras);
 }
 
 export function decodeMessage(

@@ -1,5 +1,6 @@
 import { SessionNotFoundError, ValidationError } from "../errors.js";
 import { cloneJson } from "../internal/clone.js";
+import { MESSAGE_ROLES } from "../types.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import type { ListCursor, SessionPatch, TurnCounters } from "./types.js";
 
@@ -58,11 +59,30 @@ export function isAfter(record: SessionRecord, cursor: ListCursor): boolean {
   return t < c || (t === c && record.sessionId < cursor.sessionId);
 }
 
+/** Storage-level checks on messages written directly (e.g. `storage.addMessage`). */
+export function validateMessages(messages: readonly SessionMessage[]): void {
+  for (const m of messages) {
+    if (typeof m.messageId !== "string" || m.messageId.length === 0 || m.messageId.length > 1024) {
+      throw new ValidationError(
+        "messageId",
+        "must be a non-empty string of at most 1024 characters",
+      );
+    }
+    if (!MESSAGE_ROLES.includes(m.role))
+      throw new ValidationError("role", `unknown role ${String(m.role)}`);
+    if (typeof m.content !== "string") throw new ValidationError("content", "must be a string");
+    if (!(m.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime())) {
+      throw new ValidationError("timestamp", "must be a valid Date");
+    }
+  }
+}
+
 /** Rejects a batch that repeats a message id, before anything is written. */
 export function assertUniqueIds(
   messages: readonly SessionMessage[],
   existing: (id: string) => boolean,
 ): void {
+  validateMessages(messages);
   const seen = new Set<string>();
   for (const m of messages) {
     if (seen.has(m.messageId) || existing(m.messageId)) {

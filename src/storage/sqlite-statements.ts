@@ -178,8 +178,14 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
 function listQuery(query: SessionQuery): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (query.userId !== undefined) (where.push("user_id = ?"), params.push(query.userId));
-  if (query.status) (where.push("status = ?"), params.push(query.status));
+  if (query.userId !== undefined) {
+    where.push("user_id = ?");
+    params.push(query.userId);
+  }
+  if (query.status) {
+    where.push("status = ?");
+    params.push(query.status);
+  }
   if (query.inactiveBefore) {
     where.push("last_activity < ?");
     params.push(query.inactiveBefore.getTime());

@@ -4,7 +4,7 @@ import { importLib, lazy } from "../internal/lazy.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
 import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
-import { notFound } from "./record.js";
+import { notFound, validateMessages } from "./record.js";
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS } from "./schema/sqlite.js";
 import { prepareStatements, type Statements } from "./sqlite-statements.js";
 import type {
@@ -134,6 +134,7 @@ function appendTx(
   messages: readonly SessionMessage[],
   counters: TurnCounters | undefined,
 ): void {
+  validateMessages(messages);
   try {
     s.append(id, messages, counters);
   } catch (error) {

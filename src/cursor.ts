@@ -1,0 +1,20 @@
+import { ValidationError } from "./errors.js";
+import type { ListCursor } from "./storage/types.js";
+
+/** Opaque paging cursor: where the previous page ended, as base64url JSON. */
+export function encodeCursor(cursor: ListCursor): string {
+  const json = JSON.stringify([cursor.lastActivity.getTime(), cursor.sessionId]);
+  return Buffer.from(json).toString("base64url");
+}
+
+export function decodeCursor(value: unknown): ListCursor {
+  try {
+    const [t, id] = JSON.parse(Buffer.from(String(value), "base64url").toString()) as unknown[];
+    if (typeof t === "number" && Number.isFinite(t) && typeof id === "string") {
+      return { lastActivity: new Date(t), sessionId: id };
+    }
+  } catch {
+    // fall through to the typed error
+  }
+  throw new ValidationError("cursor", "is not a cursor returned by getUserSessions");
+}

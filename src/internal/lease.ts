@@ -1,0 +1,41 @@
+import { ConcurrencyError } from "../errors.js";
+import type { SessionStorage, TurnLeaseStorage } from "../storage/types.js";
+
+export interface LeaseOptions {
+  holder: string;
+  ttlMs: number;
+  waitMs: number;
+}
+
+/**
+ * Takes a session's turn lease, waiting with backoff while another process holds it, and keeps
+ * it alive with a heartbeat until the returned release function is called.
+ */
+export async function takeLease(
+  storage: SessionStorage & TurnLeaseStorage,
+  sessionId: string,
+  { holder, ttlMs, waitMs }: LeaseOptions,
+): Promise<() => Promise<void>> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 5; !(await storage.acquireTurnLease(sessionId, holder, ttlMs));) {
+    if (Date.now() + delay > deadline) {
+      throw new ConcurrencyError(
+        `session ${sessionId} is busy with a turn in another process (waited ${waitMs} ms)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 200);
+  }
+  const heartbeat = setInterval(
+    () => {
+      // A failed renewal is retried at the next beat; the turn's own writes will surface real outages.
+      storage.acquireTurnLease(sessionId, holder, ttlMs).catch(() => undefined);
+    },
+    Math.max(1, Math.floor(ttlMs / 3)),
+  );
+  heartbeat.unref();
+  return async () => {
+    clearInterval(heartbeat);
+    await storage.releaseTurnLease(sessionId, holder);
+  };
+}

@@ -1,0 +1,246 @@
+import { randomUUID } from "node:crypto";
+import { ManagerOptions, parseOrThrow } from "./config.js";
+import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
+import { SessionNotFoundError, ValidationError } from "./errors.js";
+import { newSessionId } from "./ids.js";
+import { KeyedMutex } from "./internal/mutex.js";
+import { ConfiguredProviders } from "./providers/configured.js";
+import { StorageFactory } from "./storage/factory.js";
+import type { SessionStorage } from "./storage/types.js";
+import { Session } from "./session.js";
+import { providerInfo, type Runtime } from "./turn.js";
+import type { ListSessionsOptions, SessionRecord } from "./types.js";
+import { optionalLimit, requireRecord, requireStatus, requireString } from "./validate.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+
+/** `createSession`'s options, also accepted as one object with `userId`, `provider`, `model`. */
+export interface CreateSessionOptions {
+  providerConfig?: Record<string, unknown>;
+  sessionConfig?: {
+    name?: string;
+    description?: string;
+    context?: Record<string, unknown>;
+    metadata?: Record<string, unknown>;
+    /** Use this id instead of a random one (e.g. a V1 id); refused if taken. */
+    sessionId?: string;
+  };
+}
+
+export interface CreateSessionInput extends CreateSessionOptions {
+  userId: string;
+  provider: string;
+  model: string;
+}
+
+/** A page of sessions: an array, plus the cursor of the next page (null on the last). */
+export type SessionList = Session[] & { nextCursor: string | null };
+
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
+
+/**
+ * The one entry point: creates, finds, lists, archives and deletes sessions.
+ * Options are validated before anything is opened; storage connects on first use.
+ *
+ * ```ts
+ * const manager = createSessionManager({ storage: "sqlite", storageConfig: { dbPath: "sessions.db" } });
+ * const session = await manager.createSession("user123", "mock", "mock-model");
+ * await session.sendMessage("Hello!");
+ * await manager.close();
+ * ```
+ */
+export class SessionManager {
+  readonly storage: SessionStorage;
+  readonly #config: ManagerConfig;
+  readonly #providers: ConfiguredProviders;
+  readonly #rt: Runtime;
+
+  constructor(options: ManagerOptionsInput = {}) {
+    const config = parseOrThrow(ManagerOptions, options) as ManagerConfig;
+    this.#providers = new ConfiguredProviders(config.providers);
+    this.#config = Object.freeze(config);
+    this.storage =
+      typeof config.storage === "string"
+        ? StorageFactory.create(config.storage, config.storageConfig)
+        : config.storage;
+    this.#rt = {
+      storage: this.storage,
+      config: this.#config,
+      mutex: new KeyedMutex(),
+      holder: randomUUID(),
+      adapter: (name) => this.#providers.get(name),
+    };
+  }
+
+  /** Creates a session: `createSession(userId, provider, model, options?)` or `createSession({ ... })`. */
+  async createSession(input: CreateSessionInput): Promise<Session>;
+  async createSession(
+    userId: string,
+    provider: string,
+    model: string,
+    options?: CreateSessionOptions,
+  ): Promise<Session>;
+  async createSession(
+    first: string | CreateSessionInput,
+    provider?: string,
+    model?: string,
+    options: CreateSessionOptions = {},
+  ): Promise<Session> {
+    const input =
+      typeof first === "object" && first !== null
+        ? first
+        : { ...options, userId: first, provider: provider!, model: model! };
+    const record = this.#newRecord(input);
+    const adapter = await this.#providers.get(record.provider);
+    adapter.validateConfig?.(record.providerConfig);
+    record.providerSessionId =
+      (await adapter.createProviderSession?.(providerInfo(record))) ?? null;
+    await this.storage.createSession(record);
+    await this.#config.hooks?.onSessionCreated?.(record.sessionId);
+    return new Session(this.#rt, record);
+  }
+
+  /** Finds a session; with `{ userId }`, a session of another user is reported as not found. */
+  async getSession(sessionId: string, options: { userId?: string } = {}): Promise<Session> {
+    const record = await this.#record(sessionId);
+    if (options.userId !== undefined && record.userId !== requireString("userId", options.userId)) {
+      throw new SessionNotFoundError(sessionId);
+    }
+    return new Session(this.#rt, record);
+  }
+
+  /** A user's sessions, newest activity first; pass `nextCursor` back as `cursor` for the next page. */
+  async getUserSessions(userId: string, options: ListSessionsOptions = {}): Promise<SessionList> {
+    requireString("userId", userId);
+    const page = await this.storage.listSessions({
+      userId,
+      status: options.status === undefined ? undefined : requireStatus(options.status),
+      limit: optionalLimit("limit", options.limit, MAX_PAGE) ?? DEFAULT_PAGE,
+      after: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+    });
+    const sessions = page.sessions.map((r) => new Session(this.#rt, r));
+    return Object.assign(sessions, { nextCursor: page.next ? encodeCursor(page.next) : null });
+  }
+
+  async archiveSession(sessionId: string): Promise<void> {
+    requireString("sessionId", sessionId);
+    if (!(await this.storage.updateSession(sessionId, { status: "archived" }))) {
+      throw new SessionNotFoundError(sessionId);
+    }
+    await this.#config.hooks?.onSessionArchived?.(sessionId);
+  }
+
+  /** Deletes a session, its messages and its provider-side state. Returns false if it did not exist. */
+  async deleteSession(sessionId: string): Promise<boolean> {
+    const record = await this.storage.getSession(requireString("sessionId", sessionId));
+    if (!record) return false;
+    const adapter = await this.#providers.get(record.provider);
+    await adapter.deleteProviderSession?.(providerInfo(record));
+    const deleted = await this.storage.deleteSession(sessionId);
+    if (deleted) await this.#config.hooks?.onSessionDeleted?.(sessionId);
+    return deleted;
+  }
+
+  /**
+   * Archives (default) or deletes active sessions with no activity for `maxInactiveHours`.
+   * Returns how many sessions were cleaned up.
+   */
+  async cleanupInactiveSessions(
+    options: { maxInactiveHours?: number; action?: "archive" | "delete" } = {},
+  ): Promise<number> {
+    const hours = options.maxInactiveHours ?? 24;
+    if (typeof hours !== "number" || !(hours >= 0))
+      throw new ValidationError("maxInactiveHours", "must be a number >= 0");
+    const action = options.action ?? "archive";
+    if (action !== "archive" && action !== "delete")
+      throw new ValidationError("action", 'must be "archive" or "delete"');
+    const inactiveBefore = new Date(Date.now() - hours * 3_600_000);
+    let count = 0;
+    for (;;) {
+      // Each batch leaves the "active" set, so the next query starts again from the top.
+      const page = await this.storage.listSessions({
+        status: "active",
+        inactiveBefore,
+        limit: 500,
+      });
+      for (const r of page.sessions) {
+        if (action === "delete") await this.deleteSession(r.sessionId);
+        else await this.archiveSession(r.sessionId);
+      }
+      count += page.sessions.length;
+      if (!page.next) return count;
+    }
+  }
+
+  /** Closes provider clients and the storage. */
+  async close(): Promise<void> {
+    await this.#providers.close();
+    await this.storage.close();
+  }
+
+  async #record(sessionId: string): Promise<SessionRecord> {
+    const record = await this.storage.getSession(requireString("sessionId", sessionId));
+    if (!record) throw new SessionNotFoundError(sessionId);
+    return record;
+  }
+
+  #newRecord(input: CreateSessionInput): SessionRecord {
+    const userId = requireString("userId", input.userId);
+    const provider = this.#providers.require(requireString("provider", input.provider));
+    const model = requireString("model", input.model);
+    const sc =
+      input.sessionConfig === undefined ? {} : requireRecord("sessionConfig", input.sessionConfig);
+    const providerConfig =
+      input.providerConfig === undefined
+        ? {}
+        : requireRecord("providerConfig", input.providerConfig);
+    const now = new Date();
+    return {
+      sessionId:
+        sc.sessionId === undefined
+          ? newSessionId()
+          : requireString("sessionConfig.sessionId", sc.sessionId),
+      userId,
+      provider,
+      model,
+      status: "active",
+      providerSessionId: null,
+      name: optionalText("sessionConfig.name", sc.name),
+      description: optionalText("sessionConfig.description", sc.description, 10_000),
+      context:
+        sc.context === undefined
+          ? {}
+          : structuredClone(requireRecord("sessionConfig.context", sc.context)),
+      providerConfig: structuredClone(providerConfig),
+      metadata:
+        sc.metadata === undefined
+          ? {}
+          : structuredClone(requireRecord("sessionConfig.metadata", sc.metadata)),
+      createdAt: now,
+      updatedAt: now,
+      lastActivity: now,
+      messageCount: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedTokens: 0,
+      cacheCreationTokens: 0,
+      costUsd: 0,
+      unpricedTurns: 0,
+    };
+  }
+}
+
+/**
+ * Creates a session manager. See `SessionManager`.
+ *
+ * ```ts
+ * const manager = createSessionManager({ storage: "memory", providers: { mock: null } });
+ * ```
+ */
+export function createSessionManager(options: ManagerOptionsInput = {}): SessionManager {
+  return new SessionManager(options);
+}
+
+function optionalText(field: string, value: unknown, max = 256): string | null {
+  return value === undefined || value === null ? null : requireString(field, value, max);
+}

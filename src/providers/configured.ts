@@ -1,0 +1,79 @@
+import { ProviderOptions, parseOrThrow } from "../config.js";
+import { ValidationError } from "../errors.js";
+import { registerSecret } from "../internal/redact.js";
+import { withFallback } from "./fallback.js";
+import { PROVIDER_NAMES, createProvider, isAdapter, isProviderName } from "./registry.js";
+import type { ProviderAdapter } from "./types.js";
+
+type ProviderSetting = string | null | ProviderOptions;
+
+/**
+ * The providers a manager was configured with: names checked and keys registered for redaction
+ * at construction, adapters built on first use (so an SDK loads only when a session needs it).
+ */
+export class ConfiguredProviders {
+  readonly #options = new Map<string, Record<string, unknown>>();
+  readonly #adapters = new Map<string, Promise<ProviderAdapter>>();
+
+  constructor(settings: Readonly<Record<string, ProviderSetting>>) {
+    for (const [name, setting] of Object.entries(settings)) {
+      const options = toOptions(name, setting);
+      if (!isProviderName(name) && !isAdapter(options.adapter)) {
+        throw new ValidationError(
+          `providers.${name}`,
+          `unknown provider (known: ${PROVIDER_NAMES.join(", ")}; or pass { adapter })`,
+        );
+      }
+      registerSecret(options.apiKey as string | undefined);
+      this.#options.set(name, options);
+    }
+    for (const [name, options] of this.#options) {
+      for (const next of (options.fallback as string[] | undefined) ?? []) {
+        if (!this.#options.has(next) || next === name) {
+          throw new ValidationError(
+            `providers.${name}.fallback`,
+            `"${next}" is not another configured provider`,
+          );
+        }
+      }
+    }
+  }
+
+  /** Returns the name if it is configured, else a `ValidationError` on `provider`. */
+  require(name: string): string {
+    if (this.#options.has(name)) return name;
+    const known = [...this.#options.keys()].join(", ") || "none";
+    throw new ValidationError("provider", `"${name}" is not configured (configured: ${known})`);
+  }
+
+  get(name: string): Promise<ProviderAdapter> {
+    let adapter = this.#adapters.get(this.require(name));
+    if (!adapter) {
+      adapter = this.#build(name);
+      adapter.catch(() => this.#adapters.delete(name));
+      this.#adapters.set(name, adapter);
+    }
+    return adapter;
+  }
+
+  async close(): Promise<void> {
+    const adapters = await Promise.allSettled(this.#adapters.values());
+    for (const a of adapters) if (a.status === "fulfilled") await a.value.close?.();
+    this.#adapters.clear();
+  }
+
+  async #build(name: string): Promise<ProviderAdapter> {
+    const options = this.#options.get(name)!;
+    const primary = await createProvider(name, options);
+    const fallback = (options.fallback as string[] | undefined) ?? [];
+    if (fallback.length === 0) return primary;
+    const chain = await Promise.all(fallback.map((f) => createProvider(f, this.#options.get(f)!)));
+    return withFallback(primary, chain);
+  }
+}
+
+function toOptions(name: string, setting: ProviderSetting): Record<string, unknown> {
+  if (setting === null) return {};
+  if (typeof setting === "string") return { apiKey: setting };
+  return { ...parseOrThrow(ProviderOptions, setting, `providers.${name}`) };
+}

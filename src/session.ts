@@ -1,0 +1,347 @@
+import { ProviderError, SessionNotFoundError, ValidationError } from "./errors.js";
+import { newMessageId } from "./ids.js";
+import { cloneJson } from "./internal/clone.js";
+import { ZERO_USAGE } from "./providers/types.js";
+import { MessageStream } from "./stream.js";
+import type { ProviderReply } from "./providers/types.js";
+import {
+  acquireTurn,
+  prepare,
+  providerInfo,
+  storeReply,
+  storeUnanswered,
+  toProviderError,
+  withTurn,
+} from "./turn.js";
+import type { PreparedTurn, Runtime } from "./turn.js";
+import type {
+  GetMessagesOptions,
+  SessionMessage,
+  SessionMetrics,
+  SessionRecord,
+  SessionStatus,
+} from "./types.js";
+import {
+  optionalLimit,
+  requireContent,
+  requireRecord,
+  requireRole,
+  requireString,
+} from "./validate.js";
+
+/** Options of `sendMessage` and `streamMessage`. */
+export interface SendMessageOptions {
+  /** `tool` sends a tool result; it needs `toolCallId`. @default "user" */
+  role?: "user" | "tool";
+  toolCallId?: string;
+  metadata?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/**
+ * One conversation. The same interface for every provider; obtained from the manager.
+ *
+ * ```ts
+ * const session = await manager.createSession("user123", "mock", "mock-model");
+ * const reply = await session.sendMessage("Hello!");
+ * const history = await session.getMessages({ limit: 20 });
+ * ```
+ */
+export class Session {
+  #record: SessionRecord;
+  readonly #rt: Runtime;
+
+  /** @internal Sessions are made by `SessionManager`. */
+  constructor(rt: Runtime, record: SessionRecord) {
+    this.#rt = rt;
+    this.#record = record;
+  }
+
+  get sessionId(): string {
+    return this.#record.sessionId;
+  }
+  get userId(): string {
+    return this.#record.userId;
+  }
+  get provider(): string {
+    return this.#record.provider;
+  }
+  get model(): string {
+    return this.#record.model;
+  }
+  get status(): SessionStatus {
+    return this.#record.status;
+  }
+  get name(): string | null {
+    return this.#record.name;
+  }
+  get description(): string | null {
+    return this.#record.description;
+  }
+  get createdAt(): Date {
+    return new Date(this.#record.createdAt);
+  }
+  /** The provider's own id for this conversation (OpenAI `conv_…`); null for stateless providers. */
+  get providerSessionId(): string | null {
+    return this.#record.providerSessionId;
+  }
+  get context(): Record<string, unknown> {
+    return cloneJson(this.#record.context);
+  }
+  get metadata(): Record<string, unknown> {
+    return cloneJson(this.#record.metadata);
+  }
+  get providerConfig(): Record<string, unknown> {
+    return cloneJson(this.#record.providerConfig);
+  }
+
+  /** Provider-side state of this session. */
+  get providerSession(): { getProviderMetadata(): Promise<Record<string, unknown>> } {
+    return {
+      getProviderMetadata: async () => {
+        const adapter = await this.#rt.adapter(this.#record.provider);
+        const base = {
+          provider: this.provider,
+          model: this.model,
+          providerSessionId: this.providerSessionId,
+        };
+        const extra = await adapter.getProviderMetadata?.(providerInfo(this.#record));
+        return { ...base, ...extra };
+      },
+    };
+  }
+
+  /** Sends a message and returns the stored reply. A failed turn keeps the input, marked `unanswered`. */
+  async sendMessage(content: string, options: SendMessageOptions = {}): Promise<SessionMessage> {
+    const input = await this.#input(content, options);
+    return withTurn(this.#rt, this.#record, async (record, adapter) => {
+      this.#record = record;
+      const turn = await prepare(this.#rt, record, adapter, input, options.signal);
+      let reply: ProviderReply;
+      try {
+        reply = await adapter.sendTurn(turn.providerInput);
+      } catch (failure) {
+        throw await this.#failed(turn, failure);
+      }
+      return this.#complete(turn, reply);
+    });
+  }
+
+  /**
+   * Streams the reply's text deltas; the reply is stored when the stream ends. Breaking off the
+   * loop (or aborting `options.signal`) stores what arrived with `finishReason: "aborted"`.
+   *
+   * ```ts
+   * const stream = session.streamMessage("Hi");
+   * for await (const delta of stream) process.stdout.write(delta);
+   * const reply = await stream.reply;
+   * ```
+   */
+  streamMessage(content: string, options: SendMessageOptions = {}): MessageStream {
+    return new MessageStream((settle) => this.#stream(content, options, settle));
+  }
+
+  /** Adds a system message to the conversation; the provider sees it from the next turn on. */
+  async sendSystemMessage(content: string): Promise<SessionMessage> {
+    const text = requireContent(content, this.#rt.config.maxMessageBytes);
+    return withTurn(this.#rt, this.#record, async (record, adapter) => {
+      const message = newMessage(record.sessionId, "system", text);
+      await adapter.addSystemMessage?.(providerInfo(record), message);
+      const at = message.timestamp;
+      await this.#rt.storage.appendMessages(record.sessionId, [message], {
+        usage: { ...ZERO_USAGE },
+        costUsd: 0,
+        at,
+      });
+      return message;
+    });
+  }
+
+  /** Oldest first; `{ limit: N }` gives the newest N, still oldest first. No network call. */
+  async getMessages(options: GetMessagesOptions = {}): Promise<SessionMessage[]> {
+    const limit = optionalLimit("limit", options.limit, Number.MAX_SAFE_INTEGER);
+    return this.#rt.storage.getMessages(this.sessionId, limit === undefined ? {} : { limit });
+  }
+
+  /** Removes the transcript (tokens and cost already spent stay counted) and starts fresh provider state. */
+  async clearMessages(): Promise<void> {
+    await withTurn(this.#rt, this.#record, async (record, adapter) => {
+      const fresh = await adapter.resetProviderSession?.(providerInfo(record));
+      await this.#rt.storage.clearMessages(record.sessionId);
+      if (fresh !== undefined) await this.#update({ providerSessionId: fresh });
+    });
+  }
+
+  /** Merges keys into `session.context` (atomically in storage). */
+  async updateContext(context: Record<string, unknown>): Promise<void> {
+    await this.#update({ mergeContext: requireRecord("context", context) });
+  }
+
+  /** Totals from storage: messages, tokens, duration in seconds, cost (null when unknown). */
+  async getMetrics(): Promise<SessionMetrics> {
+    const r = await this.refresh();
+    return {
+      totalMessages: r.messageCount,
+      totalTokens: r.inputTokens + r.outputTokens,
+      inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens,
+      cachedTokens: r.cachedTokens,
+      cacheCreationTokens: r.cacheCreationTokens,
+      sessionDuration: (r.lastActivity.getTime() - r.createdAt.getTime()) / 1000,
+      lastActivity: new Date(r.lastActivity),
+      costUsd: r.unpricedTurns > 0 ? null : r.costUsd,
+      unpricedTurns: r.unpricedTurns,
+    };
+  }
+
+  /**
+   * Moves the conversation to another provider or model. The full transcript stays in storage
+   * and the next provider receives it (client-side) or gets fresh native state.
+   */
+  async switchProvider(
+    provider: string,
+    model: string,
+    providerConfig?: Record<string, unknown>,
+  ): Promise<void> {
+    requireString("model", model);
+    const config =
+      providerConfig === undefined
+        ? this.#record.providerConfig
+        : requireRecord("providerConfig", providerConfig);
+    const adapter = await this.#rt.adapter(requireString("provider", provider));
+    adapter.validateConfig?.(config);
+    await withTurn(this.#rt, this.#record, async (record) => {
+      const next = {
+        ...providerInfo(record),
+        model,
+        providerConfig: config,
+        providerSessionId: null,
+      };
+      const providerSessionId = (await adapter.createProviderSession?.(next)) ?? null;
+      await this.#update({ provider, model, providerConfig: config, providerSessionId });
+    });
+  }
+
+  /** Re-reads the session from storage (status, counters, context changed elsewhere). */
+  async refresh(): Promise<SessionRecord> {
+    const record = await this.#rt.storage.getSession(this.sessionId);
+    if (!record) throw new SessionNotFoundError(this.sessionId);
+    this.#record = record;
+    return record;
+  }
+
+  async *#stream(
+    content: string,
+    options: SendMessageOptions,
+    settle: (message: SessionMessage) => void,
+  ): AsyncGenerator<string> {
+    const input = await this.#input(content, options);
+    const held = await acquireTurn(this.#rt, this.#record);
+    this.#record = held.record;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    let text = "";
+    let outcome: "open" | "done" | "failed" = "open";
+    let turn: PreparedTurn | undefined;
+    try {
+      turn = await prepare(this.#rt, held.record, held.adapter, input, controller.signal);
+      for await (const event of held.adapter.streamTurn(turn.providerInput)) {
+        if (event.type === "delta") {
+          text += event.text;
+          yield event.text;
+        } else {
+          outcome = "done";
+          settle(await this.#complete(turn, event.reply));
+        }
+      }
+      if (outcome !== "done") {
+        throw new ProviderError(held.adapter.name, "the stream ended without a final reply", {
+          retryable: true,
+        });
+      }
+    } catch (failure) {
+      if (outcome === "done" || !turn) throw failure;
+      outcome = "failed";
+      throw await this.#streamFailed(turn, text, failure, controller.signal.aborted);
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      controller.abort();
+      try {
+        // Still open here only when the caller broke off the loop: keep what arrived.
+        if (outcome === "open" && turn)
+          settle(await this.#complete(turn, partialReply(text, "aborted")));
+      } finally {
+        await held.release();
+      }
+    }
+  }
+
+  async #complete(turn: PreparedTurn, reply: ProviderReply): Promise<SessionMessage> {
+    const message = await storeReply(this.#rt, turn, reply);
+    await this.#afterTurn(turn.providerInput.input[0]!, message);
+    return message;
+  }
+
+  /** A stream that failed: text that arrived is kept as a partial reply, else the input is kept unanswered. */
+  async #streamFailed(
+    turn: PreparedTurn,
+    text: string,
+    failure: unknown,
+    aborted: boolean,
+  ): Promise<unknown> {
+    if (!text) return this.#failed(turn, failure);
+    await this.#complete(turn, partialReply(text, aborted ? "aborted" : "error"));
+    return aborted ? failure : toProviderError(turn.adapter.name, failure);
+  }
+
+  async #input(content: string, options: SendMessageOptions): Promise<SessionMessage> {
+    const role = requireRole(options.role ?? "user", ["user", "tool"]);
+    const text = requireContent(content, this.#rt.config.maxMessageBytes);
+    let message = newMessage(this.sessionId, role, text);
+    if (options.metadata !== undefined)
+      message.metadata = cloneJson(requireRecord("metadata", options.metadata));
+    if (role === "tool") message.toolCallId = requireString("toolCallId", options.toolCallId);
+    else if (options.toolCallId !== undefined)
+      throw new ValidationError("toolCallId", "only a tool message has one");
+    for (const m of this.#rt.config.middleware) if (m.outgoing) message = await m.outgoing(message);
+    return message;
+  }
+
+  async #failed(turn: PreparedTurn, failure: unknown): Promise<Error> {
+    const error = await storeUnanswered(this.#rt, turn, failure);
+    await this.#rt.config.hooks?.onMessageSent?.(turn.providerInput.input[0]!);
+    return error;
+  }
+
+  async #afterTurn(input: SessionMessage, reply: SessionMessage): Promise<void> {
+    this.#record = { ...this.#record, lastActivity: reply.timestamp };
+    await this.#rt.config.hooks?.onMessageSent?.(input);
+    await this.#rt.config.hooks?.onReplyReceived?.(reply);
+  }
+
+  async #update(patch: Parameters<Runtime["storage"]["updateSession"]>[1]): Promise<void> {
+    const record = await this.#rt.storage.updateSession(this.sessionId, patch);
+    if (!record) throw new SessionNotFoundError(this.sessionId);
+    this.#record = record;
+  }
+}
+
+function newMessage(
+  sessionId: string,
+  role: SessionMessage["role"],
+  content: string,
+): SessionMessage {
+  return {
+    messageId: newMessageId(),
+    sessionId,
+    role,
+    content,
+    timestamp: new Date(),
+    metadata: {},
+  };
+}
+
+function partialReply(text: string, finishReason: string): ProviderReply {
+  return { content: text, usage: { ...ZERO_USAGE }, finishReason, metadata: { partial: true } };
+}
