@@ -15,6 +15,11 @@ export interface MockProviderOptions {
   reply?: (turn: ProviderTurnInput) => string;
   /** Characters per streamed chunk. @default 8 */
   chunkSize?: number;
+  /**
+   * Receive the stored transcript each turn (client-side history, like Anthropic) and say how
+   * many messages preceded the input: `Echo: hi [after 4]`. @default false
+   */
+  historyAware?: boolean;
 }
 
 export interface MockFailure {
@@ -39,15 +44,15 @@ const NAME = "mock";
 export class MockProvider implements ProviderAdapter {
   readonly name: string = NAME;
   readonly calls: ProviderTurnInput[] = [];
-  readonly #options: Required<Omit<MockProviderOptions, "reply">> & MockProviderOptions;
+  readonly #options: MockProviderOptions & { latencyMs: number; chunkSize: number };
   readonly #failures: MockFailure[] = [];
 
   constructor(options: MockProviderOptions = {}) {
     this.#options = { latencyMs: 0, chunkSize: 8, ...options };
   }
 
-  historyMode(): "none" {
-    return "none";
+  historyMode(): "none" | "client" {
+    return this.#options.historyAware ? "client" : "none";
   }
 
   /** The next `count` calls fail with this failure. */
@@ -83,7 +88,8 @@ export class MockProvider implements ProviderAdapter {
 
   #reply(turn: ProviderTurnInput): ProviderReply {
     const last = turn.input[turn.input.length - 1];
-    const content = this.#options.reply?.(turn) ?? `Echo: ${last?.content ?? ""}`;
+    const after = this.#options.historyAware ? ` [after ${turn.history.length}]` : "";
+    const content = this.#options.reply?.(turn) ?? `Echo: ${last?.content ?? ""}${after}`;
     return { content, usage: estimateUsage(turn, content), finishReason: "stop" };
   }
 }

@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import {
+  createSessionManager,
+  SessionNotFoundError,
+  StorageFactory,
+  ValidationError,
+  type Session,
+  type SessionManager,
+} from "../src/index.js";
+
+async function setup(): Promise<{ manager: SessionManager; session: Session }> {
+  const manager = createSessionManager({ maxMessageBytes: 1024 });
+  const session = await manager.createSession("u", "mock", "m");
+  await session.sendMessage("seed");
+  return { manager, session };
+}
+
+/** Asserts a typed error naming `field`, and that storage did not change. */
+async function expectRefused(
+  call: (ctx: { manager: SessionManager; session: Session }) => Promise<unknown>,
+  field: string,
+): Promise<void> {
+  const ctx = await setup();
+  const before = await ctx.manager.storage.getMemoryUsage();
+  const messages = await ctx.session.getMessages();
+  const error = await call(ctx).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ValidationError);
+  expect((error as ValidationError).field).toBe(field);
+  expect((error as ValidationError).message).toContain(field);
+  const after = await ctx.manager.storage.getMemoryUsage();
+  expect([after.sessions, after.messages]).toEqual([before.sessions, before.messages]);
+  expect(await ctx.session.getMessages()).toEqual(messages);
+}
+
+describe("bad input gets a ValidationError naming the field, and changes nothing", () => {
+  const cases: [
+    string,
+    string,
+    (c: { manager: SessionManager; session: Session }) => Promise<unknown>,
+  ][] = [
+    ["empty content", "content", ({ session }) => session.sendMessage("")],
+    ["blank content", "content", ({ session }) => session.sendMessage("   \n")],
+    [
+      "non-string content",
+      "content",
+      ({ session }) => session.sendMessage(42 as unknown as string),
+    ],
+    ["oversized content", "content", ({ session }) => session.sendMessage("x".repeat(1025))],
+    [
+      "oversized multibyte content",
+      "content",
+      ({ session }) => session.sendMessage("😀".repeat(300)),
+    ],
+    [
+      "unknown role",
+      "role",
+      ({ session }) => session.sendMessage("hi", { role: "wizard" as "user" }),
+    ],
+    [
+      "tool message without id",
+      "toolCallId",
+      ({ session }) => session.sendMessage("{}", { role: "tool" }),
+    ],
+    ["empty system message", "content", ({ session }) => session.sendSystemMessage("")],
+    ["bad limit", "limit", ({ session }) => session.getMessages({ limit: -1 })],
+    [
+      "non-object context",
+      "context",
+      ({ session }) => session.updateContext("x" as unknown as Record<string, unknown>),
+    ],
+    ["empty user id", "userId", ({ manager }) => manager.createSession("", "mock", "m")],
+    [
+      "user id over 256 chars",
+      "userId",
+      ({ manager }) => manager.createSession("u".repeat(257), "mock", "m"),
+    ],
+    [
+      "non-string user id",
+      "userId",
+      ({ manager }) => manager.createSession(7 as unknown as string, "mock", "m"),
+    ],
+    [
+      "unconfigured provider",
+      "provider",
+      ({ manager }) => manager.createSession("u", "openai", "m"),
+    ],
+    ["empty model", "model", ({ manager }) => manager.createSession("u", "mock", "")],
+    [
+      "bad session config",
+      "sessionConfig.context",
+      ({ manager }) =>
+        manager.createSession("u", "mock", "m", {
+          sessionConfig: { context: [] as unknown as Record<string, unknown> },
+        }),
+    ],
+    [
+      "bad status filter",
+      "status",
+      ({ manager }) => manager.getUserSessions("u", { status: "gone" as "active" }),
+    ],
+    ["bad cursor", "cursor", ({ manager }) => manager.getUserSessions("u", { cursor: "nonsense" })],
+    ["empty session id", "sessionId", ({ manager }) => manager.getSession("")],
+    [
+      "bad cleanup hours",
+      "maxInactiveHours",
+      ({ manager }) => manager.cleanupInactiveSessions({ maxInactiveHours: -1 }),
+    ],
+    [
+      "storage message with unknown role",
+      "role",
+      ({ manager, session }) =>
+        manager.storage.addMessage(session.sessionId, {
+          messageId: "x",
+          sessionId: session.sessionId,
+          role: "bot" as "user",
+          content: "c",
+          timestamp: new Date(),
+          metadata: {},
+        }),
+    ],
+  ];
+  for (const [name, field, call] of cases) it(name, () => expectRefused(call, field));
+
+  it("unknown session ids raise SessionNotFoundError", async () => {
+    const { manager } = await setup();
+    await expect(manager.getSession("nope")).rejects.toThrow(SessionNotFoundError);
+    await expect(manager.archiveSession("nope")).rejects.toThrow(SessionNotFoundError);
+    await expect(manager.storage.getMessages("nope")).rejects.toThrow(SessionNotFoundError);
+  });
+});
+
+describe("manager options are validated before any side effect", () => {
+  const bad: [string, unknown, string][] = [
+    ["unknown storage", { storage: "redis" }, "storage"],
+    ["unknown provider", { providers: { gemini: "key" } }, "providers.gemini"],
+    [
+      "negative pool size",
+      { storage: "postgres", storageConfig: { poolSize: -1 } },
+      "storageConfig.poolSize",
+    ],
+    [
+      "wrong type of dbPath",
+      { storage: "sqlite", storageConfig: { dbPath: 3 } },
+      "storageConfig.dbPath",
+    ],
+    ["unknown storage option", { storageConfig: { dbpath: "x" } }, "storageConfig"],
+    [
+      "bad base URL",
+      { providers: { openai: { apiKey: "k", baseURL: "not a url" } } },
+      "providers.openai.baseURL",
+    ],
+    [
+      "fallback to an unconfigured provider",
+      { providers: { mock: { fallback: ["anthropic"] } } },
+      "providers.mock.fallback",
+    ],
+    ["zero message limit", { maxMessageBytes: 0 }, "maxMessageBytes"],
+    ["unknown top-level option", { stroage: "memory" }, "options"],
+  ];
+  for (const [name, options, field] of bad) {
+    it(name, () => {
+      const error = (() => {
+        try {
+          createSessionManager(options as Parameters<typeof createSessionManager>[0]);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe(field);
+    });
+  }
+
+  it("does not mutate the caller's options and never echoes an API key", () => {
+    const options = {
+      storage: "memory" as const,
+      providers: { openai: "sk-secret-abcdef123456", mock: null },
+    };
+    const copy = structuredClone(options);
+    createSessionManager(options);
+    expect(options).toEqual(copy);
+    try {
+      createSessionManager({
+        providers: { openai: { apiKey: "sk-secret-abcdef123456", baseURL: "nope" } },
+      });
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain("sk-secret");
+    }
+  });
+
+  it("StorageFactory.create validates its config and names", () => {
+    expect(() => StorageFactory.create("sqlite", { poolSize: -2 })).toThrow(ValidationError);
+    expect(() => StorageFactory.create("nope" as "memory")).toThrow(ValidationError);
+    expect(StorageFactory.create("memory").name).toBe("memory");
+  });
+});
