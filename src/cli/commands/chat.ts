@@ -1,0 +1,103 @@
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { SessionError, type Session, type SessionManager } from "../../index.js";
+import { openManager, printTable, reportError } from "../utils.js";
+
+interface ChatOptions {
+  user: string;
+  provider: string;
+  model: string;
+  session?: string;
+  stream: boolean;
+}
+
+const HELP = "/history  /metrics  /system <text>  /clear  /quit";
+
+/** `chat`: an interactive conversation; also scriptable (`echo hi | langswarm-session chat`). */
+export function chatCommand(program: Command): void {
+  program
+    .command("chat")
+    .description(
+      "chat in a session (new, or --session <id> to resume); reads lines from a pipe too",
+    )
+    .option("--user <id>", "user id", "local-user")
+    .option("--provider <name>", "provider (keys from OPENAI_API_KEY / ANTHROPIC_API_KEY)", "mock")
+    .option("--model <name>", "model", "mock-model")
+    .option("--session <id>", "resume this session")
+    .option("--no-stream", "print whole replies instead of streaming")
+    .action(async (options: ChatOptions, command: Command) => {
+      const manager = openManager(command);
+      try {
+        await chat(manager, options);
+      } finally {
+        await manager.close();
+      }
+    });
+}
+
+async function chat(manager: SessionManager, options: ChatOptions): Promise<void> {
+  const session = options.session
+    ? await manager.getSession(options.session, { userId: options.user })
+    : await manager.createSession(options.user, options.provider, options.model);
+  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const rl = createInterface({
+    input: process.stdin,
+    output: tty ? process.stdout : undefined,
+    terminal: tty,
+  });
+  process.stderr.write(
+    `session ${session.sessionId} (${session.provider}/${session.model}). ${HELP}\n`,
+  );
+  rl.setPrompt("you> ");
+  if (tty) rl.prompt();
+  for await (const line of rl) {
+    const text = line.trim();
+    if (text === "/quit" || text === "/exit") break;
+    if (text) await handle(session, text, options.stream, tty).catch(reportTurnError);
+    if (tty) rl.prompt();
+  }
+  rl.close();
+}
+
+async function handle(
+  session: Session,
+  text: string,
+  stream: boolean,
+  tty: boolean,
+): Promise<void> {
+  if (text.startsWith("/")) return command(session, text);
+  const out = process.stdout;
+  if (tty) out.write("assistant> ");
+  if (!stream) {
+    out.write(`${(await session.sendMessage(text)).content}\n`);
+    return;
+  }
+  for await (const delta of session.streamMessage(text)) out.write(delta);
+  out.write("\n");
+}
+
+async function command(session: Session, text: string): Promise<void> {
+  const [name, ...rest] = text.split(" ");
+  const arg = rest.join(" ").trim();
+  if (name === "/history") {
+    const messages = await session.getMessages();
+    printTable(messages.map((m) => ({ time: m.timestamp, role: m.role, content: m.content })));
+  } else if (name === "/metrics") {
+    const m = await session.getMetrics();
+    printTable([{ ...m, costUsd: m.costUsd ?? "unknown" }]);
+  } else if (name === "/system") {
+    await session.sendSystemMessage(arg);
+    process.stdout.write("system message added\n");
+  } else if (name === "/clear") {
+    await session.clearMessages();
+    process.stdout.write("history cleared\n");
+  } else {
+    process.stdout.write(`unknown command ${name}; ${HELP}\n`);
+  }
+}
+
+function reportTurnError(error: unknown): void {
+  // A failed turn is reported and the chat goes on; anything else is a bug worth its stack.
+  if (error instanceof SessionError) process.stderr.write(`error: ${error.message}\n`);
+  else reportError(error);
+}

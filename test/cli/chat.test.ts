@@ -1,0 +1,98 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
+const dir = mkdtempSync(join(tmpdir(), "lss-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const exec = promisify(execFile);
+
+/** Runs the built CLI with `input` on a pipe. */
+function cli(
+  args: string[],
+  input = "",
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, OPENAI_API_KEY: "" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe("langswarm-session CLI", () => {
+  const db = join(dir, "cli.db");
+
+  it("chats from a pipe, with slash commands, and stores the conversation", async () => {
+    const script =
+      "Hello!\n/system Be brief.\nSecond line\n/history\n/metrics\n/quit\nnever sent\n";
+    const { code, stdout, stderr } = await cli(["--db", db, "chat", "--user", "ann"], script);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^session [0-9a-f-]{36} \(mock\/mock-model\)/);
+    expect(stdout).toContain("Echo: Hello!\n");
+    expect(stdout).toContain("system message added");
+    expect(stdout).toMatch(/system\s+Be brief\./);
+    expect(stdout).toMatch(/totalMessages/);
+    expect(stdout).not.toContain("never sent");
+  });
+
+  it("lists and shows sessions as tables and as JSON", async () => {
+    const { stdout } = await cli(["--db", db, "sessions", "list", "--user", "ann", "--json"]);
+    const sessions = JSON.parse(stdout) as { sessionId: string; messageCount: number }[];
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.messageCount).toBe(5);
+    const table = await cli(["--db", db, "sessions", "list"]);
+    expect(table.stdout).toMatch(/session\s+user\s+model\s+status/);
+    expect(table.stdout).toContain(sessions[0]!.sessionId);
+    const shown = JSON.parse(
+      (await cli(["--db", db, "sessions", "show", sessions[0]!.sessionId, "--json"])).stdout,
+    );
+    expect(shown.messages.map((m: { role: string }) => m.role)).toEqual([
+      "user",
+      "assistant",
+      "system",
+      "user",
+      "assistant",
+    ]);
+    expect(shown.metrics.totalMessages).toBe(5);
+  });
+
+  it("resumes a session and keeps its history", async () => {
+    const [first] = JSON.parse((await cli(["--db", db, "sessions", "list", "--json"])).stdout) as {
+      sessionId: string;
+    }[];
+    const { code } = await cli(
+      ["--db", db, "chat", "--user", "ann", "--session", first!.sessionId, "--no-stream"],
+      "Again\n",
+    );
+    expect(code).toBe(0);
+    const shown = JSON.parse(
+      (await cli(["--db", db, "sessions", "show", first!.sessionId, "--json"])).stdout,
+    );
+    expect(shown.messages.at(-1).content).toBe("Echo: Again");
+  });
+
+  it("exits non-zero with a clear message for an unknown session or bad flags", async () => {
+    const missing = await cli(["--db", db, "sessions", "show", "no-such-session"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("session not found: no-such-session (SESSION_NOT_FOUND)");
+    const bad = await cli(["--db", db, "--storage", "redis", "sessions", "list"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("invalid storage");
+  });
+
+  it("prints help", async () => {
+    const { stdout } = await exec(process.execPath, [bin, "--help"]);
+    expect(stdout).toContain("chat");
+    expect(stdout).toContain("sessions");
+  });
+});
