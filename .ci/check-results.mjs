@@ -6,6 +6,8 @@ const { numPassedTests, numFailedTests, numPendingTests, numTodoTests, numTotalT
 console.log(`tests: ${numPassedTests} passed, ${numFailedTests} failed`);
 if (numTotalTests === 0) throw new Error("no test ran");
 if (numPendingTests + numTodoTests > 0) {
-  throw new Error(`${numPendingTests} skipped and ${numTodoTests} todo tests: in CI every test must run`);
+  throw new Error(
+    `${numPendingTests} skipped and ${numTodoTests} todo tests: in CI every test must run`,
+  );
 }
 if (numFailedTests > 0) process.exit(1);
