@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,4 +63,41 @@ it("serialises whole turns across processes when replies depend on the history (
   // Each reply saw exactly the transcript stored before its own input: no two turns overlapped.
   for (let i = 0; i < all.length; i += 2)
     expect(all[i + 1]!.content).toBe(`Echo: ${all[i]!.content} [after ${i}]`);
+}, 60_000);
+
+it("a writer killed with SIGKILL mid-run leaves no partial turn and no broken counter", async () => {
+  const dbPath = join(dir, "crash.db");
+  const manager = createSessionManager({ storage: "sqlite", storageConfig: { dbPath } });
+  const session = await manager.createSession("u", "mock", "m");
+  await manager.close();
+  const worker = join(import.meta.dirname, "workers", "sqlite-appender.mjs");
+  for (let round = 0; round < 5; round++) {
+    const child = spawn(process.execPath, [
+      worker,
+      dbPath,
+      session.sessionId,
+      "1000000",
+      `r${round}`,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 250 + round * 40));
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.on("close", resolve));
+  }
+  const db = new Database(dbPath, { readonly: true });
+  const rows = db.prepare("SELECT seq, role, content FROM messages ORDER BY seq").all() as {
+    seq: number;
+    role: string;
+    content: string;
+  }[];
+  const counters = db.prepare("SELECT message_count, last_seq FROM sessions").get() as Record<
+    string,
+    number
+  >;
+  db.close();
+  expect(rows.length).toBeGreaterThan(10);
+  expect(rows.length % 2).toBe(0);
+  expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+  for (let i = 0; i < rows.length; i += 2)
+    expect(rows[i + 1]!.content).toBe(`Echo: ${rows[i]!.content}`);
+  expect(counters).toEqual({ message_count: rows.length, last_seq: rows.length });
 }, 60_000);
