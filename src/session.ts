@@ -1,19 +1,12 @@
-import { ProviderError, SessionNotFoundError, ValidationError } from "./errors.js";
+import { SessionNotFoundError, ValidationError } from "./errors.js";
 import { newMessageId } from "./ids.js";
 import { cloneJson } from "./internal/clone.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import type { ProviderReply } from "./providers/types.js";
-import {
-  acquireTurn,
-  prepare,
-  providerInfo,
-  storeReply,
-  storeUnanswered,
-  toProviderError,
-  withTurn,
-} from "./turn.js";
-import type { PreparedTurn, Runtime } from "./turn.js";
+import { streamTurn } from "./stream-turn.js";
+import { completeTurn, failTurn, prepare, providerInfo, withTurn } from "./turn.js";
+import type { Runtime } from "./turn.js";
 import type {
   GetMessagesOptions,
   SessionMessage,
@@ -121,9 +114,9 @@ export class Session {
       try {
         reply = await adapter.sendTurn(turn.providerInput);
       } catch (failure) {
-        throw await this.#failed(turn, failure);
+        throw await failTurn(this.#rt, turn, failure);
       }
-      return this.#complete(turn, reply);
+      return completeTurn(this.#rt, turn, reply);
     });
   }
 
@@ -236,63 +229,7 @@ export class Session {
     settle: (message: SessionMessage) => void,
   ): AsyncGenerator<string> {
     const input = await this.#input(content, options);
-    const held = await acquireTurn(this.#rt, this.#record);
-    this.#record = held.record;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    let text = "";
-    let outcome: "open" | "done" | "failed" = "open";
-    let turn: PreparedTurn | undefined;
-    try {
-      turn = await prepare(this.#rt, held.record, held.adapter, input, controller.signal);
-      for await (const event of held.adapter.streamTurn(turn.providerInput)) {
-        if (event.type === "delta") {
-          text += event.text;
-          yield event.text;
-        } else {
-          outcome = "done";
-          settle(await this.#complete(turn, event.reply));
-        }
-      }
-      if (outcome !== "done") {
-        throw new ProviderError(held.adapter.name, "the stream ended without a final reply", {
-          retryable: true,
-        });
-      }
-    } catch (failure) {
-      if (outcome === "done" || !turn) throw failure;
-      outcome = "failed";
-      throw await this.#streamFailed(turn, text, failure, controller.signal.aborted);
-    } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-      controller.abort();
-      try {
-        // Still open here only when the caller broke off the loop: keep what arrived.
-        if (outcome === "open" && turn)
-          settle(await this.#complete(turn, partialReply(text, "aborted")));
-      } finally {
-        await held.release();
-      }
-    }
-  }
-
-  async #complete(turn: PreparedTurn, reply: ProviderReply): Promise<SessionMessage> {
-    const message = await storeReply(this.#rt, turn, reply);
-    await this.#afterTurn(turn.providerInput.input[0]!, message);
-    return message;
-  }
-
-  /** A stream that failed: text that arrived is kept as a partial reply, else the input is kept unanswered. */
-  async #streamFailed(
-    turn: PreparedTurn,
-    text: string,
-    failure: unknown,
-    aborted: boolean,
-  ): Promise<unknown> {
-    if (!text) return this.#failed(turn, failure);
-    await this.#complete(turn, partialReply(text, aborted ? "aborted" : "error"));
-    return aborted ? failure : toProviderError(turn.adapter.name, failure);
+    yield* streamTurn(this.#rt, this.#record, input, options.signal, settle);
   }
 
   async #input(content: string, options: SendMessageOptions): Promise<SessionMessage> {
@@ -306,18 +243,6 @@ export class Session {
       throw new ValidationError("toolCallId", "only a tool message has one");
     for (const m of this.#rt.config.middleware) if (m.outgoing) message = await m.outgoing(message);
     return message;
-  }
-
-  async #failed(turn: PreparedTurn, failure: unknown): Promise<Error> {
-    const error = await storeUnanswered(this.#rt, turn, failure);
-    await this.#rt.config.hooks?.onMessageSent?.(turn.providerInput.input[0]!);
-    return error;
-  }
-
-  async #afterTurn(input: SessionMessage, reply: SessionMessage): Promise<void> {
-    this.#record = { ...this.#record, lastActivity: reply.timestamp };
-    await this.#rt.config.hooks?.onMessageSent?.(input);
-    await this.#rt.config.hooks?.onReplyReceived?.(reply);
   }
 
   async #update(patch: Parameters<Runtime["storage"]["updateSession"]>[1]): Promise<void> {
@@ -340,8 +265,4 @@ function newMessage(
     timestamp: new Date(),
     metadata: {},
   };
-}
-
-function partialReply(text: string, finishReason: string): ProviderReply {
-  return { content: text, usage: { ...ZERO_USAGE }, finishReason, metadata: { partial: true } };
 }

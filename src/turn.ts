@@ -111,8 +111,30 @@ export async function prepare(
   return { record, adapter, providerInput: { session, history, input: [input], signal } };
 }
 
-/** Stores a completed turn (input and reply) with its counters in one transaction. */
-export async function storeReply(
+/** Stores a completed turn (input and reply) with its counters in one transaction, then runs hooks. */
+export async function completeTurn(
+  rt: Runtime,
+  turn: PreparedTurn,
+  reply: ProviderReply,
+): Promise<SessionMessage> {
+  const message = await storeReply(rt, turn, reply);
+  await rt.config.hooks?.onMessageSent?.(turn.providerInput.input[0]!);
+  await rt.config.hooks?.onReplyReceived?.(message);
+  return message;
+}
+
+/** Keeps the input of a turn that got no reply (see `storeUnanswered`) and returns the error to throw. */
+export async function failTurn(
+  rt: Runtime,
+  turn: PreparedTurn,
+  failure: unknown,
+): Promise<SessionError> {
+  const error = await storeUnanswered(rt, turn, failure);
+  await rt.config.hooks?.onMessageSent?.(turn.providerInput.input[0]!);
+  return error;
+}
+
+async function storeReply(
   rt: Runtime,
   turn: PreparedTurn,
   reply: ProviderReply,
@@ -134,7 +156,7 @@ export async function storeReply(
  * throw: a `ProviderError` (non-provider failures are wrapped), or a `StorageError` if even the
  * input could not be kept.
  */
-export async function storeUnanswered(
+async function storeUnanswered(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,

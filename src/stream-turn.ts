@@ -1,0 +1,75 @@
+import { ProviderError } from "./errors.js";
+import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
+import { acquireTurn, completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
+import type { PreparedTurn, Runtime } from "./turn.js";
+import type { SessionMessage, SessionRecord } from "./types.js";
+
+/**
+ * Runs a streamed turn holding the session's turn lock: yields text deltas, stores the reply when
+ * the stream ends and hands it to `settle`. Whatever way the stream stops, the turn is stored:
+ * - the caller breaks off the loop or aborts `signal`: what arrived, `finishReason: "aborted"`;
+ * - the provider fails after some text: what arrived, `finishReason: "error"`, then `ProviderError`;
+ * - the provider fails before any text: the input alone, marked unanswered, then `ProviderError`.
+ */
+export async function* streamTurn(
+  rt: Runtime,
+  snapshot: SessionRecord,
+  input: SessionMessage,
+  signal: AbortSignal | undefined,
+  settle: (message: SessionMessage) => void,
+): AsyncGenerator<string> {
+  const held = await acquireTurn(rt, snapshot);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let text = "";
+  let outcome: "open" | "done" | "failed" = "open";
+  let turn: PreparedTurn | undefined;
+  try {
+    turn = await prepare(rt, held.record, held.adapter, input, controller.signal);
+    for await (const event of held.adapter.streamTurn(turn.providerInput)) {
+      if (event.type === "delta") {
+        text += event.text;
+        yield event.text;
+      } else {
+        outcome = "done";
+        settle(await completeTurn(rt, turn, event.reply));
+      }
+    }
+    if (outcome !== "done") {
+      throw new ProviderError(held.adapter.name, "the stream ended without a final reply", {
+        retryable: true,
+      });
+    }
+  } catch (failure) {
+    if (outcome === "done" || !turn) throw failure;
+    outcome = "failed";
+    throw await streamFailed(rt, turn, text, failure, controller.signal.aborted);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    controller.abort();
+    try {
+      // Still open here only when the caller broke off the loop: keep what arrived.
+      if (outcome === "open" && turn)
+        settle(await completeTurn(rt, turn, partial(text, "aborted")));
+    } finally {
+      await held.release();
+    }
+  }
+}
+
+async function streamFailed(
+  rt: Runtime,
+  turn: PreparedTurn,
+  text: string,
+  failure: unknown,
+  aborted: boolean,
+): Promise<unknown> {
+  if (!text) return failTurn(rt, turn, failure);
+  await completeTurn(rt, turn, partial(text, aborted ? "aborted" : "error"));
+  return aborted ? failure : toProviderError(turn.adapter.name, failure);
+}
+
+function partial(text: string, finishReason: string): ProviderReply {
+  return { content: text, usage: { ...ZERO_USAGE }, finishReason, metadata: { partial: true } };
+}
