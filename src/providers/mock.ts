@@ -30,6 +30,7 @@ export interface MockFailure {
 }
 
 const NAME = "mock";
+const CALLS_KEPT = 100;
 
 /**
  * A deterministic provider for development and tests: echoes the input, estimates tokens
@@ -43,6 +44,7 @@ const NAME = "mock";
  */
 export class MockProvider implements ProviderAdapter {
   readonly name: string = NAME;
+  /** The most recent calls, newest last (at most `CALLS_KEPT`, so a long-running mock stays small). */
   readonly calls: ProviderTurnInput[] = [];
   readonly #options: MockProviderOptions & { latencyMs: number; chunkSize: number };
   readonly #failures: MockFailure[] = [];
@@ -65,7 +67,7 @@ export class MockProvider implements ProviderAdapter {
   }
 
   async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
-    this.calls.push(turn);
+    this.#record(turn);
     await sleep(this.#options.latencyMs, turn.signal);
     const failure = this.#failures.shift();
     if (failure) throw toError(failure);
@@ -73,7 +75,7 @@ export class MockProvider implements ProviderAdapter {
   }
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
-    this.calls.push(turn);
+    this.#record(turn);
     const failure = this.#failures.shift();
     if (failure && !failure.afterChunks) throw toError(failure);
     const reply = this.#reply(turn);
@@ -84,6 +86,10 @@ export class MockProvider implements ProviderAdapter {
       yield { type: "delta", text: reply.content.slice(i, i + size) };
     }
     yield { type: "done", reply };
+  }
+
+  #record(turn: ProviderTurnInput): void {
+    if (this.calls.push(turn) > CALLS_KEPT) this.calls.shift();
   }
 
   #reply(turn: ProviderTurnInput): ProviderReply {

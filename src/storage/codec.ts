@@ -11,12 +11,17 @@ interface Extras {
   toolCallId?: string;
 }
 
-const EXTRA_KEYS = ["tokenCount", "finishReason", "providerMessageId", "toolCalls", "toolCallId"];
+/** Extras other than the two every reply has; the memory store keeps those two as fields. */
+export const RARE_EXTRA_KEYS = ["providerMessageId", "toolCalls", "toolCallId"];
+const EXTRA_KEYS = ["tokenCount", "finishReason", ...RARE_EXTRA_KEYS];
 
-export function encodeExtras(m: SessionMessage): string | null {
+export function encodeExtras(
+  m: SessionMessage,
+  keys: readonly string[] = EXTRA_KEYS,
+): string | null {
   const extras: Record<string, unknown> = {};
   if (!isEmpty(m.metadata)) extras.metadata = m.metadata;
-  for (const k of EXTRA_KEYS) {
+  for (const k of keys) {
     const v = (m as unknown as Record<string, unknown>)[k];
     if (v !== undefined) extras[k] = v;
   }
@@ -31,16 +36,23 @@ export function decodeMessage(
   timestamp: number,
   extras: string | null | undefined,
 ): SessionMessage {
-  const { metadata, ...rest } = extras ? (JSON.parse(extras) as Extras) : ({} as Extras);
-  return {
+  const message: SessionMessage = {
     messageId,
     sessionId,
     role,
     content,
     timestamp: new Date(timestamp),
-    metadata: metadata ?? {},
-    ...rest,
+    metadata: {},
   };
+  // Most messages have no extras; the parse is skipped for them since reads are the hot path.
+  return extras ? applyExtras(message, extras) : message;
+}
+
+/** Sets the fields stored in an extras JSON text (see `encodeExtras`) on a decoded message. */
+export function applyExtras(message: SessionMessage, extras: string): SessionMessage {
+  const { metadata, ...rest } = JSON.parse(extras) as Extras;
+  if (metadata) message.metadata = metadata;
+  return Object.assign(message, rest);
 }
 
 /** A `sessions` row as SQL backends store it (numbers may arrive as strings from Postgres). */

@@ -1,6 +1,6 @@
 import { ValidationError } from "../errors.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
-import { decodeMessage, encodeExtras } from "./codec.js";
+import { applyExtras, encodeExtras, RARE_EXTRA_KEYS } from "./codec.js";
 import {
   applyCounters,
   applyPatch,
@@ -24,22 +24,28 @@ export type MemoryStorageOptions = Record<string, never>;
 
 const NAME = "memory";
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
- * Messages are kept in a compact frozen form: metadata and tool calls as JSON text (which is
- * also the clone on write), the timestamp as a number. Reading builds fresh objects.
+ * A stored message has the fields of a `SessionMessage` but two: `timestamp` is a number and
+ * `metadata` is the JSON text of the metadata and the rarer extras (tool calls…), or null. That
+ * text is also the clone on write. Reading spreads it into a fresh object, V8's fastest copy.
  */
-interface StoredMessage {
-  readonly id: string;
-  readonly role: SessionMessage["role"];
-  readonly content: string;
-  readonly ts: number;
-  readonly json: string | null;
-}
+type StoredMessage = Readonly<
+  Omit<SessionMessage, "timestamp" | "metadata"> & { timestamp: number; metadata: string | null }
+>;
+
+/**
+ * Below this many messages a session's ids are checked by scanning: a Set per session would cost
+ * more heap than the short messages it indexes.
+ */
+const ID_INDEX_FROM = 32;
 
 interface Entry {
   record: SessionRecord;
   messages: StoredMessage[];
-  ids: Set<string>;
+  /** Built once the session reaches `ID_INDEX_FROM` messages. */
+  ids: Set<string> | null;
 }
 
 /**
@@ -61,7 +67,7 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       if (sessions.has(record.sessionId)) {
         throw new ValidationError("sessionId", "a session with this id already exists");
       }
-      sessions.set(record.sessionId, { record: cloneRecord(record), messages: [], ids: new Set() });
+      sessions.set(record.sessionId, { record: cloneRecord(record), messages: [], ids: null });
       let set = byUser.get(record.userId);
       if (!set) byUser.set(record.userId, (set = new Set()));
       set.add(record.sessionId);
@@ -89,11 +95,13 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
     },
     async appendMessages(id, messages, counters?: TurnCounters) {
       const e = entry(id);
-      assertUniqueIds(messages, (m) => e.ids.has(m));
+      assertUniqueIds(messages, (m) => hasId(e, m));
       for (const m of messages) {
         e.messages.push(store(m));
-        e.ids.add(m.messageId);
+        e.ids?.add(m.messageId);
       }
+      if (!e.ids && e.messages.length >= ID_INDEX_FROM)
+        e.ids = new Set(e.messages.map((m) => m.messageId));
       applyCounters(e.record, messages.length, counters);
     },
     async addMessage(id, message) {
@@ -103,13 +111,13 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       const e = entry(id);
       const from = options.limit === undefined ? 0 : Math.max(0, e.messages.length - options.limit);
       const out: SessionMessage[] = [];
-      for (let i = from; i < e.messages.length; i++) out.push(load(e.messages[i]!, id));
+      for (let i = from; i < e.messages.length; i++) out.push(load(e.messages[i]!));
       return out;
     },
     async clearMessages(id) {
       const e = entry(id);
       e.messages = [];
-      e.ids = new Set();
+      e.ids = null;
       e.record.messageCount = 0;
       e.record.updatedAt = new Date();
     },
@@ -118,7 +126,8 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       let bytes = 0;
       for (const e of sessions.values()) {
         messages += e.messages.length;
-        for (const m of e.messages) bytes += m.content.length + m.id.length + (m.json?.length ?? 0);
+        for (const m of e.messages)
+          bytes += m.content.length + m.messageId.length + (m.metadata?.length ?? 0);
       }
       const heap = process.memoryUsage();
       return {
@@ -160,16 +169,27 @@ function list(records: SessionRecord[], query: SessionQuery): SessionPage {
   return { sessions: page, next };
 }
 
-function store(m: SessionMessage): StoredMessage {
-  return Object.freeze({
-    id: m.messageId,
-    role: m.role,
-    content: m.content,
-    ts: m.timestamp.getTime(),
-    json: encodeExtras(m),
-  });
+function hasId(e: Entry, id: string): boolean {
+  if (e.ids) return e.ids.has(id);
+  for (const m of e.messages) if (m.messageId === id) return true;
+  return false;
 }
 
-function load(s: StoredMessage, sessionId: string): SessionMessage {
-  return decodeMessage(sessionId, s.id, s.role, s.content, s.ts, s.json);
+function store(m: SessionMessage): StoredMessage {
+  const s: Mutable<StoredMessage> = {
+    messageId: m.messageId,
+    sessionId: m.sessionId,
+    role: m.role,
+    content: m.content,
+    timestamp: m.timestamp.getTime(),
+    metadata: encodeExtras(m, RARE_EXTRA_KEYS),
+  };
+  if (m.tokenCount !== undefined) s.tokenCount = m.tokenCount;
+  if (m.finishReason !== undefined) s.finishReason = m.finishReason;
+  return s;
+}
+
+function load(s: StoredMessage): SessionMessage {
+  const m = { ...s, timestamp: new Date(s.timestamp), metadata: {} };
+  return s.metadata ? applyExtras(m, s.metadata) : m;
 }

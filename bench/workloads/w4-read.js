@@ -1,0 +1,48 @@
+/** W4: a 20,000-message session: read all of it, and the newest 50. */
+import { floorStore, libManager, LOCAL_BACKENDS } from "../backends.js";
+import { newId, paired, result } from "../lib.js";
+
+const TURNS = 10_000;
+const LIMIT = 1.5;
+
+export async function w4(backends = LOCAL_BACKENDS, make = libManager, makeFloor = floorStore) {
+  const out = [];
+  for (const backend of backends) {
+    const { manager, dispose } = await make(backend);
+    const session = await manager.createSession("w4-user", "mock", "m");
+    for (let t = 0; t < TURNS; t++) await session.sendMessage(`turn ${t}`);
+    const floor = await makeFloor(backend);
+    const id = newId();
+    await floor.createSession(id, "w4-user");
+    for (let t = 0; t < TURNS; t++) await floor.turn(id, `turn ${t}`);
+
+    const newest = await paired(
+      51,
+      () => session.getMessages({ limit: 50 }),
+      () => floor.newest(id, 50),
+    );
+    out.push(
+      result("W4", backend, "newest 50 of 20,000 messages", {
+        lib: newest.libMs,
+        floor: newest.floorMs,
+        unit: "ms",
+        limit: LIMIT,
+      }),
+    );
+    const all = await paired(
+      21,
+      () => session.getMessages(),
+      () => floor.newest(id),
+    );
+    out.push(
+      result("W4", backend, "all 20,000 messages", {
+        lib: all.libMs,
+        floor: all.floorMs,
+        unit: "ms",
+      }),
+    );
+    await dispose();
+    await floor.dispose();
+  }
+  return out;
+}
