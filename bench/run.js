@@ -34,7 +34,21 @@ console.table(
   })),
 );
 mkdirSync(".tmp", { recursive: true });
+writeFileSync(".tmp/bench-results.md", markdown(results));
 writeFileSync(
   ".tmp/bench-results.json",
   JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2),
 );
+
+/** The results as a Markdown table, for BENCHMARKS.md. */
+function markdown(rows) {
+  const head = "| Workload | Backend | Measure | Library | Floor | Ratio | Target | Met |";
+  const lines = rows.map((r) => {
+    const target =
+      r.limit === undefined ? "—" : r.ratio === null ? `≤ ${r.limit} ${r.unit}` : `≤ ${r.limit}x`;
+    const met = r.pass === null ? "—" : r.pass ? "yes" : "**no**";
+    const unit = r.unit ?? "";
+    return `| ${r.workload} | ${r.backend} | ${r.measure} | ${r.lib} ${unit} | ${r.floor ?? "—"} ${r.floor ? unit : ""} | ${r.ratio ?? "—"} | ${target} | ${met} |`;
+  });
+  return [head, "|---|---|---|---|---|---|---|---|", ...lines].join("\n") + "\n";
+}

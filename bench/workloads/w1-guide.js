@@ -24,6 +24,19 @@ export async function w1() {
       }),
     );
   }
+  const serial = await paired(
+    9,
+    () => libRound("memory"),
+    () => floorRound("memory", true),
+  );
+  out.push(
+    result("W1", "memory", "µs per turn vs a Map behind an async, per-session-locked turn", {
+      lib: (serial.libMs * 1000) / (SESSIONS * TURNS),
+      floor: (serial.floorMs * 1000) / (SESSIONS * TURNS),
+      unit: "µs",
+      note: "reference: the least any async API with serialised turns pays",
+    }),
+  );
   return out;
 }
 
@@ -36,12 +49,26 @@ async function libRound(backend) {
   await dispose();
 }
 
-async function floorRound(backend) {
+async function floorRound(backend, serialised = false) {
   const floor = floorStore(backend);
+  const turn = serialised ? lockedTurn(floor) : floor.turn;
   for (let s = 0; s < SESSIONS; s++) {
     const id = newId();
     floor.createSession(id, `user_${s % 10}`);
-    for (let t = 0; t < TURNS; t++) floor.turn(id, `Hello ${t}!`);
+    for (let t = 0; t < TURNS; t++) await turn(id, `Hello ${t}!`);
   }
   await floor.dispose();
+}
+
+/** The floor's turn behind a per-session promise chain and an async provider call. */
+function lockedTurn(floor) {
+  const tails = new Map();
+  const provider = async (content) => content;
+  return (id, content) => {
+    const run = (tails.get(id) ?? Promise.resolve()).then(async () =>
+      floor.turn(id, await provider(content)),
+    );
+    tails.set(id, run);
+    return run;
+  };
 }
