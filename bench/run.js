@@ -3,13 +3,14 @@
  * figure, then a table. Every figure is a ratio to a floor measured in the same process.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { pgWorkloads } from "./workloads/postgres.js";
 import { w1 } from "./workloads/w1-guide.js";
 import { w3 } from "./workloads/w3-growth.js";
 import { w4 } from "./workloads/w4-read.js";
 import { w5 } from "./workloads/w5-list.js";
 import { w6 } from "./workloads/w6-heap.js";
 
-const WORKLOADS = { W1: w1, W3: w3, W4: w4, W5: w5, W6: w6 };
+const WORKLOADS = { W1: w1, W3: w3, W4: w4, W5: w5, W6: w6, PG: pgWorkloads };
 
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
 const selected = Object.entries(WORKLOADS).filter(([k]) => !wanted.length || wanted.includes(k));

@@ -4,13 +4,13 @@ import { newId, paired, result } from "../lib.js";
 
 const SESSIONS = 100;
 const TURNS = 10;
-const LIMITS = { memory: 2, sqlite: 1.3 };
+const LIMITS = { memory: 2, sqlite: 1.3, postgres: 1.5 };
 
-export async function w1() {
+export async function w1(backends = LOCAL_BACKENDS, rounds = 9) {
   const out = [];
-  for (const backend of LOCAL_BACKENDS) {
+  for (const backend of backends) {
     const { libMs, floorMs } = await paired(
-      9,
+      rounds,
       () => libRound(backend),
       () => floorRound(backend),
     );
@@ -24,6 +24,7 @@ export async function w1() {
       }),
     );
   }
+  if (!backends.includes("memory")) return out;
   const serial = await paired(
     9,
     () => libRound("memory"),
@@ -50,11 +51,11 @@ async function libRound(backend) {
 }
 
 async function floorRound(backend, serialised = false) {
-  const floor = floorStore(backend);
+  const floor = await floorStore(backend);
   const turn = serialised ? lockedTurn(floor) : floor.turn;
   for (let s = 0; s < SESSIONS; s++) {
     const id = newId();
-    floor.createSession(id, `user_${s % 10}`);
+    await floor.createSession(id, `user_${s % 10}`);
     for (let t = 0; t < TURNS; t++) await turn(id, `Hello ${t}!`);
   }
   await floor.dispose();

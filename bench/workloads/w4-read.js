@@ -5,13 +5,13 @@ import { newId, paired, result } from "../lib.js";
 const TURNS = 10_000;
 const LIMIT = 1.5;
 
-export async function w4(backends = LOCAL_BACKENDS, make = libManager, makeFloor = floorStore) {
+export async function w4(backends = LOCAL_BACKENDS) {
   const out = [];
   for (const backend of backends) {
-    const { manager, dispose } = await make(backend);
+    const { manager, dispose } = libManager(backend);
     const session = await manager.createSession("w4-user", "mock", "m");
     for (let t = 0; t < TURNS; t++) await session.sendMessage(`turn ${t}`);
-    const floor = await makeFloor(backend);
+    const floor = await floorStore(backend);
     const id = newId();
     await floor.createSession(id, "w4-user");
     for (let t = 0; t < TURNS; t++) await floor.turn(id, `turn ${t}`);

@@ -5,11 +5,11 @@ import { newId, paired, result } from "../lib.js";
 const SESSIONS = 10_000;
 const USERS = 1_000;
 
-export async function w5(backends = LOCAL_BACKENDS, make = libManager, makeFloor = floorStore) {
+export async function w5(backends = LOCAL_BACKENDS) {
   const out = [];
   for (const backend of backends) {
-    const { manager, dispose } = await make(backend);
-    const floor = await makeFloor(backend);
+    const { manager, dispose } = libManager(backend);
+    const floor = await floorStore(backend);
     for (let s = 0; s < SESSIONS; s++) {
       await manager.createSession(`user_${s % USERS}`, "mock", "m");
       await floor.createSession(newId(), `user_${s % USERS}`);
