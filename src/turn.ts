@@ -118,8 +118,10 @@ export async function completeTurn(
   reply: ProviderReply,
 ): Promise<SessionMessage> {
   const message = await storeReply(rt, turn, reply);
-  await rt.config.hooks?.onMessageSent?.(turn.providerInput.input[0]!);
-  await rt.config.hooks?.onReplyReceived?.(message);
+  const hooks = rt.config.hooks;
+  // Checked rather than awaited blindly: an `await` costs a tick even when there is no hook.
+  if (hooks?.onMessageSent) await hooks.onMessageSent(turn.providerInput.input[0]!);
+  if (hooks?.onReplyReceived) await hooks.onReplyReceived(message);
   return message;
 }
 

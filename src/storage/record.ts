@@ -83,12 +83,16 @@ export function assertUniqueIds(
   existing: (id: string) => boolean,
 ): void {
   validateMessages(messages);
-  const seen = new Set<string>();
+  // Most batches are one turn (two messages): a Set per append would cost more than the check.
+  const repeats =
+    messages.length > 2
+      ? new Set(messages.map((m) => m.messageId)).size < messages.length
+      : messages.length === 2 && messages[0]!.messageId === messages[1]!.messageId;
+  if (repeats) throw new ValidationError("messageId", "the batch repeats a message id");
   for (const m of messages) {
-    if (seen.has(m.messageId) || existing(m.messageId)) {
+    if (existing(m.messageId)) {
       throw new ValidationError("messageId", `"${m.messageId}" is already in the session`);
     }
-    seen.add(m.messageId);
   }
 }
 
