@@ -210,7 +210,11 @@ export class Session {
         providerConfig: config,
         providerSessionId: null,
       };
-      const providerSessionId = (await adapter.createProviderSession?.(next)) ?? null;
+      // A native-state provider starts with the transcript so far, so the move loses nothing.
+      const history = adapter.createProviderSession
+        ? await this.#rt.storage.getMessages(record.sessionId)
+        : [];
+      const providerSessionId = (await adapter.createProviderSession?.(next, history)) ?? null;
       await this.#update({ provider, model, providerConfig: config, providerSessionId });
     });
   }

@@ -6,6 +6,9 @@ type Factory = (options: Record<string, unknown>) => ProviderAdapter | Promise<P
 // Each provider's SDK is imported only when a session first uses that provider.
 const BUILTIN: Record<string, () => Promise<Factory>> = {
   mock: async () => (await import("./mock.js")).mockProvider,
+  openai: async () => (await import("./openai.js")).openaiProvider,
+  "openai-compatible": async () =>
+    (await import("./openai-compatible.js")).openaiCompatibleProvider,
 };
 
 /** Names `providers` may use. */

@@ -65,8 +65,14 @@ export interface ProviderAdapter {
   streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent>;
   /** Checks a session's provider config before anything is stored; throws `ValidationError`. */
   validateConfig?(providerConfig: Readonly<Record<string, unknown>>): void;
-  /** Creates provider-side state (an OpenAI conversation); returns its id. */
-  createProviderSession?(session: ProviderSessionInfo): Promise<string | null>;
+  /**
+   * Creates provider-side state (an OpenAI conversation); returns its id. `history` is the stored
+   * transcript when a session with messages moves to this provider (`switchProvider`).
+   */
+  createProviderSession?(
+    session: ProviderSessionInfo,
+    history?: readonly SessionMessage[],
+  ): Promise<string | null>;
   /** Starts fresh provider-side state after `clearMessages`; returns the new id. */
   resetProviderSession?(session: ProviderSessionInfo): Promise<string | null>;
   deleteProviderSession?(session: ProviderSessionInfo): Promise<void>;

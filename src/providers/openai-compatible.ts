@@ -1,0 +1,195 @@
+import type OpenAI from "openai";
+import { ProviderError, ValidationError } from "../errors.js";
+import type { SessionMessage, ToolCall } from "../types.js";
+import {
+  chatUsage,
+  connect,
+  pairToolCalls,
+  readSampling,
+  requestOptions,
+  toProviderError,
+  validateSampling,
+  type OpenAIConnection,
+} from "./openai-shared.js";
+import type {
+  ModelPrice,
+  ProviderAdapter,
+  ProviderReply,
+  ProviderStreamEvent,
+  ProviderTurnInput,
+} from "./types.js";
+
+const NAME = "openai-compatible";
+type ChatMessage = OpenAI.Chat.ChatCompletionMessageParam;
+type ChatParams = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+
+/**
+ * Any server that speaks OpenAI's Chat Completions (Ollama, vLLM, LM Studio, …) at `baseURL`.
+ * The transcript is kept client-side and sent every turn. `apiKey` is optional; without one no
+ * `Authorization` header is sent (the OPENAI_API_KEY environment variable is never used here).
+ *
+ * ```ts
+ * const manager = createSessionManager({
+ *   providers: { "openai-compatible": { baseURL: "http://localhost:11434/v1" } },
+ *   pricing: { "llama3.2": { input: 0, output: 0 } },
+ * });
+ * const session = await manager.createSession("u1", "openai-compatible", "llama3.2");
+ * ```
+ */
+export class OpenAICompatibleProvider implements ProviderAdapter {
+  readonly name = NAME;
+  readonly #conn: OpenAIConnection;
+
+  constructor(conn: OpenAIConnection) {
+    this.#conn = conn;
+  }
+
+  historyMode(): "client" {
+    return "client";
+  }
+
+  validateConfig(config: Readonly<Record<string, unknown>>): void {
+    validateSampling(config);
+  }
+
+  async getProviderMetadata(): Promise<Record<string, unknown>> {
+    return { historyMode: "client", baseURL: this.#conn.client.baseURL };
+  }
+
+  /** Self-hosted models have no list price: set one with the manager's `pricing` option. */
+  priceOf(): ModelPrice | undefined {
+    return undefined;
+  }
+
+  async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
+    const options = requestOptions(turn.session, turn.signal);
+    try {
+      const completion = await this.#conn.client.chat.completions.create(body(turn), options);
+      const choice = completion.choices[0];
+      if (!choice) throw new ProviderError(NAME, "the reply had no choices", { retryable: true });
+      const toolCalls = (choice.message.tool_calls ?? []).flatMap((c) =>
+        c.type === "function" ? [toolCall(c.id, c.function.name, c.function.arguments)] : [],
+      );
+      return reply(
+        choice.message.content ?? "",
+        toolCalls,
+        choice.finish_reason,
+        completion.id,
+        completion.usage,
+      );
+    } catch (error) {
+      throw toProviderError(this.#conn, error);
+    }
+  }
+
+  async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
+    const options = requestOptions(turn.session, turn.signal);
+    const calls = new Map<number, ToolCall>();
+    let text = "";
+    let id = "";
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    try {
+      const stream = await this.#conn.client.chat.completions.create(
+        { ...body(turn), stream: true, stream_options: { include_usage: true } },
+        options,
+      );
+      for await (const chunk of stream) {
+        id ||= chunk.id;
+        // The usage chunk comes last, with no choices.
+        if (chunk.usage) usage = chunk.usage;
+        const choice = chunk.choices[0];
+        if (!choice) continue;
+        if (choice.delta.content) {
+          text += choice.delta.content;
+          yield { type: "delta", text: choice.delta.content };
+        }
+        for (const d of choice.delta.tool_calls ?? []) mergeToolCall(calls, d);
+        finish = choice.finish_reason ?? finish;
+      }
+    } catch (error) {
+      throw toProviderError(this.#conn, error);
+    }
+    if (finish === null) {
+      throw new ProviderError(NAME, "the stream ended before the reply was complete", {
+        retryable: true,
+      });
+    }
+    yield { type: "done", reply: reply(text, [...calls.values()], finish, id, usage) };
+  }
+}
+
+/** Creates the adapter from manager options; `baseURL` is required, `apiKey` is not. */
+export async function openaiCompatibleProvider(
+  options: Record<string, unknown>,
+): Promise<OpenAICompatibleProvider> {
+  if (options.baseURL === undefined && options.client === undefined) {
+    throw new ValidationError(`providers.${NAME}.baseURL`, "is required (the server's /v1 URL)");
+  }
+  return new OpenAICompatibleProvider(await connect(NAME, options, { keyRequired: false }));
+}
+
+function body(turn: ProviderTurnInput): ChatParams {
+  const sampling = readSampling(turn.session.providerConfig);
+  const params: ChatParams = {
+    model: turn.session.model,
+    messages: toChatMessages(pairToolCalls([...turn.history, ...turn.input])),
+  };
+  if (sampling.temperature !== undefined) params.temperature = sampling.temperature;
+  if (sampling.topP !== undefined) params.top_p = sampling.topP;
+  // `max_tokens`, not `max_completion_tokens`: the field compatible servers understand.
+  if (sampling.maxTokens !== undefined) params.max_tokens = sampling.maxTokens;
+  if (sampling.tools) params.tools = sampling.tools;
+  return params;
+}
+
+/** Stored messages in Chat Completions form (already paired by `pairToolCalls`). */
+export function toChatMessages(messages: readonly SessionMessage[]): ChatMessage[] {
+  return messages.flatMap((m): ChatMessage[] => {
+    switch (m.role) {
+      case "system":
+        return [{ role: "system", content: m.content }];
+      case "user":
+        return [{ role: "user", content: m.content }];
+      case "assistant":
+        return m.toolCalls?.length
+          ? [{ role: "assistant", content: m.content || null, tool_calls: m.toolCalls }]
+          : [{ role: "assistant", content: m.content }];
+      case "tool":
+        return m.toolCallId
+          ? [{ role: "tool", tool_call_id: m.toolCallId, content: m.content }]
+          : [];
+      default:
+        return [];
+    }
+  });
+}
+
+function mergeToolCall(
+  calls: Map<number, ToolCall>,
+  delta: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall,
+): void {
+  // The first delta of a call carries its id and name; later ones append argument text.
+  const call = calls.get(delta.index) ?? toolCall(delta.id ?? "", "", "");
+  if (delta.id) call.id = delta.id;
+  if (delta.function?.name) call.function.name += delta.function.name;
+  if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
+  calls.set(delta.index, call);
+}
+
+function toolCall(id: string, name: string, args: string): ToolCall {
+  return { id, type: "function", function: { name, arguments: args } };
+}
+
+function reply(
+  content: string,
+  toolCalls: ToolCall[],
+  finishReason: string,
+  id: string,
+  usage: OpenAI.CompletionUsage | null | undefined,
+): ProviderReply {
+  const out: ProviderReply = { content, usage: chatUsage(usage), finishReason };
+  if (id) out.providerMessageId = id;
+  if (toolCalls.length > 0) out.toolCalls = toolCalls;
+  return out;
+}

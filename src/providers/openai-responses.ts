@@ -1,0 +1,113 @@
+import type OpenAI from "openai";
+import { ProviderError } from "../errors.js";
+import type { SessionMessage, ToolCall } from "../types.js";
+import { responsesUsage, type Sampling } from "./openai-shared.js";
+import type { ProviderReply } from "./types.js";
+
+type InputItem = OpenAI.Responses.ResponseInputItem;
+type Response = OpenAI.Responses.Response;
+type SamplingParams = Pick<
+  OpenAI.Responses.ResponseCreateParamsNonStreaming,
+  "temperature" | "top_p" | "max_output_tokens" | "tools"
+>;
+
+/**
+ * Stored messages as Responses input items. System messages become `developer` messages (what
+ * OpenAI's newer models read as system text); tool calls become `function_call` /
+ * `function_call_output` items. Legacy `function` messages have no Responses form and are left out.
+ */
+export function toInputItems(messages: readonly SessionMessage[]): InputItem[] {
+  const items: InputItem[] = [];
+  for (const m of messages) {
+    switch (m.role) {
+      case "system":
+        items.push({ type: "message", role: "developer", content: m.content });
+        break;
+      case "user":
+        items.push({ type: "message", role: "user", content: m.content });
+        break;
+      case "assistant":
+        if (m.content) items.push({ type: "message", role: "assistant", content: m.content });
+        for (const call of m.toolCalls ?? []) items.push(functionCall(call));
+        break;
+      case "tool":
+        if (m.toolCallId) {
+          items.push({ type: "function_call_output", call_id: m.toolCallId, output: m.content });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return items;
+}
+
+function functionCall(call: ToolCall): InputItem {
+  return {
+    type: "function_call",
+    call_id: call.id,
+    name: call.function.name,
+    arguments: call.function.arguments,
+  };
+}
+
+/** The request fields a session's sampling settings map to. */
+export function samplingParams(sampling: Sampling): SamplingParams {
+  const params: SamplingParams = {};
+  if (sampling.temperature !== undefined) params.temperature = sampling.temperature;
+  if (sampling.topP !== undefined) params.top_p = sampling.topP;
+  if (sampling.maxTokens !== undefined) params.max_output_tokens = sampling.maxTokens;
+  if (sampling.tools) {
+    params.tools = sampling.tools.map((t) => ({
+      type: "function",
+      name: t.function.name,
+      description: t.function.description ?? null,
+      parameters: t.function.parameters ?? null,
+      strict: false,
+    }));
+  }
+  return params;
+}
+
+/** A finished response as a reply; a failed one as a `ProviderError`. */
+export function toReply(provider: string, response: Response): ProviderReply {
+  if (response.status === "failed" || response.error) {
+    const message = response.error?.message ?? "the response failed";
+    throw new ProviderError(provider, `${response.error?.code ?? "failed"}: ${message}`, {
+      retryable: response.error?.code === "server_error",
+    });
+  }
+  let content = "";
+  let messageId: string | undefined;
+  const toolCalls: ToolCall[] = [];
+  for (const item of response.output) {
+    if (item.type === "message") {
+      messageId ??= item.id;
+      for (const part of item.content) {
+        content += part.type === "output_text" ? part.text : part.refusal;
+      }
+    } else if (item.type === "function_call") {
+      toolCalls.push({
+        id: item.call_id,
+        type: "function",
+        function: { name: item.name, arguments: item.arguments },
+      });
+    }
+  }
+  const reply: ProviderReply = {
+    content,
+    usage: responsesUsage(response.usage),
+    finishReason: finishReason(response, toolCalls.length > 0),
+    providerMessageId: messageId ?? response.id,
+    metadata: { responseId: response.id },
+  };
+  if (toolCalls.length > 0) reply.toolCalls = toolCalls;
+  return reply;
+}
+
+function finishReason(response: Response, calledTools: boolean): string {
+  if (calledTools) return "tool_calls";
+  if (response.status !== "incomplete") return "stop";
+  const reason = response.incomplete_details?.reason;
+  return reason === "max_output_tokens" ? "length" : (reason ?? "incomplete");
+}

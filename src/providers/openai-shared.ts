@@ -1,0 +1,247 @@
+import type OpenAI from "openai";
+import type { ClientOptions } from "openai";
+import { ProviderOptions, parseOrThrow } from "../config.js";
+import { ProviderError, ValidationError } from "../errors.js";
+import { registerSecret } from "../internal/redact.js";
+import type { SessionMessage, TokenUsage } from "../types.js";
+import type { ModelPrice, ProviderSessionInfo } from "./types.js";
+
+/** What both OpenAI adapters share: the SDK client and how to call it. */
+export interface OpenAIConnection {
+  provider: string;
+  client: OpenAI;
+  /** The SDK's error classes, kept so errors are recognised without loading the SDK eagerly. */
+  sdk: typeof OpenAI;
+}
+
+/**
+ * Builds the SDK client from manager options (`apiKey`, `baseURL`, `timeoutMs`, `maxRetries`,
+ * `defaultHeaders`) or takes a ready `client`. The SDK is imported here, on first use.
+ */
+export async function connect(
+  provider: string,
+  raw: Record<string, unknown>,
+  { keyRequired }: { keyRequired: boolean },
+): Promise<OpenAIConnection> {
+  const options = parseOrThrow(ProviderOptions, raw, `providers.${provider}`);
+  const sdk = (await import("openai")).default;
+  if (options.client !== undefined) {
+    // Duck-typed: the caller's client may come from another copy of the package.
+    const client = options.client as Partial<OpenAI> | null;
+    if (typeof client?.responses?.create !== "function" || !client.chat || !client.conversations) {
+      throw new ValidationError(`providers.${provider}.client`, "must be an OpenAI client");
+    }
+    registerSecret((client as OpenAI).apiKey);
+    return { provider, client: client as OpenAI, sdk };
+  }
+  const clientOptions: ClientOptions = {
+    baseURL: options.baseURL ?? null,
+    maxRetries: options.maxRetries ?? 2,
+    defaultHeaders: options.defaultHeaders ?? {},
+  };
+  if (options.timeoutMs !== undefined) clientOptions.timeout = options.timeoutMs;
+  if (options.apiKey !== undefined) clientOptions.apiKey = options.apiKey;
+  else if (keyRequired) {
+    // The SDK would read OPENAI_API_KEY itself; register it so errors never quote it.
+    registerSecret(process.env.OPENAI_API_KEY);
+    if (!process.env.OPENAI_API_KEY) {
+      throw new ValidationError(`providers.${provider}.apiKey`, "is required (or OPENAI_API_KEY)");
+    }
+  } else {
+    // A local server needs no key: never send OPENAI_API_KEY to a third-party URL.
+    clientOptions.apiKey = "unused";
+    clientOptions.defaultHeaders = { ...options.defaultHeaders, Authorization: null };
+  }
+  return { provider, client: new sdk(clientOptions), sdk };
+}
+
+/** Per-request SDK options: the caller's signal and the session's `providerConfig.timeout` (s). */
+export function requestOptions(
+  session: ProviderSessionInfo,
+  signal: AbortSignal | undefined,
+): OpenAI.RequestOptions {
+  const options: OpenAI.RequestOptions = {};
+  if (signal) options.signal = signal;
+  const timeout = session.providerConfig.timeout;
+  if (typeof timeout === "number" && timeout > 0) options.timeout = timeout * 1000;
+  return options;
+}
+
+/**
+ * Maps anything the SDK throws to a `ProviderError`. The SDK has already retried what it retries
+ * (408/409/429/5xx, connection errors, timeouts), so `retryable` tells a fallback chain whether
+ * another provider may succeed. SDK errors are not kept as `cause`: their message can quote a
+ * masked key, and `ProviderError` scrubs only its own message.
+ */
+export function toProviderError(conn: OpenAIConnection, error: unknown): ProviderError {
+  const { provider, sdk } = conn;
+  if (error instanceof ProviderError) return error;
+  if (error instanceof sdk.APIUserAbortError || isAbort(error)) {
+    return new ProviderError(provider, "the request was aborted", { retryable: false });
+  }
+  if (error instanceof sdk.APIConnectionTimeoutError) {
+    return new ProviderError(provider, "the request timed out", { retryable: true });
+  }
+  if (error instanceof sdk.APIConnectionError) {
+    return new ProviderError(provider, `connection failed: ${error.message}`, { retryable: true });
+  }
+  if (error instanceof sdk.APIError) return fromApiError(provider, error);
+  // A stream cut mid-way surfaces as a bare fetch error ("terminated").
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(provider, `connection lost: ${message}`, { retryable: true });
+}
+
+function fromApiError(
+  provider: string,
+  error: InstanceType<typeof OpenAI.APIError>,
+): ProviderError {
+  const status = typeof error.status === "number" ? error.status : null;
+  const body = error.error as { message?: unknown } | undefined;
+  const text = typeof body?.message === "string" ? body.message : error.message;
+  const kind = [error.type, error.code].filter(Boolean).join("/");
+  const request = error.requestID ? ` (request ${error.requestID})` : "";
+  const retryable =
+    status === null ||
+    ((status === 408 || status === 409 || status === 429 || status >= 500) &&
+      error.code !== "insufficient_quota");
+  const prefix = status === null ? "" : `${status} `;
+  return new ProviderError(provider, `${prefix}${kind ? `${kind}: ` : ""}${text}${request}`, {
+    status,
+    retryable,
+  });
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === "AbortError";
+}
+
+/** Responses API usage; `input_tokens` already includes cached tokens. */
+export function responsesUsage(
+  usage: OpenAI.Responses.ResponseUsage | null | undefined,
+): TokenUsage {
+  return {
+    inputTokens: usage?.input_tokens ?? 0,
+    outputTokens: usage?.output_tokens ?? 0,
+    cachedTokens: usage?.input_tokens_details?.cached_tokens ?? 0,
+    cacheCreationTokens: usage?.input_tokens_details?.cache_write_tokens ?? 0,
+  };
+}
+
+/** Chat Completions usage; `prompt_tokens` already includes cached tokens. */
+export function chatUsage(usage: OpenAI.CompletionUsage | null | undefined): TokenUsage {
+  return {
+    inputTokens: usage?.prompt_tokens ?? 0,
+    outputTokens: usage?.completion_tokens ?? 0,
+    cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    cacheCreationTokens: 0,
+  };
+}
+
+// USD per million tokens, from openai.com/api/pricing (standard tier) at the time of writing.
+// The manager's `pricing` option overrides or extends this table.
+const PRICES: Record<string, ModelPrice> = {
+  "gpt-5": { input: 1.25, cachedInput: 0.125, output: 10 },
+  "gpt-5-mini": { input: 0.25, cachedInput: 0.025, output: 2 },
+  "gpt-5-nano": { input: 0.05, cachedInput: 0.005, output: 0.4 },
+  "gpt-4.1": { input: 2, cachedInput: 0.5, output: 8 },
+  "gpt-4.1-mini": { input: 0.4, cachedInput: 0.1, output: 1.6 },
+  "gpt-4.1-nano": { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  "gpt-4o": { input: 2.5, cachedInput: 1.25, output: 10 },
+  "gpt-4o-mini": { input: 0.15, cachedInput: 0.075, output: 0.6 },
+  o3: { input: 2, cachedInput: 0.5, output: 8 },
+  "o4-mini": { input: 1.1, cachedInput: 0.275, output: 4.4 },
+};
+
+/** Built-in price of an OpenAI model; a dated snapshot (`gpt-4o-2024-08-06`) uses its family's. */
+export function openaiPriceOf(model: string): ModelPrice | undefined {
+  if (Object.hasOwn(PRICES, model)) return PRICES[model];
+  const family = model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
+  return Object.hasOwn(PRICES, family) ? PRICES[family] : undefined;
+}
+
+/**
+ * Keeps only what a tool-calling API accepts from a stored transcript (which another provider
+ * may have written): an assistant's tool calls only when their results follow it, tool results
+ * only right after the call they answer, no legacy `function` messages, no empty assistant turns.
+ */
+export function pairToolCalls(messages: readonly SessionMessage[]): SessionMessage[] {
+  const out: SessionMessage[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (m.role === "function" || m.role === "tool") continue;
+    if (m.role !== "assistant" || !m.toolCalls?.length) {
+      if (m.role !== "assistant" || m.content) out.push(m);
+      continue;
+    }
+    let j = i + 1;
+    const results: SessionMessage[] = [];
+    for (; j < messages.length && messages[j]!.role === "tool"; j++) results.push(messages[j]!);
+    const answered = new Set(results.map((r) => r.toolCallId));
+    const calls = m.toolCalls.filter((c) => answered.has(c.id));
+    if (calls.length > 0 || m.content) out.push({ ...m, toolCalls: calls });
+    const kept = new Set<string>();
+    for (const r of results) {
+      if (r.toolCallId && calls.some((c) => c.id === r.toolCallId) && !kept.has(r.toolCallId)) {
+        kept.add(r.toolCallId);
+        out.push(r);
+      }
+    }
+    i = j - 1;
+  }
+  return out;
+}
+
+/** Sampling settings read from a session's `providerConfig` (camelCase or the guide's snake_case). */
+export interface Sampling {
+  temperature?: number;
+  topP?: number;
+  maxTokens?: number;
+  tools?: ChatTool[];
+}
+
+/** A tool definition in Chat Completions' shape, the neutral form sessions store. */
+export interface ChatTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown> };
+}
+
+export function readSampling(config: Readonly<Record<string, unknown>>): Sampling {
+  const out: Sampling = {};
+  const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+  const temperature = num(config.temperature);
+  const topP = num(config.topP ?? config.top_p);
+  const maxTokens = num(config.maxTokens ?? config.max_tokens);
+  if (temperature !== undefined) out.temperature = temperature;
+  if (topP !== undefined) out.topP = topP;
+  if (maxTokens !== undefined) out.maxTokens = maxTokens;
+  if (Array.isArray(config.tools)) out.tools = config.tools as ChatTool[];
+  return out;
+}
+
+/** Checks the sampling settings both adapters read; throws `ValidationError` naming the field. */
+export function validateSampling(config: Readonly<Record<string, unknown>>): void {
+  const check = (field: string, ok: (v: unknown) => boolean, reason: string): void => {
+    const value = config[field];
+    if (value !== undefined && !ok(value)) {
+      throw new ValidationError(`providerConfig.${field}`, reason);
+    }
+  };
+  const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+  check("temperature", (v) => isNum(v) && v >= 0 && v <= 2, "must be a number from 0 to 2");
+  for (const f of ["topP", "top_p"]) check(f, (v) => isNum(v) && v >= 0 && v <= 1, "must be 0..1");
+  for (const f of ["maxTokens", "max_tokens"]) {
+    check(f, (v) => Number.isInteger(v) && (v as number) > 0, "must be a positive integer");
+  }
+  check("timeout", (v) => isNum(v) && v > 0, "must be a positive number of seconds");
+  check("tools", (v) => Array.isArray(v) && v.every(isChatTool), "must be function tools");
+}
+
+function isChatTool(v: unknown): boolean {
+  const t = v as Partial<ChatTool> | null;
+  return (
+    typeof t === "object" &&
+    t !== null &&
+    t.type === "function" &&
+    typeof t.function?.name === "string"
+  );
+}

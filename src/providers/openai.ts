@@ -1,0 +1,291 @@
+import type OpenAI from "openai";
+import { ProviderError, ValidationError } from "../errors.js";
+import type { SessionMessage } from "../types.js";
+import {
+  connect,
+  openaiPriceOf,
+  pairToolCalls,
+  readSampling,
+  requestOptions,
+  toProviderError,
+  validateSampling,
+  type OpenAIConnection,
+} from "./openai-shared.js";
+import { samplingParams, toInputItems, toReply } from "./openai-responses.js";
+import type {
+  HistoryMode,
+  ModelPrice,
+  ProviderAdapter,
+  ProviderReply,
+  ProviderSessionInfo,
+  ProviderStreamEvent,
+  ProviderTurnInput,
+} from "./types.js";
+
+const NAME = "openai";
+// Conversations API limits: metadata keys, and items per create call.
+const MAX_KEYS = 16;
+const MAX_KEY_LENGTH = 64;
+const MAX_VALUE_LENGTH = 512;
+const MAX_ITEMS_PER_CALL = 20;
+const METADATA_FIELDS = ["threadMetadata", "thread_metadata", "conversationMetadata"] as const;
+
+/**
+ * OpenAI through the Responses API. By default the provider keeps the history: each session
+ * owns a conversation (`conv_…`, its `providerSessionId`) and a turn sends only the new input.
+ * With `nativeState: false` (provider option or session `providerConfig`) the stored transcript
+ * is sent each turn instead, with `store: false`.
+ *
+ * ```ts
+ * const manager = createSessionManager({ providers: { openai: process.env.OPENAI_API_KEY } });
+ * const session = await manager.createSession("u1", "openai", "gpt-4o-mini");
+ * session.providerSessionId; // "conv_…"
+ * ```
+ */
+export class OpenAIProvider implements ProviderAdapter {
+  readonly name = NAME;
+  readonly #conn: OpenAIConnection;
+  readonly #nativeDefault: boolean;
+
+  constructor(conn: OpenAIConnection, options: { nativeState?: boolean } = {}) {
+    this.#conn = conn;
+    this.#nativeDefault = options.nativeState ?? true;
+  }
+
+  get #client(): OpenAI {
+    return this.#conn.client;
+  }
+
+  /**
+   * Native only when the session holds a conversation id: a session moved here from elsewhere
+   * with another kind of id (a V1 `thread_…`) is served from the stored transcript instead.
+   */
+  historyMode(session: ProviderSessionInfo): HistoryMode {
+    return this.#wantsNative(session) && conversationOf(session) ? "native" : "client";
+  }
+
+  validateConfig(config: Readonly<Record<string, unknown>>): void {
+    for (const field of ["assistantId", "assistant_id"]) {
+      if (config[field] !== undefined) {
+        throw new ValidationError(
+          `providerConfig.${field}`,
+          "the OpenAI Assistants API was shut down on 2026-08-26; sessions use conversations " +
+            "(the default) instead, so remove this setting",
+        );
+      }
+    }
+    if (config.nativeState !== undefined && typeof config.nativeState !== "boolean") {
+      throw new ValidationError("providerConfig.nativeState", "must be a boolean");
+    }
+    for (const field of METADATA_FIELDS) {
+      if (config[field] !== undefined) explicitMetadata(config[field], `providerConfig.${field}`);
+    }
+    validateSampling(config);
+  }
+
+  priceOf(model: string): ModelPrice | undefined {
+    return openaiPriceOf(model);
+  }
+
+  /** Creates the session's conversation, seeded with `history` when the session already has one. */
+  async createProviderSession(
+    session: ProviderSessionInfo,
+    history: readonly SessionMessage[] = [],
+  ): Promise<string | null> {
+    if (!this.#wantsNative(session)) return null;
+    const items = toInputItems(pairToolCalls(history));
+    return this.#call(async () => {
+      const conversation = await this.#client.conversations.create({
+        metadata: conversationMetadata(session),
+        items: items.slice(0, MAX_ITEMS_PER_CALL),
+      });
+      for (let i = MAX_ITEMS_PER_CALL; i < items.length; i += MAX_ITEMS_PER_CALL) {
+        const batch = items.slice(i, i + MAX_ITEMS_PER_CALL);
+        await this.#client.conversations.items.create(conversation.id, { items: batch });
+      }
+      return conversation.id;
+    });
+  }
+
+  /** A fresh conversation for `clearMessages`; the old one is deleted. */
+  async resetProviderSession(session: ProviderSessionInfo): Promise<string | null> {
+    const fresh = await this.createProviderSession(session);
+    await this.deleteProviderSession(session);
+    return fresh;
+  }
+
+  async deleteProviderSession(session: ProviderSessionInfo): Promise<void> {
+    const id = conversationOf(session);
+    if (!id) return;
+    await this.#call(async () => {
+      try {
+        await this.#client.conversations.delete(id);
+      } catch (error) {
+        // Already gone is what deleting wanted.
+        if (!(error instanceof this.#conn.sdk.NotFoundError)) throw error;
+      }
+    });
+  }
+
+  /**
+   * A developer message added to the conversation itself: it stays in the model's context for
+   * every later turn, as a system message did in a thread. (`instructions` would apply to one
+   * response only and is not kept in the conversation.)
+   */
+  async addSystemMessage(session: ProviderSessionInfo, message: SessionMessage): Promise<void> {
+    const id = this.historyMode(session) === "native" ? conversationOf(session) : null;
+    if (!id) return;
+    await this.#call(() =>
+      this.#client.conversations.items.create(id, { items: toInputItems([message]) }),
+    );
+  }
+
+  async getProviderMetadata(session: ProviderSessionInfo): Promise<Record<string, unknown>> {
+    const mode = this.historyMode(session);
+    const id = conversationOf(session);
+    if (mode !== "native" || !id) return { historyMode: mode };
+    const conversation = await this.#call(() => this.#client.conversations.retrieve(id));
+    return {
+      historyMode: mode,
+      conversationId: conversation.id,
+      conversationCreatedAt: new Date(conversation.created_at * 1000).toISOString(),
+      conversationMetadata: conversation.metadata ?? {},
+    };
+  }
+
+  async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
+    const options = requestOptions(turn.session, turn.signal);
+    const response = await this.#call(() =>
+      this.#client.responses.create({ ...this.#body(turn), stream: false }, options),
+    );
+    return toReply(NAME, response);
+  }
+
+  async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
+    const options = requestOptions(turn.session, turn.signal);
+    let final: OpenAI.Responses.Response | undefined;
+    try {
+      const stream = await this.#client.responses.create(
+        { ...this.#body(turn), stream: true },
+        options,
+      );
+      for await (const event of stream) {
+        // A refusal is reply text too: the stored content must equal the streamed deltas.
+        if (
+          event.type === "response.output_text.delta" ||
+          event.type === "response.refusal.delta"
+        ) {
+          yield { type: "delta", text: event.delta };
+        } else if (
+          event.type === "response.completed" ||
+          event.type === "response.incomplete" ||
+          event.type === "response.failed" // toReply raises its error
+        ) {
+          final = event.response;
+        } else if (event.type === "error") {
+          throw new ProviderError(NAME, `${event.code ?? "error"}: ${event.message}`, {
+            retryable: true,
+          });
+        }
+      }
+    } catch (error) {
+      throw toProviderError(this.#conn, error);
+    }
+    if (!final) {
+      throw new ProviderError(NAME, "the stream ended before the response completed", {
+        retryable: true,
+      });
+    }
+    yield { type: "done", reply: toReply(NAME, final) };
+  }
+
+  #body(turn: ProviderTurnInput): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+    const { session } = turn;
+    const sampling = samplingParams(readSampling(session.providerConfig));
+    const conversation = this.historyMode(session) === "native" ? conversationOf(session) : null;
+    if (conversation) {
+      // The conversation holds the history: resending it would duplicate its items.
+      const input = toInputItems(turn.input.filter((m) => m.role !== "function"));
+      return { model: session.model, conversation, input, ...sampling };
+    }
+    const input = toInputItems(pairToolCalls([...turn.history, ...turn.input]));
+    return { model: session.model, input, store: false, ...sampling };
+  }
+
+  #wantsNative(session: ProviderSessionInfo): boolean {
+    const own = session.providerConfig.nativeState;
+    return typeof own === "boolean" ? own : this.#nativeDefault;
+  }
+
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toProviderError(this.#conn, error);
+    }
+  }
+}
+
+/** Creates the adapter from manager options (`providers: { openai: { apiKey, … } }`). */
+export async function openaiProvider(options: Record<string, unknown>): Promise<OpenAIProvider> {
+  const { nativeState, ...rest } = options;
+  if (nativeState !== undefined && typeof nativeState !== "boolean") {
+    throw new ValidationError(`providers.${NAME}.nativeState`, "must be a boolean");
+  }
+  const conn = await connect(NAME, rest, { keyRequired: true });
+  // With a fallback chain another provider may answer a turn, and that turn would be missing
+  // from the conversation: the transcript must own the history unless the user says otherwise.
+  const hasFallback = Array.isArray(options.fallback) && options.fallback.length > 0;
+  return new OpenAIProvider(conn, { nativeState: nativeState ?? !hasFallback });
+}
+
+function conversationOf(session: ProviderSessionInfo): string | null {
+  const id = session.providerSessionId;
+  return id?.startsWith("conv_") ? id : null;
+}
+
+/**
+ * The conversation's metadata (the guide's `thread_metadata`): explicit `threadMetadata` from the
+ * providerConfig first, then the session id, then the session's own metadata while it fits the
+ * API's limits (16 keys, 64-character keys, 512-character values; longer values are cut).
+ */
+function conversationMetadata(session: ProviderSessionInfo): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of METADATA_FIELDS) {
+    const given = session.providerConfig[field];
+    if (given !== undefined) Object.assign(out, explicitMetadata(given, field));
+  }
+  const add = (key: string, value: unknown): void => {
+    if (Object.keys(out).length >= MAX_KEYS || key.length > MAX_KEY_LENGTH || key in out) return;
+    out[key] = stringify(value).slice(0, MAX_VALUE_LENGTH);
+  };
+  add("session_id", session.sessionId);
+  for (const [key, value] of Object.entries(session.metadata)) add(key, value);
+  return out;
+}
+
+function explicitMetadata(value: unknown, field: string): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ValidationError(field, "must be an object of string values");
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_KEYS - 1) {
+    throw new ValidationError(field, `may have at most ${MAX_KEYS - 1} keys`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, v] of entries) {
+    const text = stringify(v);
+    if (key.length > MAX_KEY_LENGTH) {
+      throw new ValidationError(`${field}.${key.slice(0, 20)}…`, "key longer than 64 characters");
+    }
+    if (text.length > MAX_VALUE_LENGTH) {
+      throw new ValidationError(`${field}.${key}`, `longer than ${MAX_VALUE_LENGTH} characters`);
+    }
+    out[key] = text;
+  }
+  return out;
+}
+
+function stringify(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+}

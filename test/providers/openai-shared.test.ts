@@ -1,0 +1,114 @@
+import OpenAI from "openai";
+import { describe, expect, it } from "vitest";
+import { ProviderError, ValidationError } from "../../src/errors.js";
+import {
+  connect,
+  openaiPriceOf,
+  pairToolCalls,
+  toProviderError,
+  validateSampling,
+} from "../../src/providers/openai-shared.js";
+import type { SessionMessage } from "../../src/types.js";
+
+const msg = (role: SessionMessage["role"], content: string, extra: Partial<SessionMessage> = {}) =>
+  ({
+    messageId: `m-${Math.random()}`,
+    sessionId: "s",
+    role,
+    content,
+    timestamp: new Date(0),
+    metadata: {},
+    ...extra,
+  }) as SessionMessage;
+const call = (id: string) => ({
+  id,
+  type: "function" as const,
+  function: { name: "f", arguments: "{}" },
+});
+
+describe("pairToolCalls", () => {
+  it("keeps answered calls with their results and drops what an API would reject", () => {
+    const messages = [
+      msg("user", "q"),
+      msg("assistant", "", { toolCalls: [call("a"), call("b")] }),
+      msg("tool", "ra", { toolCallId: "a" }),
+      msg("tool", "ra again", { toolCallId: "a" }),
+      msg("tool", "stray", { toolCallId: "zzz" }),
+      msg("assistant", "thinking", { toolCalls: [call("never")] }),
+      msg("user", "next"),
+      msg("function", "legacy"),
+      msg("tool", "orphan", { toolCallId: "c" }),
+      msg("assistant", ""),
+    ];
+    const out = pairToolCalls(messages);
+    expect(
+      out.map((m) => [m.role, m.content, m.toolCalls?.map((c) => c.id) ?? m.toolCallId]),
+    ).toEqual([
+      ["user", "q", undefined],
+      ["assistant", "", ["a"]],
+      ["tool", "ra", "a"],
+      ["assistant", "thinking", []],
+      ["user", "next", undefined],
+    ]);
+  });
+});
+
+describe("openai pricing", () => {
+  it("knows current models and dated snapshots; nothing else", () => {
+    expect(openaiPriceOf("gpt-4o-mini")).toEqual({ input: 0.15, cachedInput: 0.075, output: 0.6 });
+    expect(openaiPriceOf("gpt-4.1-2025-04-14")).toEqual(openaiPriceOf("gpt-4.1"));
+    expect(openaiPriceOf("gpt-4o-mini-tts")).toBeUndefined();
+    expect(openaiPriceOf("toString")).toBeUndefined();
+  });
+});
+
+describe("openai error mapping", () => {
+  const conn = { provider: "openai", client: {} as OpenAI, sdk: OpenAI };
+  const apiError = (status: number, body: object) =>
+    OpenAI.APIError.generate(
+      status,
+      { error: body },
+      undefined,
+      new Headers({ "x-request-id": "req_1" }),
+    );
+
+  it("scrubs masked keys and classifies retryable statuses", () => {
+    const auth = toProviderError(
+      conn,
+      apiError(401, {
+        message: "Incorrect API key provided: sk-proj-****abcd.",
+        code: "invalid_api_key",
+      }),
+    );
+    expect(auth).toMatchObject({ status: 401, retryable: false, provider: "openai" });
+    expect(auth.message).not.toContain("****abcd");
+    expect(auth.message).toContain("req_1");
+    expect(toProviderError(conn, apiError(429, { message: "slow down" })).retryable).toBe(true);
+    const quota = apiError(429, { message: "quota", code: "insufficient_quota" });
+    expect(toProviderError(conn, quota).retryable).toBe(false);
+    expect(toProviderError(conn, apiError(529, { message: "overloaded" })).retryable).toBe(true);
+    expect(toProviderError(conn, new OpenAI.APIUserAbortError())).toMatchObject({
+      retryable: false,
+    });
+    const timeout = toProviderError(conn, new OpenAI.APIConnectionTimeoutError());
+    expect(timeout).toMatchObject({ status: null, retryable: true });
+    const cut = toProviderError(conn, new TypeError("terminated"));
+    expect(cut).toBeInstanceOf(ProviderError);
+    expect(cut.retryable).toBe(true);
+  });
+});
+
+describe("openai options", () => {
+  it("refuses bad sampling settings and a client that is not one, naming the field", async () => {
+    expect(() => validateSampling({ temperature: 3 })).toThrow(ValidationError);
+    expect(() => validateSampling({ maxTokens: 1.5 })).toThrow(/providerConfig.maxTokens/);
+    expect(() => validateSampling({ tools: [{ type: "function" }] })).toThrow(
+      /providerConfig.tools/,
+    );
+    await expect(connect("openai", { client: {} }, { keyRequired: true })).rejects.toMatchObject({
+      field: "providers.openai.client",
+    });
+    const client = new OpenAI({ apiKey: "sk-test-given-client-0000" });
+    expect((await connect("openai", { client }, { keyRequired: true })).client).toBe(client);
+  });
+});
