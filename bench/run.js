@@ -4,13 +4,14 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { pgWorkloads } from "./workloads/postgres.js";
+import { providers } from "./workloads/providers.js";
 import { w1 } from "./workloads/w1-guide.js";
 import { w3 } from "./workloads/w3-growth.js";
 import { w4 } from "./workloads/w4-read.js";
 import { w5 } from "./workloads/w5-list.js";
 import { w6 } from "./workloads/w6-heap.js";
 
-const WORKLOADS = { W1: w1, W3: w3, W4: w4, W5: w5, W6: w6, PG: pgWorkloads };
+const WORKLOADS = { W1: w1, W3: w3, W4: w4, W5: w5, W6: w6, PG: pgWorkloads, PROVIDERS: providers };
 
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
 const selected = Object.entries(WORKLOADS).filter(([k]) => !wanted.length || wanted.includes(k));
