@@ -48,11 +48,27 @@ export function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** A result line: `ratio` is lib / floor; `limit` is the target from the issues. */
-export function result(workload, backend, measure, { lib, floor, unit, limit, note }) {
+/**
+ * A result line: `ratio` is lib / floor. `limit` is an upper target from the issues (on the ratio
+ * when there is a floor, else on the figure); `min` a lower target on the figure.
+ */
+export function result(workload, backend, measure, { lib, floor, unit, limit, min, note }) {
   const ratio = floor ? round(lib / floor, 2) : null;
-  const pass = limit === undefined ? null : (ratio ?? lib) <= limit;
-  return { workload, backend, measure, lib: round(lib, 4), floor, unit, ratio, limit, pass, note };
+  const pass =
+    limit !== undefined ? (ratio ?? lib) <= limit : min !== undefined ? lib >= min : null;
+  return {
+    workload,
+    backend,
+    measure,
+    lib: round(lib, 4),
+    floor: round(floor, 4),
+    unit,
+    ratio,
+    limit,
+    min,
+    pass,
+    note,
+  };
 }
 
 export function round(x, digits) {

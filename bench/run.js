@@ -10,8 +10,18 @@ import { w3 } from "./workloads/w3-growth.js";
 import { w4 } from "./workloads/w4-read.js";
 import { w5 } from "./workloads/w5-list.js";
 import { w6 } from "./workloads/w6-heap.js";
+import { w7 } from "./workloads/w7-migration.js";
 
-const WORKLOADS = { W1: w1, W3: w3, W4: w4, W5: w5, W6: w6, PG: pgWorkloads, PROVIDERS: providers };
+const WORKLOADS = {
+  W1: w1,
+  W3: w3,
+  W4: w4,
+  W5: w5,
+  W6: w6,
+  W7: w7,
+  PG: pgWorkloads,
+  PROVIDERS: providers,
+};
 
 const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
 const selected = Object.entries(WORKLOADS).filter(([k]) => !wanted.length || wanted.includes(k));
@@ -47,7 +57,13 @@ function markdown(rows) {
   const head = "| Workload | Backend | Measure | Library | Floor | Ratio | Target | Met |";
   const lines = rows.map((r) => {
     const target =
-      r.limit === undefined ? "—" : r.ratio === null ? `≤ ${r.limit} ${r.unit}` : `≤ ${r.limit}x`;
+      r.min !== undefined
+        ? `≥ ${r.min} ${r.unit}`
+        : r.limit === undefined
+          ? "—"
+          : r.ratio === null
+            ? `≤ ${r.limit} ${r.unit}`
+            : `≤ ${r.limit}x`;
     const met = r.pass === null ? "—" : r.pass ? "yes" : "**no**";
     const unit = r.unit ?? "";
     return `| ${r.workload} | ${r.backend} | ${r.measure} | ${r.lib} ${unit} | ${r.floor ?? "—"} ${r.floor ? unit : ""} | ${r.ratio ?? "—"} | ${target} | ${met} |`;
