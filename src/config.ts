@@ -33,6 +33,7 @@ export const StorageConfig = z.strictObject({
   schema: z
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/i, "must be a plain SQL identifier")
+    .max(63, "must be at most 63 characters (Postgres truncates longer names)")
     .optional(),
 });
 export type StorageConfig = z.infer<typeof StorageConfig>;

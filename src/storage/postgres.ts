@@ -1,14 +1,260 @@
-import { StorageError } from "../errors.js";
-import type { SessionStorage } from "./types.js";
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
+import { StorageError, ValidationError } from "../errors.js";
+import { lazy } from "../internal/lazy.js";
+import type { GetMessagesOptions, SessionMessage } from "../types.js";
+import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
+import type { SessionRow } from "./codec.js";
+import {
+  createPool,
+  guard,
+  hideSecrets,
+  isConnectionLoss,
+  isUniqueViolation,
+  once,
+  onUnique,
+  OutcomeUnknown,
+  withClient,
+} from "./postgres-connection.js";
+import { appendValues, postgresStatements } from "./postgres-statements.js";
+import type { MessageRow, Statement } from "./postgres-statements.js";
+import { applyPatch, notFound, validateMessages } from "./record.js";
+import { migrate, TABLES } from "./schema/postgres.js";
+import { mutableValues, toPage } from "./sql.js";
+import type {
+  SessionPatch,
+  SessionQuery,
+  SessionStorage,
+  StorageUsage,
+  TurnCounters,
+  TurnLeaseStorage,
+} from "./types.js";
 
 export interface PostgresStorageOptions {
+  /** `postgres://user:password@host:5432/db`. @default process.env.DATABASE_URL, else pg's `PG*` variables */
   connectionString?: string;
+  /** Most connections the pool opens. @default 10 */
   poolSize?: number;
+  /** A `pg.Pool` to use instead of creating one; `close()` leaves it open. */
   pool?: unknown;
+  /** Schema that holds the tables, created if missing; used exactly as given. @default "public" */
   schema?: string;
 }
 
-/** Placeholder until the Postgres backend lands (issue 4); refuses clearly instead of pretending. */
-export function postgresStorage(_options: PostgresStorageOptions = {}): SessionStorage {
-  throw new StorageError("postgres", "the Postgres backend is not built yet");
+const NAME = "postgres";
+
+/**
+ * Storage on Postgres through a `pg` pool, for several app instances on one database. Each turn
+ * is one statement (so one transaction) that locks the session row, numbers the messages and
+ * adds the counters. Connects, and creates or migrates the schema, on first use.
+ *
+ * ```ts
+ * const manager = createSessionManager({ storage: postgresStorage({ connectionString }) });
+ * ```
+ */
+export function postgresStorage(
+  options: PostgresStorageOptions = {},
+): SessionStorage & TurnLeaseStorage {
+  const schema = options.schema ?? "public";
+  const sql = postgresStatements(schema); // validates the schema name
+  const injected = options.pool as Pool | undefined;
+  if (injected !== undefined && typeof injected?.connect !== "function") {
+    throw new ValidationError("pool", "must be a pg.Pool");
+  }
+  const connectionString = options.connectionString ?? process.env.DATABASE_URL;
+  hideSecrets(connectionString);
+  let own: Pool | undefined;
+  let closed = false;
+  const ready = lazy(async () => {
+    const pool = injected ?? (own ??= await createPool(connectionString, options.poolSize));
+    await withClient(pool, (c) => migrate(c, schema)); // callers retry a lost connection
+    return pool;
+  });
+
+  const client = async <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> => {
+    if (closed) throw new StorageError(NAME, "the storage is closed");
+    return withClient(await ready(), fn);
+  };
+  /** Reads and idempotent writes: a lost connection is retried once. */
+  const retried = <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> => once(() => client(fn));
+  /** A transaction is retried once if the connection is lost before COMMIT (it rolled back). */
+  const transaction = <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> =>
+    retried(async (c) => {
+      await c.query("BEGIN");
+      let result: T;
+      try {
+        result = await fn(c);
+      } catch (error) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      await c.query("COMMIT").catch((error: unknown) => {
+        throw isConnectionLoss(error)
+          ? new OutcomeUnknown("the connection was lost after COMMIT was sent", error)
+          : error;
+      });
+      return result;
+    });
+
+  /** True if every message is stored with this role and content (after an unknown outcome). */
+  const isStored = async (id: string, messages: readonly SessionMessage[]): Promise<boolean> => {
+    const ids = messages.map((m) => m.messageId);
+    const found = await retried((c) => run<MessageRow>(c, sql.storedMessages, [id, ids])).catch(
+      (error: unknown) => {
+        throw new OutcomeUnknown("the connection was lost while the messages were written", error);
+      },
+    );
+    const byId = new Map(found.rows.map((r) => [r.message_id, r]));
+    return messages.every((m) => {
+      const r = byId.get(m.messageId);
+      return r?.role === m.role && r.content === m.content;
+    });
+  };
+
+  const append = async (
+    id: string,
+    messages: readonly SessionMessage[],
+    counters: TurnCounters | undefined,
+  ): Promise<void> => {
+    validateMessages(messages);
+    const values = appendValues(id, messages, counters);
+    for (let attempt = 1; ; attempt++) {
+      let sent = false;
+      try {
+        const { rows } = await client((c) => {
+          sent = true;
+          return run<{ found: number }>(c, sql.append, values);
+        });
+        if (rows[0]?.found !== 1) notFound(id);
+        return;
+      } catch (error) {
+        const lost = isConnectionLoss(error);
+        // A statement sent on a connection that was then lost may have committed: the message
+        // ids tell. A retry may also collide with such a commit still in flight.
+        const maybeStored = sent && (lost || (attempt > 1 && isUniqueViolation(error)));
+        if (maybeStored && (await isStored(id, messages))) return;
+        if (lost && attempt === 1) continue;
+        throw lost && sent ? new OutcomeUnknown("the connection was lost twice", error) : error;
+      }
+    }
+  };
+
+  return {
+    name: NAME,
+    createSession: (record) =>
+      guard("createSession", () =>
+        transaction((c) => run(c, sql.insertSession, recordToRow(record))).then(
+          () => undefined,
+          onUnique("sessionId", "a session with this id already exists"),
+        ),
+      ),
+    getSession: (id) =>
+      guard("getSession", async () => {
+        const { rows } = await retried((c) => run<SessionRow>(c, sql.getSession, [id]));
+        return rows[0] ? rowToRecord(rows[0]) : null;
+      }),
+    updateSession: (id, patch: SessionPatch) =>
+      guard("updateSession", () =>
+        transaction(async (c) => {
+          const row = (await run<SessionRow>(c, sql.lockSession, [id])).rows[0];
+          if (!row) return null;
+          const record = rowToRecord(row);
+          applyPatch(record, patch, new Date());
+          await run(c, sql.writeSession, [...mutableValues(record), id]);
+          return record;
+        }),
+      ),
+    deleteSession: (id) =>
+      guard("deleteSession", async () => {
+        const result = await transaction((c) => run(c, sql.deleteSession, [id]));
+        return result.rowCount === 1; // messages and lease go with it (ON DELETE CASCADE)
+      }),
+    listSessions: (query: SessionQuery) =>
+      guard("listSessions", async () => {
+        const { rows } = await retried((c) => c.query<SessionRow>(sql.list(query)));
+        return toPage(rows, query.limit);
+      }),
+    appendMessages: (id, messages, counters?: TurnCounters) =>
+      guard("appendMessages", () =>
+        append(id, messages, counters).catch(
+          onUnique("messageId", "a message with this id is already in the session"),
+        ),
+      ),
+    addMessage(id, message) {
+      return this.appendMessages(id, [message]);
+    },
+    getMessages: (id, opts: GetMessagesOptions = {}) =>
+      guard("getMessages", () =>
+        retried(async (c) => {
+          const { rows } =
+            opts.limit === undefined
+              ? await run<MessageRow>(c, sql.allMessages, [id])
+              : await run<MessageRow>(c, sql.newestMessages, [id, opts.limit]);
+          // An empty result is the only case where the session's existence is in doubt.
+          if (rows.length === 0 && (await run(c, sql.sessionExists, [id])).rowCount === 0) {
+            notFound(id);
+          }
+          return rows.map((r) =>
+            decodeMessage(id, r.message_id, r.role, r.content, r.ts, r.extras),
+          );
+        }),
+      ),
+    clearMessages: (id) =>
+      guard("clearMessages", () =>
+        transaction(async (c) => {
+          if ((await run(c, sql.resetCount, [id, Date.now()])).rowCount === 0) notFound(id);
+          await run(c, sql.deleteMessages, [id]);
+        }),
+      ),
+    getMemoryUsage: () =>
+      guard("getMemoryUsage", async () => {
+        type Size = { name: string; bytes: number; index_bytes: number };
+        const { counts, sizes } = await retried(async (c) => ({
+          counts: (await run<{ sessions: number; messages: number }>(c, sql.counts, [])).rows[0]!,
+          sizes: (await run<Size>(c, sql.sizes, [schema, TABLES])).rows,
+        }));
+        const pool = await ready();
+        return {
+          backend: NAME,
+          sessions: counts.sessions,
+          messages: counts.messages,
+          bytes: sizes.reduce((sum, t) => sum + t.bytes, 0),
+          details: {
+            schema,
+            tables: Object.fromEntries(
+              sizes.map((t) => [t.name, { bytes: t.bytes, indexBytes: t.index_bytes }]),
+            ),
+            pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+          },
+        } satisfies StorageUsage;
+      }),
+    // Both are idempotent (taking a lease you hold renews it), so a lost connection is retried.
+    acquireTurnLease: (id, holder, ttlMs) =>
+      guard("acquireTurnLease", async () => {
+        const result = await retried((c) => run(c, sql.acquireLease, [id, holder, ttlMs])).catch(
+          (error: unknown) => {
+            if ((error as { code?: string }).code === "23503") notFound(id); // no such session
+            throw error;
+          },
+        );
+        return result.rowCount === 1;
+      }),
+    releaseTurnLease: (id, holder) =>
+      guard("releaseTurnLease", async () => {
+        await retried((c) => run(c, sql.releaseLease, [id, holder]));
+      }),
+    async close() {
+      closed = true;
+      const pool = own; // an injected pool belongs to the caller
+      own = undefined;
+      await pool?.end();
+    },
+  };
+}
+
+function run<R extends QueryResultRow = QueryResultRow>(
+  c: PoolClient,
+  statement: Statement,
+  values: unknown[],
+): Promise<QueryResult<R>> {
+  return c.query<R>({ ...statement, values });
 }

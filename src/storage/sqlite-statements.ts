@@ -3,6 +3,7 @@ import type { SessionMessage, SessionRecord } from "../types.js";
 import { SESSION_COLUMNS, encodeExtras, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
 import { applyPatch, notFound } from "./record.js";
+import { listSql, MUTABLE_COLUMNS, mutableValues, toPage } from "./sql.js";
 import type { SessionPage, SessionPatch, SessionQuery, TurnCounters } from "./types.js";
 
 type Statement = BetterSqlite3.Statement;
@@ -25,19 +26,6 @@ export interface Statements {
   list(query: SessionQuery): SessionPage;
 }
 
-const MUTABLE = [
-  "status",
-  "name",
-  "description",
-  "provider",
-  "model",
-  "provider_session_id",
-  "provider_config",
-  "context",
-  "metadata",
-  "updated_at",
-];
-
 export function prepareStatements(db: BetterSqlite3.Database): Statements {
   const placeholders = SESSION_COLUMNS.split(",")
     .map(() => "?")
@@ -58,7 +46,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const writeSession = db.prepare(
-    `UPDATE sessions SET ${MUTABLE.map((c) => `${c} = ?`).join(", ")} WHERE session_id = ?`,
+    `UPDATE sessions SET ${MUTABLE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE session_id = ?`,
   );
   const deleteMessages = db.prepare(`DELETE FROM messages WHERE session_id = ?`);
   const deleteRow = db.prepare(`DELETE FROM sessions WHERE session_id = ?`);
@@ -103,19 +91,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     if (!row) return null;
     const record = rowToRecord(row);
     applyPatch(record, patch, new Date());
-    writeSession.run(
-      record.status,
-      record.name,
-      record.description,
-      record.provider,
-      record.model,
-      record.providerSessionId,
-      JSON.stringify(record.providerConfig),
-      JSON.stringify(record.context),
-      JSON.stringify(record.metadata),
-      record.updatedAt.getTime(),
-      id,
-    );
+    writeSession.run(...mutableValues(record), id);
     return record;
   });
 
@@ -131,17 +107,14 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
   });
 
   const list = (query: SessionQuery): SessionPage => {
-    const { sql, params } = listQuery(query);
-    let stmt = listCache.get(sql);
+    const params: unknown[] = [];
+    const sql = listSql(query, "sessions", SESSION_COLUMNS, (value) => {
+      params.push(value instanceof Date ? value.getTime() : value);
+      return "?";
+    });
+    let stmt = listCache.get(sql); // the shape (not the values) keys the statement cache
     if (!stmt) listCache.set(sql, (stmt = db.prepare(sql)));
-    const rows = stmt.all(...params) as SessionRow[];
-    const sessions = rows.slice(0, query.limit).map(rowToRecord);
-    const last = sessions[sessions.length - 1];
-    const more = rows.length > query.limit && last;
-    return {
-      sessions,
-      next: more ? { lastActivity: last.lastActivity, sessionId: last.sessionId } : null,
-    };
+    return toPage(stmt.all(...params) as SessionRow[], query.limit);
   };
 
   return {
@@ -172,33 +145,4 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     clear: (id) => clear.immediate(id),
     list,
   };
-}
-
-/** Builds the listing SQL; the shape (not the values) keys the statement cache. */
-function listQuery(query: SessionQuery): { sql: string; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (query.userId !== undefined) {
-    where.push("user_id = ?");
-    params.push(query.userId);
-  }
-  if (query.status) {
-    where.push("status = ?");
-    params.push(query.status);
-  }
-  if (query.inactiveBefore) {
-    where.push("last_activity < ?");
-    params.push(query.inactiveBefore.getTime());
-  }
-  if (query.after) {
-    const t = query.after.lastActivity.getTime();
-    where.push("(last_activity < ? OR (last_activity = ? AND session_id < ?))");
-    params.push(t, t, query.after.sessionId);
-  }
-  params.push(query.limit + 1);
-  const sql =
-    `SELECT ${SESSION_COLUMNS} FROM sessions` +
-    (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
-    ` ORDER BY last_activity DESC, session_id DESC LIMIT ?`;
-  return { sql, params };
 }

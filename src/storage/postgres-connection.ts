@@ -1,0 +1,116 @@
+import type { Pool, PoolClient } from "pg";
+import { SessionError, StorageError, ValidationError } from "../errors.js";
+import { importLib } from "../internal/lazy.js";
+import { registerSecret } from "../internal/redact.js";
+
+/** The Postgres backend's connections: the pool, the retry rule, and its errors. */
+
+const NAME = "postgres";
+
+export async function createPool(connectionString: string | undefined, max = 10): Promise<Pool> {
+  const { default: pg } = await importLib("pg", () => import("pg"));
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    keepAlive: true,
+    fallback_application_name: "langswarm-session",
+  });
+  // An idle connection that dies (restart, failover, network) is reported here; the pool drops
+  // it and opens a new one when needed. Without a listener the process would crash.
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+export async function withClient<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  // A connection lost mid-use also fails the running query, which reports it: without this
+  // listener the client's own "error" event would crash the process.
+  const ignore = (): void => undefined;
+  c.on("error", ignore);
+  let lost: Error | undefined;
+  try {
+    return await fn(c);
+  } catch (error) {
+    if (isConnectionLoss(error) || error instanceof OutcomeUnknown) lost = error as Error;
+    throw error;
+  } finally {
+    c.off("error", ignore);
+    c.release(lost); // with an error the connection is closed, not pooled
+  }
+}
+
+/** Runs `fn`, and once more if the connection was lost or refused. */
+export async function once<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!isConnectionLoss(error)) throw error;
+    return fn();
+  }
+}
+
+/** A write whose COMMIT may or may not have happened: never retried blindly. */
+export class OutcomeUnknown extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what}, so whether the change was stored is unknown`, { cause });
+  }
+}
+
+// Server gone (admin shutdown, crash, starting up) or connection broken, refused or reset.
+const LOST = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006"]);
+const LOST_SOCKET = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"]);
+
+export function isConnectionLoss(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (LOST.has(code) || LOST_SOCKET.has(code))) return true;
+  if (/Connection terminated|encountered a connection error/.test(error.message)) return true;
+  return error instanceof AggregateError && error.errors.some(isConnectionLoss);
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === "23505";
+}
+
+export function onUnique(field: string, reason: string): (error: unknown) => never {
+  return (error) => {
+    if (isUniqueViolation(error)) throw new ValidationError(field, reason);
+    throw error;
+  };
+}
+
+/** Raw driver errors become `StorageError`s that say what failed; the library's own pass through. */
+export async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof SessionError) throw error;
+    throw new StorageError(NAME, `${what} failed: ${explain(error)}`, { cause: error });
+  }
+}
+
+function explain(error: unknown): string {
+  if (error instanceof OutcomeUnknown) return `${error.message} (${detail(error.cause)})`;
+  return isConnectionLoss(error)
+    ? `the connection to Postgres was lost or refused, and again on the retry (${detail(error)})`
+    : detail(error);
+}
+
+function detail(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === "string" && message ? message : String(error);
+  return typeof code === "string" && !text.includes(code) ? `${text} [${code}]` : text;
+}
+
+/** Keeps the connection string and its password out of every error message. */
+export function hideSecrets(connectionString: string | undefined): void {
+  if (!connectionString) return;
+  registerSecret(connectionString);
+  try {
+    const { password } = new URL(connectionString);
+    registerSecret(password);
+    registerSecret(decodeURIComponent(password));
+  } catch {
+    // not a URL (pg also takes a socket path): nothing more to hide
+  }
+}

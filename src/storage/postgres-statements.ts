@@ -1,0 +1,132 @@
+import { createHash } from "node:crypto";
+import type { SessionMessage } from "../types.js";
+import { encodeExtras, SESSION_COLUMNS } from "./codec.js";
+import { quoteSchema } from "./schema/postgres.js";
+import { listSql, MUTABLE_COLUMNS, SESSION_COLUMN_LIST } from "./sql.js";
+import type { SessionQuery, TurnCounters } from "./types.js";
+
+/** A statement prepared once per connection under a name derived from its text. */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
+/** A message as `allMessages` and `newestMessages` return it. */
+export interface MessageRow {
+  message_id: string;
+  role: SessionMessage["role"];
+  content: string;
+  ts: number;
+  extras: string | null;
+}
+
+const TIMES = new Set(["created_at", "updated_at", "last_activity"]);
+/** A timestamptz from epoch milliseconds; exact, since Postgres rounds to the microsecond. */
+const fromMs = (param: string): string => `to_timestamp(${param}::float8 / 1000)`;
+/** Epoch milliseconds of a timestamptz, as a JS number. */
+const toMs = (column: string): string => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+function statement(text: string): Statement {
+  return { name: `lss_${createHash("sha1").update(text).digest("base64url")}`, text };
+}
+
+/** The SQL of the Postgres backend, with every table qualified by `schema`. */
+export function postgresStatements(schema: string) {
+  const s = quoteSchema(schema);
+  const param = (c: string, i: number): string => (TIMES.has(c) ? fromMs(`$${i}`) : `$${i}`);
+  const columns = SESSION_COLUMN_LIST.map((c) => (TIMES.has(c) ? `${toMs(c)} AS ${c}` : c)).join(
+    ", ",
+  );
+  const message = `message_id, role, content, ${toMs("created_at")} AS ts, extras`;
+  const text = {
+    insertSession: `INSERT INTO ${s}.sessions (${SESSION_COLUMNS})
+      VALUES (${SESSION_COLUMN_LIST.map((c, i) => param(c, i + 1)).join(", ")})`,
+    getSession: `SELECT ${columns} FROM ${s}.sessions WHERE session_id = $1`,
+    lockSession: `SELECT ${columns} FROM ${s}.sessions WHERE session_id = $1 FOR NO KEY UPDATE`,
+    writeSession: `UPDATE ${s}.sessions
+      SET ${MUTABLE_COLUMNS.map((c, i) => `${c} = ${param(c, i + 1)}`).join(", ")}
+      WHERE session_id = $${MUTABLE_COLUMNS.length + 1}`,
+    sessionExists: `SELECT 1 FROM ${s}.sessions WHERE session_id = $1`,
+    deleteSession: `DELETE FROM ${s}.sessions WHERE session_id = $1`,
+    resetCount: `UPDATE ${s}.sessions SET message_count = 0, updated_at = ${fromMs("$2")}
+      WHERE session_id = $1`,
+    deleteMessages: `DELETE FROM ${s}.messages WHERE session_id = $1`,
+    // One statement, so one transaction: the UPDATE locks the session row (appenders queue on it)
+    // and returns the sequence numbers to use; the INSERT writes the batch after them. It reports
+    // whether the session exists; a repeated message id fails it whole.
+    append: `WITH s AS (
+        UPDATE ${s}.sessions SET last_seq = last_seq + $2, message_count = message_count + $2,
+          input_tokens = input_tokens + $3, output_tokens = output_tokens + $4,
+          cached_tokens = cached_tokens + $5, cache_creation_tokens = cache_creation_tokens + $6,
+          cost_usd = cost_usd + $7, unpriced_turns = unpriced_turns + $8,
+          last_activity = GREATEST(last_activity, ${fromMs("$9")}),
+          updated_at = COALESCE(${fromMs("$9")}, updated_at)
+        WHERE session_id = $1 RETURNING last_seq - $2 AS base
+      ), inserted AS (
+        INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at, extras)
+        SELECT $1, s.base + m.n, m.id, m.role, m.content, ${fromMs("m.ms")}, m.extras
+        FROM s, unnest($10::text[], $11::text[], $12::text[], $13::float8[], $14::text[])
+          WITH ORDINALITY AS m(id, role, content, ms, extras, n)
+      )
+      SELECT count(*)::int AS found FROM s`,
+    storedMessages: `SELECT message_id, role, content FROM ${s}.messages
+      WHERE session_id = $1 AND message_id = ANY($2::text[])`,
+    allMessages: `SELECT ${message} FROM ${s}.messages WHERE session_id = $1 ORDER BY seq`,
+    newestMessages: `SELECT ${message} FROM (SELECT * FROM ${s}.messages WHERE session_id = $1
+      ORDER BY seq DESC LIMIT $2) AS newest ORDER BY seq`,
+    counts: `SELECT (SELECT count(*) FROM ${s}.sessions)::float8 AS sessions,
+      (SELECT count(*) FROM ${s}.messages)::float8 AS messages`,
+    sizes: `SELECT c.relname AS name, pg_total_relation_size(c.oid)::float8 AS bytes,
+        pg_indexes_size(c.oid)::float8 AS index_bytes
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname = ANY($2::text[]) ORDER BY 1`,
+    // Server time, so instances on machines whose clocks differ agree on expiry.
+    acquireLease: `INSERT INTO ${s}.turn_leases AS l (session_id, holder, expires_at)
+      VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond')
+      ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE l.expires_at < now() OR l.holder = excluded.holder`,
+    releaseLease: `DELETE FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $2`,
+  };
+  const statements = Object.fromEntries(
+    Object.entries(text).map(([k, v]) => [k, statement(v)]),
+  ) as Record<keyof typeof text, Statement>;
+  return {
+    ...statements,
+    /** The listing query for these filters; Dates bind as timestamptz, to the millisecond. */
+    list(query: SessionQuery): Statement & { values: unknown[] } {
+      const values: unknown[] = [];
+      const text = listSql(query, `${s}.sessions`, columns, (value) => {
+        values.push(value);
+        return `$${values.length}`;
+      });
+      return { ...statement(text), values };
+    },
+  };
+}
+
+export type PostgresStatements = ReturnType<typeof postgresStatements>;
+
+/** The parameters of `append`, in its order. */
+export function appendValues(
+  id: string,
+  messages: readonly SessionMessage[],
+  counters: TurnCounters | undefined,
+): unknown[] {
+  const u = counters?.usage;
+  return [
+    id,
+    messages.length,
+    u?.inputTokens ?? 0,
+    u?.outputTokens ?? 0,
+    u?.cachedTokens ?? 0,
+    u?.cacheCreationTokens ?? 0,
+    counters?.costUsd ?? 0,
+    counters && counters.costUsd === null ? 1 : 0,
+    counters ? counters.at.getTime() : null,
+    messages.map((m) => m.messageId),
+    messages.map((m) => m.role),
+    messages.map((m) => m.content),
+    messages.map((m) => m.timestamp.getTime()),
+    messages.map((m) => encodeExtras(m)),
+  ];
+}
