@@ -36,6 +36,8 @@ export async function takeLease(
   heartbeat.unref();
   return async () => {
     clearInterval(heartbeat);
-    await storage.releaseTurnLease(sessionId, holder);
+    // A release that fails (the database is down) is not the turn's failure: the turn's own
+    // outcome, stored or raised, stands, and the lease expires by itself after `ttlMs`.
+    await storage.releaseTurnLease(sessionId, holder).catch(() => undefined);
   };
 }
