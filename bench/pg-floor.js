@@ -18,28 +18,22 @@ export async function pgFloor(url, schema) {
         [id, userId],
       );
     },
+    // The cheapest correct turn raw `pg` can do: one statement (one transaction, one round trip)
+    // that bumps the counters, locks the session row and inserts both messages.
     async turn(id, content) {
       const t = echoTurn(content);
-      const now = new Date();
-      await client.query("BEGIN");
-      try {
-        const { rows } = await client.query(
-          `UPDATE ${s}.sessions SET last_seq = last_seq + 2, message_count = message_count + 2,
-             input_tokens = input_tokens + $1, output_tokens = output_tokens + $2,
-             last_activity = $3, updated_at = $3 WHERE session_id = $4 RETURNING last_seq`,
-          [t.inputTokens, t.outputTokens, now, id],
-        );
-        const last = Number(rows[0].last_seq);
-        await client.query(
-          `INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at)
-           VALUES ($1, $2, $3, 'user', $4, $6), ($1, $5, $7, 'assistant', $8, $6)`,
-          [id, last - 1, newId(), content, last, now, newId(), t.reply],
-        );
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
-        throw error;
-      }
+      await client.query({
+        name: "floor-turn",
+        text: `WITH s AS (
+            UPDATE ${s}.sessions SET last_seq = last_seq + 2, message_count = message_count + 2,
+              input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,
+              last_activity = $4, updated_at = $4
+            WHERE session_id = $1 RETURNING last_seq)
+          INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at)
+          SELECT $1, last_seq - 1, $5, 'user', $6, $4 FROM s
+          UNION ALL SELECT $1, last_seq, $7, 'assistant', $8, $4 FROM s`,
+        values: [id, t.inputTokens, t.outputTokens, new Date(), newId(), content, newId(), t.reply],
+      });
       return t.reply;
     },
     async newest(id, n) {

