@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { chatCommand } from "./commands/chat.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { sessionsCommand } from "./commands/sessions.js";
 import { reportError } from "./utils.js";
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   chatCommand(program);
   sessionsCommand(program);
+  migrateCommand(program);
   return program;
 }
 

@@ -1,0 +1,171 @@
+import { writeFileSync } from "node:fs";
+import { CommanderError } from "commander";
+import type { Command } from "commander";
+import cliProgress from "cli-progress";
+import { ValidationError } from "../../errors.js";
+import { migrateV1, verifyMigration } from "../../migration/index.js";
+import type { MigrationProgress, MigrationReport, VerifyReport } from "../../migration/index.js";
+
+interface MigrateOptions {
+  report: string;
+  dryRun?: boolean;
+  verify?: boolean;
+  batchSize: string;
+  timezone?: string;
+  renewIds?: boolean;
+  providerMap?: string;
+}
+
+/** Exit codes beyond 0 (success) and 1 (bad input, unreadable source, failing target). */
+export const EXIT_FAILED_SESSIONS = 2;
+export const EXIT_VERIFY_DIFFERENCES = 3;
+
+/**
+ * `migrate <v1.db> <target>`: V1 → V2 with a progress display and a JSON report.
+ *
+ * ```sh
+ * langswarm-session migrate langswarm_sessions.db sessions.db --timezone Europe/Oslo --verify
+ * ```
+ */
+export function migrateCommand(program: Command): void {
+  program
+    .command("migrate <v1db> <target>")
+    .description(
+      "migrate a V1 session database into a SQLite file or a postgres:// database (idempotent, resumable)",
+    )
+    .option("--report <path>", "where to write the JSON report", "migration_report.json")
+    .option("--dry-run", "read and convert everything, write nothing to the target")
+    .option("--verify", "after the run, compare every session of source and target")
+    .option("--batch-size <n>", "V1 rows read per page", "100")
+    .option(
+      "--timezone <tz>",
+      "IANA zone of the V1 host's naive timestamps (default: this machine's)",
+    )
+    .option("--renew-ids", "new session ids (stable UUIDs derived from the V1 ids)")
+    .option(
+      "--provider-map <pairs>",
+      "extra provider mappings: mistral=openai-compatible,gemini=mock",
+    )
+    .action(async (source: string, target: string, options: MigrateOptions) => {
+      const code = await run(source, target, options);
+      if (code !== 0)
+        throw new CommanderError(code, "langswarm-session.migrate", "migration incomplete");
+    });
+}
+
+async function run(source: string, target: string, options: MigrateOptions): Promise<number> {
+  const batchSize = Number(options.batchSize);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new ValidationError("--batch-size", "must be a positive integer");
+  }
+  const progress = progressDisplay();
+  let report: MigrationReport;
+  try {
+    report = await migrateV1({
+      source,
+      target,
+      dryRun: options.dryRun ?? false,
+      batchSize,
+      timezone: options.timezone,
+      sessionIds: options.renewIds ? "renew" : "keep",
+      providerMap: parseProviderMap(options.providerMap),
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.stop();
+  }
+  let verify: VerifyReport | null = null;
+  if (options.verify && !options.dryRun) {
+    verify = await verifyMigration({
+      source,
+      target,
+      batchSize,
+      timezone: options.timezone,
+      sessionIds: options.renewIds ? "renew" : "keep",
+    });
+  }
+  writeFileSync(options.report, `${JSON.stringify({ ...report, verify }, null, 2)}\n`);
+  printSummary(report, verify, options.report);
+  if (report.failedSessions > 0) return EXIT_FAILED_SESSIONS;
+  if (verify && !verify.ok) return EXIT_VERIFY_DIFFERENCES;
+  return 0;
+}
+
+/** A bar on a terminal; on a pipe, a plain line at most once a second and at the end. */
+function progressDisplay(): { update: (p: MigrationProgress) => void; stop: () => void } {
+  const rate = (n: number, p: MigrationProgress): number =>
+    Math.round((n * 1000) / Math.max(p.elapsedMs, 1));
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: "migrating [{bar}] {value}/{total} sessions | {sps} sessions/s | {mps} messages/s",
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    let last = -Infinity;
+    return {
+      update: (p) => {
+        // The bar redraws at most 10 times a second; feeding it every session only costs time.
+        if (p.elapsedMs - last < 100 && p.processedSessions < p.totalSessions) return;
+        last = p.elapsedMs;
+        const payload = { sps: rate(p.processedSessions, p), mps: rate(p.migratedMessages, p) };
+        if (!started) bar.start(p.totalSessions, 0, payload);
+        started = true;
+        bar.update(p.processedSessions, payload);
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    update: (p) => {
+      const done = p.processedSessions === p.totalSessions;
+      if (!done && p.elapsedMs - last < 1000) return;
+      last = p.elapsedMs;
+      process.stderr.write(
+        `progress: ${p.processedSessions}/${p.totalSessions} sessions, ${p.migratedMessages} messages, ` +
+          `${rate(p.processedSessions, p)} sessions/s, ${rate(p.migratedMessages, p)} messages/s\n`,
+      );
+    },
+    stop: () => undefined,
+  };
+}
+
+function parseProviderMap(text: string | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  if (!text) return map;
+  for (const pair of text.split(",")) {
+    const [from, to, extra] = pair.split("=").map((s) => s.trim());
+    if (!from || !to || extra !== undefined) {
+      throw new ValidationError("--provider-map", `"${pair}" is not v1name=v2name`);
+    }
+    map[from] = to;
+  }
+  return map;
+}
+
+function printSummary(r: MigrationReport, verify: VerifyReport | null, path: string): void {
+  const out = process.stdout;
+  const verb = r.dryRun ? "would migrate" : "migrated";
+  out.write(
+    `${verb} ${r.migratedSessions}, skipped ${r.skippedSessions}, failed ${r.failedSessions} ` +
+      `of ${r.totalSessions} sessions; ${r.migratedMessages} of ${r.totalMessages} messages in ${r.durationMs} ms\n`,
+  );
+  for (const e of r.errors.slice(0, 20)) out.write(`  failed ${e.sessionId}: ${e.error}\n`);
+  if (r.errors.length > 20) out.write(`  ... ${r.errors.length - 20} more in the report\n`);
+  if (r.unknownProviders.length > 0) {
+    out.write(`unknown providers kept as they are: ${r.unknownProviders.join(", ")}\n`);
+  }
+  if (verify) {
+    out.write(
+      `verify: ${verify.matchingSessions} of ${verify.checkedSessions} sessions match` +
+        (verify.ok ? "\n" : `, ${verify.differences.length} differ\n`),
+    );
+    for (const d of verify.differences.slice(0, 20)) {
+      out.write(`  differs ${d.sessionId}: ${d.problem}: ${d.detail}\n`);
+    }
+  }
+  out.write(`report: ${path}\n`);
+}

@@ -1,0 +1,195 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { parseOrThrow } from "../config.js";
+import { StorageError, ValidationError } from "../errors.js";
+import type { SessionStorage } from "../storage/types.js";
+import { convertSession } from "./convert.js";
+import type { ConvertOptions } from "./convert.js";
+import { isSessionStorage, openTarget } from "./target.js";
+import type { MigrationTarget, OpenedTarget } from "./target.js";
+import { V1Reader } from "./v1-reader.js";
+import { V1Clock } from "./v1-time.js";
+import { writeConverted } from "./write.js";
+
+/** Progress after each session. */
+export interface MigrationProgress {
+  totalSessions: number;
+  processedSessions: number;
+  migratedSessions: number;
+  skippedSessions: number;
+  failedSessions: number;
+  migratedMessages: number;
+  elapsedMs: number;
+}
+
+export interface MigrateV1Options {
+  /** Path of the V1 SQLite file (`langswarm_sessions.db`); opened read-only. */
+  source: string;
+  /** A `SessionStorage`, a SQLite path, or a `postgres://` connection string. */
+  target: MigrationTarget;
+  /** Read and convert everything, write nothing (the target is not even opened). */
+  dryRun?: boolean;
+  /** V1 rows read per page. @default 100 */
+  batchSize?: number;
+  /** IANA zone the V1 host wrote its naive timestamps in. @default the machine's zone */
+  timezone?: string;
+  /** `keep` V1 ids (default) or `renew` them (a stable UUID per V1 id). */
+  sessionIds?: "keep" | "renew";
+  /** V1 provider name → V2 provider name, merged over the defaults. */
+  providerMap?: Record<string, string>;
+  onProgress?: (progress: MigrationProgress) => void;
+}
+
+/** The outcome of a migration run; written as `migration_report.json` by the CLI. */
+export interface MigrationReport {
+  source: string;
+  target: string;
+  dryRun: boolean;
+  timezone: string;
+  totalSessions: number;
+  migratedSessions: number;
+  failedSessions: number;
+  skippedSessions: number;
+  totalMessages: number;
+  migratedMessages: number;
+  errors: { sessionId: string; error: string }[];
+  warnings: { sessionId: string; warning: string }[];
+  /** V1 provider names no mapping knew; those sessions keep the V1 name. */
+  unknownProviders: string[];
+  durationMs: number;
+}
+
+const Options = z.strictObject({
+  source: z.string().min(1),
+  target: z.union([z.string().min(1), z.custom<SessionStorage>(isSessionStorage)]),
+  dryRun: z.boolean().default(false),
+  batchSize: z.number().int().min(1).max(100_000).default(100),
+  timezone: z.string().min(1).optional(),
+  sessionIds: z.enum(["keep", "renew"]).default("keep"),
+  providerMap: z.record(z.string(), z.string().min(1)).default({}),
+  onProgress: z.custom<(p: MigrationProgress) => void>((v) => typeof v === "function").optional(),
+});
+
+/**
+ * Migrates a V1 session database into V2 storage. Idempotent and resumable: sessions already
+ * migrated are skipped, an interrupted session is completed. A bad row becomes an entry in
+ * `errors`; only invalid options, an unreadable source or a target that stops answering
+ * (`StorageError`) make it throw.
+ *
+ * ```ts
+ * import { migrateV1 } from "@langswarm/session/migration";
+ * const report = await migrateV1({ source: "langswarm_sessions.db", target: "sessions.db", timezone: "Europe/Oslo" });
+ * console.log(report.migratedSessions, report.errors);
+ * ```
+ */
+export async function migrateV1(options: MigrateV1Options): Promise<MigrationReport> {
+  const o = parseOrThrow(Options, options);
+  if (typeof o.target === "string" && resolve(o.target) === resolve(o.source)) {
+    throw new ValidationError("target", "must not be the V1 source file");
+  }
+  const clock = new V1Clock(o.timezone);
+  const convert: ConvertOptions = { clock, sessionIds: o.sessionIds, providerMap: o.providerMap };
+  const started = Date.now();
+  const reader = await V1Reader.open(o.source);
+  let target: OpenedTarget | null = null;
+  const report = emptyReport(o.source, o.dryRun, clock.timeZone);
+  const unknown = new Set<string>();
+  try {
+    target = o.dryRun ? null : openTarget(o.target);
+    report.target = target?.label ?? "(dry run: not opened)";
+    report.totalSessions = reader.count();
+    for (const entry of reader.entries(o.batchSize)) {
+      if (!entry.ok) {
+        report.errors.push({ sessionId: entry.sessionId, error: entry.error });
+      } else {
+        await migrateOne(entry.session, convert, target?.storage ?? null, report, unknown);
+      }
+      o.onProgress?.(progress(report, started));
+    }
+  } finally {
+    reader.close();
+    await target?.close();
+  }
+  report.failedSessions = report.errors.length;
+  report.unknownProviders = [...unknown].sort();
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+async function migrateOne(
+  v1: Parameters<typeof convertSession>[0],
+  options: ConvertOptions,
+  storage: SessionStorage | null,
+  report: MigrationReport,
+  unknown: Set<string>,
+): Promise<void> {
+  const sessionId = v1.sessionId;
+  try {
+    const c = convertSession(v1, options);
+    report.totalMessages += c.messages.length;
+    for (const warning of c.warnings) report.warnings.push({ sessionId, warning });
+    if (c.unknownProvider !== null) unknown.add(c.unknownProvider);
+    if (!storage) {
+      report.migratedSessions++;
+      report.migratedMessages += c.messages.length;
+      return;
+    }
+    const outcome = await writeConverted(storage, c);
+    if (outcome.kind === "skipped") {
+      report.skippedSessions++;
+      if (outcome.note) report.warnings.push({ sessionId, warning: outcome.note });
+    } else {
+      report.migratedSessions++;
+      report.migratedMessages += outcome.messages;
+    }
+  } catch (error) {
+    // A target that no longer answers is not a bad row: stop, the next run resumes from here.
+    // A storage error on a target that still answers is this row's (e.g. a NUL character that
+    // Postgres text refuses): report it and go on.
+    if (error instanceof StorageError && storage && !(await answers(storage, sessionId))) {
+      throw error;
+    }
+    report.errors.push({ sessionId, error: (error as Error).message });
+    report.failedSessions = report.errors.length;
+  }
+}
+
+async function answers(storage: SessionStorage, sessionId: string): Promise<boolean> {
+  try {
+    await storage.getSession(sessionId);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function emptyReport(source: string, dryRun: boolean, timezone: string): MigrationReport {
+  return {
+    source,
+    target: "",
+    dryRun,
+    timezone,
+    totalSessions: 0,
+    migratedSessions: 0,
+    failedSessions: 0,
+    skippedSessions: 0,
+    totalMessages: 0,
+    migratedMessages: 0,
+    errors: [],
+    warnings: [],
+    unknownProviders: [],
+    durationMs: 0,
+  };
+}
+
+function progress(r: MigrationReport, started: number): MigrationProgress {
+  return {
+    totalSessions: r.totalSessions,
+    processedSessions: r.migratedSessions + r.skippedSessions + r.errors.length,
+    migratedSessions: r.migratedSessions,
+    skippedSessions: r.skippedSessions,
+    failedSessions: r.errors.length,
+    migratedMessages: r.migratedMessages,
+    elapsedMs: Date.now() - started,
+  };
+}

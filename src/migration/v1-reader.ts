@@ -1,0 +1,220 @@
+import type BetterSqlite3 from "better-sqlite3";
+import { StorageError, ValidationError } from "../errors.js";
+import { importLib } from "../internal/lazy.js";
+import { parsePythonJson } from "./v1-json.js";
+
+/** One message of a V1 `history` blob, shape-checked (values are still V1's). */
+export interface V1Message {
+  id: string;
+  role: string;
+  /** Never null in V1-written rows, but hand-edited rows may have it. */
+  content: string | null;
+  timestamp: string;
+  metadata: unknown;
+  tool_calls: unknown;
+  tool_call_id: unknown;
+  provider_message_id: unknown;
+}
+
+/** A V1 session row with both JSON blobs parsed and the required fields checked. */
+export interface V1Session {
+  /** The `session_id` column: the primary key, authoritative over the JSON copy. */
+  sessionId: string;
+  /** `SessionMetadata.to_dict()`; the 8 required keys are strings. */
+  metadata: Record<string, unknown> & {
+    user_id: string;
+    provider: string;
+    model: string;
+    created_at: string;
+    updated_at: string;
+    status: string;
+    session_control: string;
+  };
+  messages: V1Message[];
+  /** `ConversationHistory.to_dict()` without its messages. */
+  history: Record<string, unknown>;
+  /** Oddities worth reporting that do not stop the migration. */
+  warnings: string[];
+}
+
+/** A row read from the V1 file: a session, or why it cannot be migrated. */
+export type V1Entry =
+  { ok: true; session: V1Session } | { ok: false; sessionId: string; error: string };
+
+interface Row {
+  rid: number;
+  session_id: unknown;
+  user_id: unknown;
+  provider: unknown;
+  model: unknown;
+  status: unknown;
+  metadata: unknown;
+  history: unknown;
+}
+
+const REQUIRED_METADATA = [
+  "user_id",
+  "session_id",
+  "provider",
+  "model",
+  "created_at",
+  "updated_at",
+  "status",
+  "session_control",
+] as const;
+const MIRRORED_COLUMNS = ["user_id", "provider", "model", "status"] as const;
+const COLUMNS = "rowid AS rid, session_id, user_id, provider, model, status, metadata, history";
+
+/**
+ * Reads a V1 `langswarm_sessions.db` (the `sessions` table of V1's `SQLiteSessionStorage`),
+ * read-only, in rowid batches so memory stays flat whatever the file size.
+ *
+ * ```ts
+ * const reader = await V1Reader.open("langswarm_sessions.db");
+ * for (const entry of reader.entries()) console.log(entry.ok ? entry.session.sessionId : entry.error);
+ * reader.close();
+ * ```
+ */
+export class V1Reader {
+  readonly #db: BetterSqlite3.Database;
+  readonly #page: BetterSqlite3.Statement;
+  readonly #one: BetterSqlite3.Statement;
+
+  private constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+    this.#page = db.prepare(
+      `SELECT ${COLUMNS} FROM sessions WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+    );
+    this.#one = db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE session_id = ?`);
+  }
+
+  /** Opens a V1 file read-only; `ValidationError` (field `source`) if it is not one. */
+  static async open(path: string): Promise<V1Reader> {
+    const { default: Database } = await importLib("better-sqlite3", () => import("better-sqlite3"));
+    let db: BetterSqlite3.Database;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+    } catch (error) {
+      throw new ValidationError("source", `cannot open ${path}: ${(error as Error).message}`);
+    }
+    try {
+      const columns = db.pragma("table_info(sessions)") as { name: string }[];
+      const names = new Set(columns.map((c) => c.name));
+      if (!["session_id", "metadata", "history"].every((c) => names.has(c))) {
+        throw new ValidationError(
+          "source",
+          `${path} is not a V1 session database (no sessions table with metadata and history)`,
+        );
+      }
+      return new V1Reader(db);
+    } catch (error) {
+      db.close();
+      if (error instanceof ValidationError) throw error;
+      throw new StorageError("v1", `cannot read ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Number of rows, corrupt ones included. */
+  count(): number {
+    return (this.#db.prepare("SELECT COUNT(*) AS n FROM sessions").get() as { n: number }).n;
+  }
+
+  /**
+   * Yields every row, parsed one at a time from pages of `pageSize` rows (keyset pagination on
+   * rowid), so at most one page of raw blobs and one parsed session are held at once.
+   */
+  *entries(pageSize = 100): Generator<V1Entry> {
+    let after = 0;
+    for (;;) {
+      const rows = this.#page.all(after, pageSize) as Row[];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.rid;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        rows[i] = undefined as unknown as Row; // let the raw blobs go as soon as they are parsed
+        yield parseRow(row);
+      }
+    }
+  }
+
+  /** One session by its `session_id` column, or null if there is no such row. */
+  get(sessionId: string): V1Entry | null {
+    const row = this.#one.get(sessionId) as Row | undefined;
+    return row ? parseRow(row) : null;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/** Parses and shape-checks one row; never throws. */
+function parseRow(row: Row): V1Entry {
+  const sessionId = typeof row.session_id === "string" ? row.session_id : `rowid:${row.rid}`;
+  try {
+    if (typeof row.session_id !== "string") throw new Error("session_id column is NULL");
+    return { ok: true, session: parseSession(row, row.session_id) };
+  } catch (error) {
+    return { ok: false, sessionId, error: (error as Error).message };
+  }
+}
+
+function parseSession(row: Row, sessionId: string): V1Session {
+  const metadata = parseBlob(row.metadata, "metadata");
+  const history = parseBlob(row.history, "history");
+  const warnings: string[] = [];
+  for (const key of REQUIRED_METADATA) {
+    if (typeof metadata[key] !== "string")
+      throw new Error(`metadata.${key} is missing or not a string`);
+  }
+  if (metadata.session_id !== sessionId) {
+    warnings.push(`metadata.session_id "${String(metadata.session_id)}" differs from the column`);
+  }
+  for (const column of MIRRORED_COLUMNS) {
+    if (row[column] !== metadata[column]) {
+      warnings.push(`column ${column} "${String(row[column])}" differs from metadata.${column}`);
+    }
+  }
+  const { messages, ...rest } = history;
+  if (!Array.isArray(messages)) throw new Error("history.messages is missing or not an array");
+  return {
+    sessionId,
+    metadata: metadata as V1Session["metadata"],
+    messages: messages.map(checkMessage),
+    history: rest,
+    warnings,
+  };
+}
+
+function parseBlob(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== "string") throw new Error(`${field} is NULL or not text`);
+  let parsed: unknown;
+  try {
+    parsed = parsePythonJson(value);
+  } catch (error) {
+    throw new Error(`${field} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`${field} is not a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function checkMessage(value: unknown, index: number): V1Message {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`history.messages[${index}] is not an object`);
+  }
+  const m = value as Record<string, unknown>;
+  for (const key of ["id", "role", "timestamp"]) {
+    if (typeof m[key] !== "string") {
+      throw new Error(`history.messages[${index}].${key} is missing or not a string`);
+    }
+  }
+  // V1 never writes null content, but a hand-edited row may: tolerated, a missing key is not.
+  if (typeof m.content !== "string" && m.content !== null) {
+    throw new Error(`history.messages[${index}].content is missing or not a string`);
+  }
+  return m as unknown as V1Message;
+}

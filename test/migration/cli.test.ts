@@ -1,0 +1,137 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "./helpers.js";
+import { CORRUPT_COUNT, GOOD_COUNT, buildCaseDatabase } from "./v1-cases.js";
+import { generateV1Database } from "./v1-fixture.js";
+
+// Spawns the built CLI: run `npx tsc -p tsconfig.build.json` first.
+const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
+const tmp = tempDir("lss-migrate-cli-");
+afterAll(tmp.cleanup);
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: tmp.dir });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const readReport = (path: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+
+describe("langswarm-session migrate", () => {
+  const cases = tmp.path("cases.db");
+  const clean = tmp.path("clean.db");
+  beforeAll(() => {
+    buildCaseDatabase(cases);
+    generateV1Database(clean, { sessions: 40, messagesPerSession: 6 });
+  });
+
+  it("migrates, verifies, writes the default report and exits 0; piped progress is plain lines", async () => {
+    const { code, stdout, stderr } = await cli([
+      "migrate",
+      clean,
+      "out.db",
+      "--verify",
+      "--timezone",
+      "UTC",
+    ]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(
+      /^progress: 40\/40 sessions, 240 messages, \d+ sessions\/s, \d+ messages\/s$/m,
+    );
+    expect(stderr).not.toContain("\u001b["); // no terminal control codes on a pipe
+    expect(stdout).toContain("migrated 40, skipped 0, failed 0 of 40 sessions");
+    expect(stdout).toContain("verify: 40 of 40 sessions match");
+    const report = readReport(join(tmp.dir, "migration_report.json"));
+    expect(report).toMatchObject({
+      totalSessions: 40,
+      migratedSessions: 40,
+      failedSessions: 0,
+      migratedMessages: 240,
+      timezone: "UTC",
+      errors: [],
+      unknownProviders: ["mistral"],
+      verify: { ok: true, matchingSessions: 40 },
+    });
+  });
+
+  it("exits 2 when sessions failed, listing them in the report", async () => {
+    const path = tmp.path("cases-report.json");
+    const { code, stdout } = await cli(["migrate", cases, "cases-v2.db", "--report", path]);
+    expect(code).toBe(2);
+    expect(stdout).toContain("failed corrupt_bad_role:");
+    expect(stdout).toContain("unknown providers kept as they are: gemini, mistral");
+    const report = readReport(path);
+    expect(report).toMatchObject({
+      migratedSessions: GOOD_COUNT,
+      failedSessions: CORRUPT_COUNT,
+    });
+    expect(report.errors).toHaveLength(CORRUPT_COUNT);
+  });
+
+  it("exits 3 when verify finds a difference, and the re-run skips what is done", async () => {
+    const db = new Database(join(tmp.dir, "out.db"));
+    db.prepare(
+      "UPDATE messages SET content = 'x' WHERE session_id = (SELECT MIN(session_id) FROM messages) AND seq = 1",
+    ).run();
+    db.close();
+    const path = tmp.path("r2.json");
+    const { code, stdout } = await cli([
+      "migrate",
+      clean,
+      "out.db",
+      "--verify",
+      "--timezone",
+      "UTC",
+      "--report",
+      path,
+    ]);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/verify: 39 of 40 sessions match, 1 differ/);
+    expect(readReport(path)).toMatchObject({
+      skippedSessions: 40,
+      migratedSessions: 0,
+      verify: { ok: false },
+    });
+  });
+
+  it("dry run writes the report but not the target; --provider-map and --renew-ids apply", async () => {
+    const path = tmp.path("dry.json");
+    const { code, stdout } = await cli([
+      "migrate",
+      clean,
+      "dry.db",
+      "--dry-run",
+      "--renew-ids",
+      "--provider-map",
+      "mistral=openai-compatible",
+      "--report",
+      path,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("would migrate 40");
+    expect(existsSync(join(tmp.dir, "dry.db"))).toBe(false);
+    expect(readReport(path)).toMatchObject({ dryRun: true, unknownProviders: [] });
+  });
+
+  it("exits 1 with a clear message for a missing source or bad options", async () => {
+    const missing = await cli(["migrate", "nope.db", "t.db"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/invalid source: cannot open nope\.db/);
+    const bad = await cli(["migrate", clean, "t.db", "--batch-size", "0"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/invalid --batch-size/);
+    const map = await cli(["migrate", clean, "t.db", "--provider-map", "mistral"]);
+    expect(map.stderr).toMatch(/invalid --provider-map/);
+    expect(existsSync(join(tmp.dir, "t.db"))).toBe(false);
+  });
+});
