@@ -7,6 +7,11 @@ export interface ConformanceOptions {
   name: string;
   /** A fresh, empty storage for the suite. */
   create(): SessionStorage | Promise<SessionStorage>;
+  /**
+   * Whether the backend serialises turns across processes (`TurnLeaseStorage`). Only the
+   * in-process memory store may say no: its mutex already covers every turn. @default true
+   */
+  turnLeases?: boolean;
 }
 
 /** The storage contract, as behaviour. Every backend runs all of it; none may skip a test. */
@@ -252,9 +257,12 @@ export function describeStorageConformance(options: ConformanceOptions): void {
       expect(u.messages).toBeGreaterThan(200);
     });
 
-    // Only the in-process memory store may do without leases: its mutex already covers every turn.
-    const leaseTest = options.name === "memory" ? it.fails : it;
-    leaseTest("grants a turn lease to one holder at a time", async () => {
+    it("has exactly the turn-lease capability it declares", () => {
+      expect(isTurnLeaseStorage(storage)).toBe(options.turnLeases ?? true);
+    });
+
+    if (options.turnLeases === false) return;
+    it("grants a turn lease to one holder at a time", async () => {
       if (!isTurnLeaseStorage(storage)) throw new Error(`${storage.name} has no turn leases`);
       const r = makeRecord();
       await storage.createSession(r);

@@ -1,4 +1,8 @@
 import { memoryStorage } from "../../src/storage/memory.js";
 import { describeStorageConformance } from "./conformance.js";
 
-describeStorageConformance({ name: "memory", create: () => memoryStorage() });
+describeStorageConformance({
+  name: "memory",
+  create: () => memoryStorage(),
+  turnLeases: false,
+});
