@@ -9,6 +9,7 @@ const BUILTIN: Record<string, () => Promise<Factory>> = {
   openai: async () => (await import("./openai.js")).openaiProvider,
   "openai-compatible": async () =>
     (await import("./openai-compatible.js")).openaiCompatibleProvider,
+  anthropic: async () => (await import("./anthropic.js")).anthropicProvider,
 };
 
 /** Names `providers` may use. */
