@@ -2,7 +2,9 @@
  * Provider overhead: a turn through the library against the project's fake provider server
  * (127.0.0.1, real wire format) vs the same SDK call made directly, in the same process.
  */
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { startAnthropicServer } from "../../.tmp/bench-build/test/providers/fake/anthropic-server.js";
 import { startOpenAIServer } from "../../.tmp/bench-build/test/providers/fake/openai-server.js";
 import { createSessionManager } from "../../dist/index.js";
 import { paired, result } from "../lib.js";
@@ -12,10 +14,16 @@ const KEY = "sk-bench-not-a-real-key";
 
 export async function providers() {
   const server = await startOpenAIServer();
+  const anthropicServer = await startAnthropicServer();
   try {
-    return [await openaiNative(server), await openaiCompatible(server)];
+    return [
+      await openaiNative(server),
+      await openaiCompatible(server),
+      await anthropic(anthropicServer),
+    ];
   } finally {
     await server.close();
+    await anthropicServer.close();
   }
 }
 
@@ -30,7 +38,7 @@ async function openaiNative(server) {
   const m = manager("openai", server.url);
   const client = new OpenAI({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });
   const { libMs, floorMs } = await paired(
-    9,
+    31,
     async () => {
       const session = await m.createSession("u", "openai", "gpt-4o-mini");
       for (let t = 0; t < TURNS; t++) await session.sendMessage(`Hello ${t}`);
@@ -54,7 +62,7 @@ async function openaiCompatible(server) {
   const m = manager("openai-compatible", server.url);
   const client = new OpenAI({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });
   const { libMs, floorMs } = await paired(
-    9,
+    31,
     async () => {
       const session = await m.createSession("u", "openai-compatible", "llama3");
       for (let t = 0; t < TURNS; t++) await session.sendMessage(`Hello ${t}`);
@@ -70,6 +78,30 @@ async function openaiCompatible(server) {
   );
   await m.close();
   return row("openai-compatible (client history)", libMs, floorMs);
+}
+
+async function anthropic(server) {
+  const m = manager("anthropic", server.url);
+  const client = new Anthropic({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });
+  const model = "claude-sonnet-5-5";
+  const { libMs, floorMs } = await paired(
+    31,
+    async () => {
+      const session = await m.createSession("u", "anthropic", model);
+      for (let t = 0; t < TURNS; t++) await session.sendMessage(`Hello ${t}`);
+    },
+    async () => {
+      const messages = [];
+      for (let t = 0; t < TURNS; t++) {
+        // The same request the adapter sends: content as text blocks.
+        messages.push({ role: "user", content: [{ type: "text", text: `Hello ${t}` }] });
+        const r = await client.messages.create({ model, max_tokens: 4096, messages });
+        messages.push({ role: "assistant", content: [{ type: "text", text: r.content[0].text }] });
+      }
+    },
+  );
+  await m.close();
+  return row("anthropic (client history)", libMs, floorMs);
 }
 
 function row(name, libMs, floorMs) {

@@ -11,9 +11,9 @@ interface Extras {
   toolCallId?: string;
 }
 
-/** Extras other than the two every reply has; the memory store keeps those two as fields. */
-export const RARE_EXTRA_KEYS = ["providerMessageId", "toolCalls", "toolCallId"];
-const EXTRA_KEYS = ["tokenCount", "finishReason", ...RARE_EXTRA_KEYS];
+/** Extras other than the scalars most replies have; the memory store keeps those as fields. */
+export const RARE_EXTRA_KEYS = ["toolCalls", "toolCallId"];
+const EXTRA_KEYS = ["tokenCount", "finishReason", "providerMessageId", ...RARE_EXTRA_KEYS];
 
 export function encodeExtras(
   m: SessionMessage,

@@ -186,6 +186,7 @@ function store(m: SessionMessage): StoredMessage {
   };
   if (m.tokenCount !== undefined) s.tokenCount = m.tokenCount;
   if (m.finishReason !== undefined) s.finishReason = m.finishReason;
+  if (m.providerMessageId !== undefined) s.providerMessageId = m.providerMessageId;
   return s;
 }
 
