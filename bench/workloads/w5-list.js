@@ -30,7 +30,9 @@ export async function w5(backends = LOCAL_BACKENDS) {
       }),
     );
     if (backend === "memory") {
-      out.push(result("W5", backend, "absolute check (µs)", { lib: libMs * 1000, limit: 50 }));
+      out.push(
+        result("W5", backend, "absolute check", { lib: libMs * 1000, unit: "µs", limit: 50 }),
+      );
     }
     await dispose();
     await floor.dispose();
