@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { ProviderError } from "../errors.js";
+import { mapSdkError } from "./sdk-errors.js";
 import type { TokenUsage } from "../types.js";
 import type { ModelPrice } from "./types.js";
 
@@ -34,35 +35,13 @@ const RETRYABLE_TYPES = new Set([
   "timeout_error",
 ]);
 
-/**
- * Maps anything the SDK throws to a `ProviderError`. The SDK has already retried what it retries
- * (408/409/429/5xx/529, connection errors, timeouts), so `retryable` tells a fallback chain
- * whether another attempt may succeed. The SDK error is not kept as `cause`: its message and
- * headers may quote credentials, and `ProviderError` scrubs only its own message.
- */
+/** Maps anything the SDK throws to a `ProviderError` (see `mapSdkError`). */
 export function toProviderError(
   provider: string,
   sdk: AnthropicSdk,
   error: unknown,
 ): ProviderError {
-  if (error instanceof ProviderError) return error;
-  if (error instanceof sdk.APIUserAbortError || (error as Error)?.name === "AbortError") {
-    return new ProviderError(provider, "the request was aborted", { retryable: false });
-  }
-  if (error instanceof sdk.APIConnectionTimeoutError) {
-    return new ProviderError(provider, "the request timed out", { retryable: true });
-  }
-  if (error instanceof sdk.APIConnectionError) {
-    return new ProviderError(provider, `connection failed: ${error.message}`, { retryable: true });
-  }
-  if (error instanceof sdk.APIError) return fromApiError(provider, error);
-  if (error instanceof sdk.AnthropicError) {
-    // Raised by the SDK before any request (bad parameters): retrying cannot help.
-    return new ProviderError(provider, error.message, { retryable: false });
-  }
-  // A stream cut mid-way surfaces from fetch as a bare error ("terminated").
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(provider, `connection lost: ${message}`, { retryable: true });
+  return mapSdkError(provider, sdk, error, fromApiError, sdk.AnthropicError);
 }
 
 function fromApiError(

@@ -4,6 +4,7 @@ import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ProviderError, ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
 import type { SessionMessage, TokenUsage } from "../types.js";
+import { mapSdkError } from "./sdk-errors.js";
 import type { ModelPrice, ProviderSessionInfo } from "./types.js";
 
 /** What both OpenAI adapters share: the SDK client and how to call it. */
@@ -67,28 +68,9 @@ export function requestOptions(
   return options;
 }
 
-/**
- * Maps anything the SDK throws to a `ProviderError`. The SDK has already retried what it retries
- * (408/409/429/5xx, connection errors, timeouts), so `retryable` tells a fallback chain whether
- * another provider may succeed. SDK errors are not kept as `cause`: their message can quote a
- * masked key, and `ProviderError` scrubs only its own message.
- */
+/** Maps anything the SDK throws to a `ProviderError` (see `mapSdkError`). */
 export function toProviderError(conn: OpenAIConnection, error: unknown): ProviderError {
-  const { provider, sdk } = conn;
-  if (error instanceof ProviderError) return error;
-  if (error instanceof sdk.APIUserAbortError || isAbort(error)) {
-    return new ProviderError(provider, "the request was aborted", { retryable: false });
-  }
-  if (error instanceof sdk.APIConnectionTimeoutError) {
-    return new ProviderError(provider, "the request timed out", { retryable: true });
-  }
-  if (error instanceof sdk.APIConnectionError) {
-    return new ProviderError(provider, `connection failed: ${error.message}`, { retryable: true });
-  }
-  if (error instanceof sdk.APIError) return fromApiError(provider, error);
-  // A stream cut mid-way surfaces as a bare fetch error ("terminated").
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(provider, `connection lost: ${message}`, { retryable: true });
+  return mapSdkError(conn.provider, conn.sdk, error, fromApiError);
 }
 
 function fromApiError(
@@ -109,10 +91,6 @@ function fromApiError(
     status,
     retryable,
   });
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && error.name === "AbortError";
 }
 
 /** Responses API usage; `input_tokens` already includes cached tokens. */

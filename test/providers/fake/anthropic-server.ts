@@ -4,8 +4,8 @@
  * as the API version the SDK sends (see `anthropic-checks.ts`), for tests through the real SDK.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { listen, readBody, sleep } from "./http.js";
 import { checkRequest, lastUserText } from "./anthropic-checks.js";
 import type { FakeServer, FakeStep, RecordedRequest } from "./types.js";
 
@@ -42,20 +42,14 @@ const ERROR_MESSAGES = Object.fromEntries(Object.values(ERROR_TYPES));
 /** Starts the fake on an ephemeral port; `url` is the host root, as the SDK's `baseURL` is. */
 export async function startAnthropicServer(): Promise<AnthropicFakeServer> {
   const fake = new Fake();
-  const server = createServer((req, res) => void fake.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listen((req, res) => fake.handle(req, res));
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.origin,
     requests: fake.requests,
     enqueue: (...steps) => fake.steps.push(...steps),
     enqueueStreamError: (afterChunks, errorType = "overloaded_error") =>
       fake.steps.push({ kind: "stream-error", afterChunks, errorType }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 
@@ -261,20 +255,6 @@ async function writeSse(res: ServerResponse, events: Json[]): Promise<void> {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (data += c));
-    req.on("end", () => resolve(data));
-    req.on("error", reject);
-  });
-}
-
 function newId(prefix: string): string {
   return prefix + randomBytes(12).toString("base64url");
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,6 @@
 /** HTTP plumbing of the fake OpenAI server: error bodies, JSON, SSE framing, dropped sockets. */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { sleep } from "./http.js";
 import type { Json } from "./openai-wire.js";
 
 const STREAM_GAP_MS = 3;
@@ -86,18 +87,4 @@ export async function dropSse(
   }
   await sleep(STREAM_GAP_MS * 3);
   res.socket?.destroy();
-}
-
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (data += c));
-    req.on("end", () => resolve(data));
-    req.on("error", reject);
-  });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,8 +2,8 @@
  * A fake OpenAI API on 127.0.0.1 that speaks the real wire formats (Conversations, Responses,
  * Chat Completions, error bodies and headers), for tests that run the official SDK against it.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { listen, readBody, sleep } from "./http.js";
 import type { FakeServer, FakeStep, RecordedRequest } from "./types.js";
 import {
   chatChunks,
@@ -18,15 +18,7 @@ import {
   type Usage,
 } from "./openai-wire.js";
 import { checkChatTools, checkResponsesTools, inputItems, lastInputText } from "./openai-checks.js";
-import {
-  defaultMessage,
-  dropSse,
-  readBody,
-  sendError,
-  sendJson,
-  sleep,
-  streamSse,
-} from "./openai-http.js";
+import { defaultMessage, dropSse, sendError, sendJson, streamSse } from "./openai-http.js";
 
 export interface FakeConversation {
   id: string;
@@ -46,20 +38,14 @@ type Reply = Extract<FakeStep, { kind: "reply" }>;
 /** Starts a fake on an ephemeral port; `url` ends in `/v1`, as the SDK's `baseURL` does. */
 export async function startOpenAIServer(): Promise<OpenAIFakeServer> {
   const fake = new Fake();
-  const server = createServer((req, res) => void fake.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await listen((req, res) => fake.handle(req, res));
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${server.origin}/v1`,
     requests: fake.requests,
     conversations: fake.conversations,
     deletedConversations: fake.deleted,
     enqueue: (...steps) => fake.steps.push(...steps),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 
