@@ -6,6 +6,7 @@ import { newSessionId } from "./ids.js";
 import { KeyedMutex } from "./internal/mutex.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
+import { ZERO_COUNTERS } from "./storage/record.js";
 import type { SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
 import { providerInfo, type Runtime } from "./turn.js";
@@ -219,13 +220,7 @@ export class SessionManager {
       createdAt: now,
       updatedAt: now,
       lastActivity: now,
-      messageCount: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      cachedTokens: 0,
-      cacheCreationTokens: 0,
-      costUsd: 0,
-      unpricedTurns: 0,
+      ...ZERO_COUNTERS,
     };
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { ZERO_COUNTERS } from "../storage/record.js";
 import type { SessionMessage, SessionRecord, SessionStatus, ToolCall } from "../types.js";
 import { MESSAGE_ROLES } from "../types.js";
 import { mapV1ProviderToV2 } from "./provider-map.js";
@@ -86,13 +87,7 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     createdAt,
     updatedAt,
     lastActivity,
-    messageCount: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cachedTokens: 0,
-    cacheCreationTokens: 0,
-    costUsd: 0,
-    unpricedTurns: 0,
+    ...ZERO_COUNTERS,
   };
   return {
     v1SessionId: v1.sessionId,

@@ -4,6 +4,17 @@ import { MESSAGE_ROLES } from "../types.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import type { ListCursor, SessionPatch, TurnCounters } from "./types.js";
 
+/** The counters of a session that has had no turn yet. */
+export const ZERO_COUNTERS = Object.freeze({
+  messageCount: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cachedTokens: 0,
+  cacheCreationTokens: 0,
+  costUsd: 0,
+  unpricedTurns: 0,
+});
+
 /** Shared record logic of the backends that keep whole records (memory); SQL backends use SQL. */
 export function cloneRecord(record: SessionRecord): SessionRecord {
   return {

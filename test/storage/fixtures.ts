@@ -1,4 +1,5 @@
 import { newMessageId, newSessionId } from "../../src/ids.js";
+import { ZERO_COUNTERS } from "../../src/storage/record.js";
 import type { SessionMessage, SessionRecord, TokenUsage } from "../../src/types.js";
 
 let clock = Date.UTC(2026, 5, 1);
@@ -21,13 +22,7 @@ export function makeRecord(overrides: Partial<SessionRecord> = {}): SessionRecor
     createdAt: at,
     updatedAt: at,
     lastActivity: at,
-    messageCount: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cachedTokens: 0,
-    cacheCreationTokens: 0,
-    costUsd: 0,
-    unpricedTurns: 0,
+    ...ZERO_COUNTERS,
     ...overrides,
   };
 }
