@@ -86,7 +86,7 @@ export function sqliteFloor(path) {
   );
   const insertMessage = db.prepare(
     `INSERT INTO messages (session_id, seq, message_id, role, content, timestamp, extras)
-     VALUES (?, ?, ?, ?, ?, ?, NULL)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   const newest = db.prepare(
     `SELECT message_id, role, content, timestamp, extras FROM messages
@@ -99,8 +99,8 @@ export function sqliteFloor(path) {
     const t = echoTurn(content);
     const now = Date.now();
     const { last_seq: last } = bump.get(t.inputTokens, t.outputTokens, now, now, id);
-    insertMessage.run(id, last - 1, newId(), "user", content, now);
-    insertMessage.run(id, last, newId(), "assistant", t.reply, now);
+    insertMessage.run(id, last - 1, newId(), "user", content, now, null);
+    insertMessage.run(id, last, newId(), "assistant", t.reply, now, replyExtras(t));
     return t.reply;
   });
   return {
@@ -114,13 +114,19 @@ export function sqliteFloor(path) {
       const rows = newest.all(id, n ?? -1);
       rows.reverse();
       return rows.map((r) => ({
-        id: r.message_id,
+        messageId: r.message_id,
         role: r.role,
         content: r.content,
         timestamp: new Date(r.timestamp),
+        ...(r.extras ? JSON.parse(r.extras) : {}),
       }));
     },
     listByUser: (userId) => byUser.all(userId),
     close: () => db.close(),
   };
+}
+
+/** What a reply carries beyond its text (the same data the library stores with it). */
+export function replyExtras(t) {
+  return JSON.stringify({ tokenCount: t.outputTokens, finishReason: "stop" });
 }

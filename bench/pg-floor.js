@@ -1,6 +1,7 @@
 /** Raw `pg` on the library's own Postgres schema: one transaction per turn, nothing else. */
 import pg from "pg";
 import { MIGRATIONS } from "../dist/storage/schema/postgres.js";
+import { replyExtras } from "./floors.js";
 import { echoTurn, newId } from "./lib.js";
 
 export async function pgFloor(url, schema) {
@@ -29,10 +30,20 @@ export async function pgFloor(url, schema) {
               input_tokens = input_tokens + $2, output_tokens = output_tokens + $3,
               last_activity = $4, updated_at = $4
             WHERE session_id = $1 RETURNING last_seq)
-          INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at)
-          SELECT $1, last_seq - 1, $5, 'user', $6, $4 FROM s
-          UNION ALL SELECT $1, last_seq, $7, 'assistant', $8, $4 FROM s`,
-        values: [id, t.inputTokens, t.outputTokens, new Date(), newId(), content, newId(), t.reply],
+          INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at, extras)
+          SELECT $1, last_seq - 1, $5, 'user', $6, $4, NULL FROM s
+          UNION ALL SELECT $1, last_seq, $7, 'assistant', $8, $4, $9 FROM s`,
+        values: [
+          id,
+          t.inputTokens,
+          t.outputTokens,
+          new Date(),
+          newId(),
+          content,
+          newId(),
+          t.reply,
+          replyExtras(t),
+        ],
       });
       return t.reply;
     },
@@ -42,7 +53,13 @@ export async function pgFloor(url, schema) {
          WHERE session_id = $1 ORDER BY seq DESC LIMIT $2`,
         [id, n ?? null],
       );
-      return rows.reverse();
+      return rows.reverse().map((r) => ({
+        messageId: r.message_id,
+        role: r.role,
+        content: r.content,
+        timestamp: r.created_at,
+        ...(r.extras ? JSON.parse(r.extras) : {}),
+      }));
     },
     async listByUser(userId) {
       const { rows } = await client.query(

@@ -126,9 +126,10 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
       `SELECT message_id, role, content, timestamp, extras FROM messages
        WHERE session_id = ? ORDER BY seq`,
     ),
+    // Newest first, straight off the primary key; the caller reverses (cheaper than a sort).
     newestMessages: db.prepare(
-      `SELECT * FROM (SELECT seq, message_id, role, content, timestamp, extras FROM messages
-       WHERE session_id = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+      `SELECT message_id, role, content, timestamp, extras FROM messages
+       WHERE session_id = ? ORDER BY seq DESC LIMIT ?`,
     ),
     counts: db.prepare(
       `SELECT (SELECT COUNT(*) FROM sessions) AS sessions, (SELECT COUNT(*) FROM messages) AS messages`,

@@ -150,7 +150,9 @@ function readMessages(s: Statements, id: string, opts: GetMessagesOptions): Sess
     extras: string | null;
   };
   const rows = (
-    opts.limit === undefined ? s.allMessages.all(id) : s.newestMessages.all(id, opts.limit)
+    opts.limit === undefined
+      ? s.allMessages.all(id)
+      : s.newestMessages.all(id, opts.limit).reverse()
   ) as Row[];
   // An empty result is the only case where the session's existence is in doubt.
   if (rows.length === 0 && !s.sessionExists.get(id)) notFound(id);
