@@ -6,17 +6,18 @@ export class KeyedMutex {
   readonly #tails = new Map<string, Promise<void>>();
 
   /** Waits for the key and returns the function that releases it. */
-  async acquire(key: string): Promise<() => void> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
+  acquire(key: string): Promise<() => void> {
+    const previous = this.#tails.get(key);
     let release!: () => void;
     const current = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => current);
+    const tail = previous ? previous.then(() => current) : current;
     this.#tails.set(key, tail);
-    await previous;
-    return () => {
+    const unlock = (): void => {
       release();
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     };
+    // Uncontended (the usual case) costs no extra promise hop.
+    return previous ? previous.then(() => unlock) : Promise.resolve(unlock);
   }
 
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
