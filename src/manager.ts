@@ -3,11 +3,13 @@ import { ManagerOptions, parseOrThrow } from "./config.js";
 import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
 import { SessionNotFoundError, ValidationError } from "./errors.js";
 import { newSessionId } from "./ids.js";
+import { callHook } from "./internal/hooks.js";
 import { KeyedMutex } from "./internal/mutex.js";
+import { RecordVersions } from "./internal/versions.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
 import { ZERO_COUNTERS } from "./storage/record.js";
-import type { SessionStorage } from "./storage/types.js";
+import type { ListCursor, SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
 import { providerInfo, type Runtime } from "./turn.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
@@ -37,6 +39,8 @@ export interface CreateSessionInput extends CreateSessionOptions {
 export type SessionList = Session[] & { nextCursor: string | null };
 
 const DEFAULT_PAGE = 100;
+// A thousand years: beyond it a cutoff date is out of every backend's range.
+const MAX_HOURS = 24 * 366 * 1000;
 const MAX_PAGE = 1000;
 
 /**
@@ -69,6 +73,7 @@ export class SessionManager {
       config: this.#config,
       mutex: new KeyedMutex(),
       holder: randomUUID(),
+      versions: new RecordVersions(),
       adapter: (name) => this.#providers.get(name),
     };
   }
@@ -96,8 +101,16 @@ export class SessionManager {
     adapter.validateConfig?.(record.providerConfig);
     record.providerSessionId =
       (await adapter.createProviderSession?.(providerInfo(record))) ?? null;
-    await this.storage.createSession(record);
-    await this.#config.hooks?.onSessionCreated?.(record.sessionId);
+    try {
+      await this.storage.createSession(record);
+    } catch (error) {
+      // Not stored (a taken id, storage down): the provider-side state would be orphaned.
+      if (record.providerSessionId) {
+        await adapter.deleteProviderSession?.(providerInfo(record)).catch(() => undefined);
+      }
+      throw error;
+    }
+    await callHook(this.#config.hooks, "onSessionCreated", record.sessionId);
     return new Session(this.#rt, record);
   }
 
@@ -116,7 +129,7 @@ export class SessionManager {
     const page = await this.storage.listSessions({
       userId,
       status: options.status === undefined ? undefined : requireStatus(options.status),
-      limit: optionalLimit("limit", options.limit, MAX_PAGE) ?? DEFAULT_PAGE,
+      limit: optionalLimit("limit", options.limit, MAX_PAGE, 1) ?? DEFAULT_PAGE,
       after: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
     });
     const sessions = page.sessions.map((r) => new Session(this.#rt, r));
@@ -128,17 +141,25 @@ export class SessionManager {
     if (!(await this.storage.updateSession(sessionId, { status: "archived" }))) {
       throw new SessionNotFoundError(sessionId);
     }
-    await this.#config.hooks?.onSessionArchived?.(sessionId);
+    this.#rt.versions.bump(sessionId);
+    await callHook(this.#config.hooks, "onSessionArchived", sessionId);
   }
 
-  /** Deletes a session, its messages and its provider-side state. Returns false if it did not exist. */
+  /**
+   * Deletes a session, its messages and its provider-side state. Returns false if it did not
+   * exist. A session whose provider is no longer configured is deleted from storage all the same
+   * (its provider-side state, if any, cannot be reached without the provider's credentials).
+   */
   async deleteSession(sessionId: string): Promise<boolean> {
     const record = await this.storage.getSession(requireString("sessionId", sessionId));
     if (!record) return false;
-    const adapter = await this.#providers.get(record.provider);
-    await adapter.deleteProviderSession?.(providerInfo(record));
+    if (this.#providers.has(record.provider)) {
+      const adapter = await this.#providers.get(record.provider);
+      await adapter.deleteProviderSession?.(providerInfo(record));
+    }
     const deleted = await this.storage.deleteSession(sessionId);
-    if (deleted) await this.#config.hooks?.onSessionDeleted?.(sessionId);
+    this.#rt.versions.bump(sessionId);
+    if (deleted) await callHook(this.#config.hooks, "onSessionDeleted", sessionId);
     return deleted;
   }
 
@@ -150,30 +171,39 @@ export class SessionManager {
     options: { maxInactiveHours?: number; action?: "archive" | "delete" } = {},
   ): Promise<number> {
     const hours = options.maxInactiveHours ?? 24;
-    if (typeof hours !== "number" || !(hours >= 0))
-      throw new ValidationError("maxInactiveHours", "must be a number >= 0");
+    if (typeof hours !== "number" || !Number.isFinite(hours) || hours < 0 || hours > MAX_HOURS) {
+      throw new ValidationError("maxInactiveHours", `must be a number from 0 to ${MAX_HOURS}`);
+    }
     const action = options.action ?? "archive";
     if (action !== "archive" && action !== "delete")
       throw new ValidationError("action", 'must be "archive" or "delete"');
     const inactiveBefore = new Date(Date.now() - hours * 3_600_000);
     let count = 0;
-    for (;;) {
-      // Each batch leaves the "active" set, so the next query starts again from the top.
+    for (let after: ListCursor | undefined; ;) {
       const page = await this.storage.listSessions({
         status: "active",
         inactiveBefore,
         limit: 500,
+        after,
       });
-      for (const r of page.sessions) {
-        if (action === "delete") await this.deleteSession(r.sessionId);
-        else await this.archiveSession(r.sessionId);
-      }
-      count += page.sessions.length;
+      for (const r of page.sessions) if (await this.#cleanUp(r.sessionId, action)) count++;
       if (!page.next) return count;
+      after = page.next;
     }
   }
 
-  /** Closes provider clients and the storage. */
+  /** One session of a cleanup; one that vanished meanwhile is skipped, not an error. */
+  async #cleanUp(sessionId: string, action: "archive" | "delete"): Promise<boolean> {
+    if (action === "delete") return this.deleteSession(sessionId);
+    try {
+      await this.archiveSession(sessionId);
+      return true;
+    } catch (error) {
+      if (error instanceof SessionNotFoundError) return false;
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     await this.#providers.close();
     await this.storage.close();
@@ -208,15 +238,10 @@ export class SessionManager {
       providerSessionId: null,
       name: optionalText("sessionConfig.name", sc.name),
       description: optionalText("sessionConfig.description", sc.description, 10_000),
-      context:
-        sc.context === undefined
-          ? {}
-          : structuredClone(requireRecord("sessionConfig.context", sc.context)),
-      providerConfig: structuredClone(providerConfig),
+      context: sc.context === undefined ? {} : requireRecord("sessionConfig.context", sc.context),
+      providerConfig,
       metadata:
-        sc.metadata === undefined
-          ? {}
-          : structuredClone(requireRecord("sessionConfig.metadata", sc.metadata)),
+        sc.metadata === undefined ? {} : requireRecord("sessionConfig.metadata", sc.metadata),
       createdAt: now,
       updatedAt: now,
       lastActivity: now,

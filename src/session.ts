@@ -7,6 +7,8 @@ import type { ProviderReply } from "./providers/types.js";
 import { streamTurn } from "./stream-turn.js";
 import { completeTurn, failTurn, prepare, providerInfo, withTurn } from "./turn.js";
 import type { Runtime } from "./turn.js";
+import { applyMiddleware } from "./internal/middleware.js";
+import type { ProviderAdapter } from "./providers/types.js";
 import type {
   GetMessagesOptions,
   SessionMessage,
@@ -42,12 +44,15 @@ export interface SendMessageOptions {
  */
 export class Session {
   #record: SessionRecord;
+  /** The manager's change count for this session when `#record` was read (see `RecordVersions`). */
+  #version: number;
   readonly #rt: Runtime;
 
   /** @internal Sessions are made by `SessionManager`. */
   constructor(rt: Runtime, record: SessionRecord) {
     this.#rt = rt;
     this.#record = record;
+    this.#version = rt.versions.of(record.sessionId);
   }
 
   get sessionId(): string {
@@ -107,8 +112,7 @@ export class Session {
   /** Sends a message and returns the stored reply. A failed turn keeps the input, marked `unanswered`. */
   async sendMessage(content: string, options: SendMessageOptions = {}): Promise<SessionMessage> {
     const input = await this.#input(content, options);
-    return withTurn(this.#rt, this.#record, async (record, adapter) => {
-      this.#record = record;
+    return this.#withTurn(async (record, adapter) => {
       const turn = await prepare(this.#rt, record, adapter, input, options.signal);
       let reply: ProviderReply;
       try {
@@ -137,7 +141,7 @@ export class Session {
   /** Adds a system message to the conversation; the provider sees it from the next turn on. */
   async sendSystemMessage(content: string): Promise<SessionMessage> {
     const text = requireContent(content, this.#rt.config.maxMessageBytes);
-    return withTurn(this.#rt, this.#record, async (record, adapter) => {
+    return this.#withTurn(async (record, adapter) => {
       const message = newMessage(record.sessionId, "system", text);
       await adapter.addSystemMessage?.(providerInfo(record), message);
       const at = message.timestamp;
@@ -158,7 +162,7 @@ export class Session {
 
   /** Removes the transcript (tokens and cost already spent stay counted) and starts fresh provider state. */
   async clearMessages(): Promise<void> {
-    await withTurn(this.#rt, this.#record, async (record, adapter) => {
+    await this.#withTurn(async (record, adapter) => {
       const fresh = await adapter.resetProviderSession?.(providerInfo(record));
       await this.#rt.storage.clearMessages(record.sessionId);
       if (fresh !== undefined) await this.#update({ providerSessionId: fresh });
@@ -203,7 +207,7 @@ export class Session {
         : requireRecord("providerConfig", providerConfig);
     const adapter = await this.#rt.adapter(requireString("provider", provider));
     adapter.validateConfig?.(config);
-    await withTurn(this.#rt, this.#record, async (record) => {
+    await this.#withTurn(async (record, previous) => {
       const next = {
         ...providerInfo(record),
         model,
@@ -216,6 +220,10 @@ export class Session {
         : [];
       const providerSessionId = (await adapter.createProviderSession?.(next, history)) ?? null;
       await this.#update({ provider, model, providerConfig: config, providerSessionId });
+      // The transcript is kept in storage; the old provider's copy (a conversation) would leak.
+      if (record.providerSessionId && record.providerSessionId !== providerSessionId) {
+        await previous.deleteProviderSession?.(providerInfo(record)).catch(() => undefined);
+      }
     });
   }
 
@@ -224,7 +232,21 @@ export class Session {
     const record = await this.#rt.storage.getSession(this.sessionId);
     if (!record) throw new SessionNotFoundError(this.sessionId);
     this.#record = record;
+    this.#version = this.#rt.versions.of(this.sessionId);
     return record;
+  }
+
+  /**
+   * Runs `fn` holding this session's turn, on the record as it is now: re-read if another
+   * `Session` object of this manager changed it since this one last read it.
+   */
+  #withTurn<T>(fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>): Promise<T> {
+    const version = this.#rt.versions.of(this.sessionId);
+    return withTurn(this.#rt, this.#record, version !== this.#version, (record, adapter) => {
+      this.#record = record;
+      this.#version = version;
+      return fn(record, adapter);
+    });
   }
 
   async *#stream(
@@ -233,26 +255,35 @@ export class Session {
     settle: (message: SessionMessage) => void,
   ): AsyncGenerator<string> {
     const input = await this.#input(content, options);
-    yield* streamTurn(this.#rt, this.#record, input, options.signal, settle);
+    const stale = this.#rt.versions.of(this.sessionId) !== this.#version;
+    yield* streamTurn(this.#rt, this.#record, stale, input, options.signal, settle);
   }
 
   async #input(content: string, options: SendMessageOptions): Promise<SessionMessage> {
+    if (typeof options !== "object" || options === null) {
+      throw new ValidationError("options", "must be an object");
+    }
+    if (options.signal !== undefined && !isAbortSignal(options.signal)) {
+      throw new ValidationError("signal", "must be an AbortSignal");
+    }
     const role = requireRole(options.role ?? "user", ["user", "tool"]);
     const text = requireContent(content, this.#rt.config.maxMessageBytes);
-    let message = newMessage(this.sessionId, role, text);
+    const message = newMessage(this.sessionId, role, text);
     if (options.metadata !== undefined)
-      message.metadata = cloneJson(requireRecord("metadata", options.metadata));
+      message.metadata = requireRecord("metadata", options.metadata);
     if (role === "tool") message.toolCallId = requireString("toolCallId", options.toolCallId);
     else if (options.toolCallId !== undefined)
       throw new ValidationError("toolCallId", "only a tool message has one");
-    for (const m of this.#rt.config.middleware) if (m.outgoing) message = await m.outgoing(message);
-    return message;
+    return this.#rt.config.middleware.length
+      ? applyMiddleware(this.#rt.config, "outgoing", message)
+      : message;
   }
 
   async #update(patch: Parameters<Runtime["storage"]["updateSession"]>[1]): Promise<void> {
     const record = await this.#rt.storage.updateSession(this.sessionId, patch);
     if (!record) throw new SessionNotFoundError(this.sessionId);
     this.#record = record;
+    this.#version = this.#rt.versions.bump(this.sessionId);
   }
 }
 
@@ -269,4 +300,16 @@ function newMessage(
     timestamp: new Date(),
     metadata: {},
   };
+}
+
+/** Duck-typed, so that a signal from another realm (a test runner, a polyfill) passes too. */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  const v = value as Partial<AbortSignal> | null;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.aborted === "boolean" &&
+    typeof v.addEventListener === "function" &&
+    typeof v.removeEventListener === "function"
+  );
 }

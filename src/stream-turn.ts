@@ -2,7 +2,7 @@ import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
 import { acquireTurn, completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
 import type { PreparedTurn, Runtime } from "./turn.js";
-import type { SessionMessage, SessionRecord } from "./types.js";
+import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 
 /**
  * Runs a streamed turn holding the session's turn lock: yields text deltas, stores the reply when
@@ -14,23 +14,29 @@ import type { SessionMessage, SessionRecord } from "./types.js";
 export async function* streamTurn(
   rt: Runtime,
   snapshot: SessionRecord,
+  stale: boolean,
   input: SessionMessage,
   signal: AbortSignal | undefined,
   settle: (message: SessionMessage) => void,
 ): AsyncGenerator<string> {
-  const held = await acquireTurn(rt, snapshot);
+  const held = await acquireTurn(rt, snapshot, stale);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
   let text = "";
+  let spent: TokenUsage = ZERO_USAGE;
   let outcome: "open" | "done" | "failed" = "open";
   let turn: PreparedTurn | undefined;
   try {
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) controller.abort(signal.reason);
     turn = await prepare(rt, held.record, held.adapter, input, controller.signal);
+    controller.signal.throwIfAborted();
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
       if (event.type === "delta") {
         text += event.text;
         yield event.text;
+      } else if (event.type === "usage") {
+        spent = event.usage;
       } else {
         outcome = "done";
         settle(await completeTurn(rt, turn, event.reply));
@@ -44,32 +50,38 @@ export async function* streamTurn(
   } catch (failure) {
     if (outcome === "done" || !turn) throw failure;
     outcome = "failed";
-    throw await streamFailed(rt, turn, text, failure, controller.signal.aborted);
+    const aborted = controller.signal.aborted;
+    throw await streamFailed(
+      rt,
+      turn,
+      partial(text, aborted ? "aborted" : "error", spent),
+      failure,
+    );
   } finally {
     signal?.removeEventListener("abort", onAbort);
     controller.abort();
     try {
       // Still open here only when the caller broke off the loop: keep what arrived.
       if (outcome === "open" && turn)
-        settle(await completeTurn(rt, turn, partial(text, "aborted")));
+        settle(await completeTurn(rt, turn, partial(text, "aborted", spent)));
     } finally {
       await held.release();
     }
   }
 }
 
+/** Stores what arrived of a failed stream (or only the input) and returns the error to throw. */
 async function streamFailed(
   rt: Runtime,
   turn: PreparedTurn,
-  text: string,
+  reply: ProviderReply,
   failure: unknown,
-  aborted: boolean,
 ): Promise<unknown> {
-  if (!text) return failTurn(rt, turn, failure);
-  await completeTurn(rt, turn, partial(text, aborted ? "aborted" : "error"));
-  return aborted ? failure : toProviderError(turn.adapter.name, failure);
+  if (!reply.content) return failTurn(rt, turn, failure, reply.usage);
+  await completeTurn(rt, turn, reply);
+  return toProviderError(turn.adapter.name, failure);
 }
 
-function partial(text: string, finishReason: string): ProviderReply {
-  return { content: text, usage: { ...ZERO_USAGE }, finishReason, metadata: { partial: true } };
+function partial(text: string, finishReason: string, usage: TokenUsage): ProviderReply {
+  return { content: text, usage: { ...usage }, finishReason, metadata: { partial: true } };
 }

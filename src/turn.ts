@@ -1,8 +1,12 @@
 import type { ManagerConfig } from "./config.js";
-import { ProviderError, SessionError, StorageError } from "./errors.js";
+import { ProviderError, SessionError, SessionNotFoundError, StorageError } from "./errors.js";
 import { newMessageId } from "./ids.js";
 import { takeLease } from "./internal/lease.js";
+import { callHook } from "./internal/hooks.js";
+import { applyMiddleware } from "./internal/middleware.js";
 import type { KeyedMutex } from "./internal/mutex.js";
+import { redact } from "./internal/redact.js";
+import type { RecordVersions } from "./internal/versions.js";
 import { turnCost } from "./pricing.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import type {
@@ -12,7 +16,7 @@ import type {
   ProviderTurnInput,
 } from "./providers/types.js";
 import { isTurnLeaseStorage, type SessionStorage } from "./storage/types.js";
-import type { SessionMessage, SessionRecord } from "./types.js";
+import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 
 /** What sessions share with their manager. */
 export interface Runtime {
@@ -21,6 +25,7 @@ export interface Runtime {
   readonly mutex: KeyedMutex;
   /** This manager's lease holder id. */
   readonly holder: string;
+  readonly versions: RecordVersions;
   adapter(provider: string): Promise<ProviderAdapter>;
 }
 
@@ -51,10 +56,14 @@ export interface HeldTurn {
 
 /**
  * Takes the session's turn: the in-process mutex always, and the storage's cross-process lease
- * when the provider's replies depend on earlier turns. When leased, the record is re-read, since
- * another process may have changed it.
+ * when the provider's replies depend on earlier turns. The record is re-read when leased (another
+ * process may have changed it) or when `stale` (another `Session` object in this process did).
  */
-export async function acquireTurn(rt: Runtime, snapshot: SessionRecord): Promise<HeldTurn> {
+export async function acquireTurn(
+  rt: Runtime,
+  snapshot: SessionRecord,
+  stale = false,
+): Promise<HeldTurn> {
   const release = await rt.mutex.acquire(snapshot.sessionId);
   let releaseLease: (() => Promise<void>) | undefined;
   const releaseAll = async (): Promise<void> => {
@@ -66,14 +75,18 @@ export async function acquireTurn(rt: Runtime, snapshot: SessionRecord): Promise
   };
   try {
     let adapter = await rt.adapter(snapshot.provider);
-    let record = snapshot;
-    if (adapter.historyMode(providerInfo(snapshot)) !== "none" && isTurnLeaseStorage(rt.storage)) {
+    const leased =
+      adapter.historyMode(providerInfo(snapshot)) !== "none" && isTurnLeaseStorage(rt.storage);
+    if (leased) {
       releaseLease = await takeLease(rt.storage, snapshot.sessionId, {
         holder: rt.holder,
         ttlMs: rt.config.turnLeaseMs,
         waitMs: rt.config.turnWaitMs,
       });
-      record = (await rt.storage.getSession(snapshot.sessionId)) ?? snapshot;
+    }
+    let record = snapshot;
+    if (leased || stale) {
+      record = (await rt.storage.getSession(snapshot.sessionId)) ?? notFound(snapshot.sessionId);
       if (record.provider !== snapshot.provider) adapter = await rt.adapter(record.provider);
     }
     return { record, adapter, release: releaseAll };
@@ -83,13 +96,18 @@ export async function acquireTurn(rt: Runtime, snapshot: SessionRecord): Promise
   }
 }
 
+function notFound(sessionId: string): never {
+  throw new SessionNotFoundError(sessionId);
+}
+
 /** Runs `fn` holding the session's turn (see `acquireTurn`). */
 export async function withTurn<T>(
   rt: Runtime,
   snapshot: SessionRecord,
+  stale: boolean,
   fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>,
 ): Promise<T> {
-  const held = await acquireTurn(rt, snapshot);
+  const held = await acquireTurn(rt, snapshot, stale);
   try {
     return await fn(held.record, held.adapter);
   } finally {
@@ -118,10 +136,10 @@ export async function completeTurn(
   reply: ProviderReply,
 ): Promise<SessionMessage> {
   const message = await storeReply(rt, turn, reply);
-  const hooks = rt.config.hooks;
-  // Checked rather than awaited blindly: an `await` costs a tick even when there is no hook.
-  if (hooks?.onMessageSent) await hooks.onMessageSent(turn.providerInput.input[0]!);
-  if (hooks?.onReplyReceived) await hooks.onReplyReceived(message);
+  if (rt.config.hooks) {
+    await callHook(rt.config.hooks, "onMessageSent", turn.providerInput.input[0]!);
+    await callHook(rt.config.hooks, "onReplyReceived", message);
+  }
   return message;
 }
 
@@ -130,65 +148,82 @@ export async function failTurn(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,
+  spent: TokenUsage = ZERO_USAGE,
 ): Promise<SessionError> {
-  const error = await storeUnanswered(rt, turn, failure);
-  await rt.config.hooks?.onMessageSent?.(turn.providerInput.input[0]!);
-  return error;
+  const error = toProviderError(turn.adapter.name, failure);
+  const storageError = await storeUnanswered(rt, turn, error, spent);
+  if (!storageError) await callHook(rt.config.hooks, "onMessageSent", turn.providerInput.input[0]!);
+  return storageError ?? error;
 }
 
 async function storeReply(
   rt: Runtime,
   turn: PreparedTurn,
   reply: ProviderReply,
-  extraMetadata: Record<string, unknown> = {},
 ): Promise<SessionMessage> {
-  let message = toMessage(turn.record.sessionId, reply, extraMetadata);
-  for (const m of rt.config.middleware) if (m.incoming) message = await m.incoming(message);
-  const price = rt.config.pricing[turn.record.model] ?? turn.adapter.priceOf?.(turn.record.model);
+  let message: SessionMessage;
+  try {
+    message = await applyMiddleware(rt.config, "incoming", toMessage(turn.record.sessionId, reply));
+  } catch (failure) {
+    // The reply cannot be stored, but its tokens were spent: keep the input and count them.
+    throw (await storeUnanswered(rt, turn, failure, reply.usage)) ?? failure;
+  }
   await rt.storage.appendMessages(turn.record.sessionId, [...turn.providerInput.input, message], {
     usage: reply.usage,
-    costUsd: turnCost(reply.usage, price),
+    costUsd: turnCost(reply.usage, priceOf(rt, turn, reply.model)),
     at: message.timestamp,
   });
   return message;
 }
 
 /**
- * Stores the input of a turn that got no reply, marked `unanswered`, and returns the error to
- * throw: a `ProviderError` (non-provider failures are wrapped), or a `StorageError` if even the
- * input could not be kept.
+ * Stores the input of a turn that got no reply, marked `unanswered` with the failure, and the
+ * tokens it spent. Returns null, or the `StorageError` if even the input could not be kept.
  */
 async function storeUnanswered(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,
-): Promise<SessionError> {
-  const error = toProviderError(turn.adapter.name, failure);
+  usage: TokenUsage,
+): Promise<SessionError | null> {
   const marked = turn.providerInput.input.map((m) => ({
     ...m,
-    metadata: {
-      ...m.metadata,
-      unanswered: true,
-      error: {
-        code: error.code,
-        provider: error.provider,
-        status: error.status,
-        message: error.message,
-      },
-    },
+    metadata: { ...m.metadata, unanswered: true, error: describe(failure) },
   }));
   try {
     await rt.storage.appendMessages(turn.record.sessionId, marked, {
-      usage: { ...ZERO_USAGE },
-      costUsd: 0,
+      usage: { ...usage },
+      costUsd: isZero(usage) ? 0 : turnCost(usage, priceOf(rt, turn)),
       at: new Date(),
     });
+    return null;
   } catch (storageError) {
     return storageError instanceof SessionError
       ? storageError
-      : new StorageError(rt.storage.name, String(storageError), { cause: error });
+      : new StorageError(rt.storage.name, String(storageError), { cause: failure });
   }
-  return error;
+}
+
+function isZero(u: TokenUsage): boolean {
+  return u.inputTokens + u.outputTokens + u.cachedTokens + u.cacheCreationTokens === 0;
+}
+
+/** The user's price for the model that answered, else the provider's built-in one. */
+function priceOf(rt: Runtime, turn: PreparedTurn, model = turn.record.model) {
+  return rt.config.pricing[model] ?? turn.adapter.priceOf?.(model);
+}
+
+/** What is kept of a failure in the unanswered message's metadata (already scrubbed). */
+function describe(failure: unknown): Record<string, unknown> {
+  if (failure instanceof ProviderError) {
+    const { code, provider, status, message } = failure;
+    return { code, provider, status, message };
+  }
+  if (failure instanceof SessionError) return { code: failure.code, message: failure.message };
+  return {
+    code: "MIDDLEWARE_FAILED",
+    message: redact(String((failure as Error)?.message ?? failure)),
+  };
 }
 
 export function toProviderError(provider: string, failure: unknown): ProviderError {
@@ -200,18 +235,14 @@ export function toProviderError(provider: string, failure: unknown): ProviderErr
   return new ProviderError(provider, message, { retryable: false, cause: failure });
 }
 
-function toMessage(
-  sessionId: string,
-  reply: ProviderReply,
-  extraMetadata: Record<string, unknown>,
-): SessionMessage {
+function toMessage(sessionId: string, reply: ProviderReply): SessionMessage {
   const message: SessionMessage = {
     messageId: newMessageId(),
     sessionId,
     role: "assistant",
     content: reply.content,
     timestamp: new Date(),
-    metadata: { ...reply.metadata, ...extraMetadata },
+    metadata: { ...reply.metadata },
     tokenCount: reply.usage.outputTokens,
   };
   if (reply.finishReason !== undefined) message.finishReason = reply.finishReason;

@@ -10,7 +10,7 @@ export function requireString(field: string, value: unknown, max = MAX_ID_LENGTH
     throw new ValidationError(field, `must be a string, got ${kind(value)}`);
   if (value.trim().length === 0) throw new ValidationError(field, "must not be empty");
   if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters`);
-  return value;
+  return requireStorable(field, value);
 }
 
 /** Message content: a non-empty string within the configured size limit (UTF-8 bytes). */
@@ -21,6 +21,21 @@ export function requireContent(value: unknown, maxBytes: number, field = "conten
   // Cheap bound first: UTF-8 needs at most 3 bytes per UTF-16 unit.
   if (value.length * 3 > maxBytes && Buffer.byteLength(value, "utf8") > maxBytes) {
     throw new ValidationError(field, `is larger than the limit of ${maxBytes} bytes`);
+  }
+  return requireStorable(field, value);
+}
+
+// ES2024, in Node since 20; the project's `lib` stays at ES2023 so no newer API slips in.
+type WellFormedString = string & { isWellFormed(): boolean };
+
+/**
+ * Text every backend stores verbatim: no NUL (Postgres `text` cannot hold it) and no lone
+ * surrogate (SQLite and Postgres would store U+FFFD instead).
+ */
+function requireStorable(field: string, value: string): string {
+  if (value.includes("\0")) throw new ValidationError(field, "must not contain NUL (U+0000)");
+  if (!(value as WellFormedString).isWellFormed()) {
+    throw new ValidationError(field, "must be well-formed Unicode (it has a lone surrogate)");
   }
   return value;
 }
@@ -45,29 +60,74 @@ export function requireStatus(value: unknown, field = "status"): SessionStatus {
   return value as SessionStatus;
 }
 
-/** A plain JSON-serialisable object (context, metadata, provider config). */
+/**
+ * A plain JSON object (context, metadata, provider config), returned as a deep copy so that
+ * every backend stores the same thing. Keys whose value is `undefined` are left out, as JSON
+ * does; anything JSON cannot carry as it is (functions, NaN, Dates, class instances, cycles)
+ * is refused rather than silently changed.
+ */
 export function requireRecord(field: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ValidationError(field, `must be an object, got ${kind(value)}`);
+  if (!isPlainObject(value)) {
+    throw new ValidationError(field, `must be a plain object, got ${kind(value)}`);
   }
-  try {
-    JSON.stringify(value);
-  } catch (error) {
-    throw new ValidationError(field, `must be JSON-serialisable (${(error as Error).message})`);
-  }
-  return value as Record<string, unknown>;
+  return copyJson(field, value, new Set()) as Record<string, unknown>;
 }
 
-export function optionalLimit(field: string, value: unknown, max = 10_000): number | undefined {
+function copyJson(path: string, value: unknown, seen: Set<object>): unknown {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw new ValidationError(path, `must be JSON: ${value} is not a JSON number`);
+  }
+  if (typeof value !== "object" || !(Array.isArray(value) || isPlainObject(value))) {
+    const what = value instanceof Date ? "a Date (use toISOString())" : kind(value);
+    throw new ValidationError(path, `must be JSON: ${what} is not a JSON value`);
+  }
+  if (seen.has(value)) throw new ValidationError(path, "must be JSON: it refers to itself");
+  seen.add(value);
+  const copy = Array.isArray(value)
+    ? value.map((v, i) => copyJson(`${path}[${i}]`, v, seen))
+    : copyObject(path, value as Record<string, unknown>, seen);
+  seen.delete(value);
+  return copy;
+}
+
+function copyObject(
+  path: string,
+  value: Record<string, unknown>,
+  seen: Set<object>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) out[k] = copyJson(`${path}.${k}`, v, seen);
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export function optionalLimit(
+  field: string,
+  value: unknown,
+  max = 10_000,
+  min = 0,
+): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > max) {
-    throw new ValidationError(field, `must be an integer from 0 to ${max}`);
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new ValidationError(field, `must be an integer from ${min} to ${max}`);
   }
   return value as number;
 }
 
 function kind(value: unknown): string {
-  return value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "object") return value.constructor?.name ?? "object";
+  return typeof value;
 }
 
 function show(value: unknown): string {

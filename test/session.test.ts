@@ -213,7 +213,7 @@ for (const backend of backends) {
 
     it("stores hostile and non-ASCII text verbatim", async () => {
       const session = await manager.createSession("u", "mock", "m");
-      const text = "'; DROP TABLE sessions; -- 😀 naïve 中文 \u0000 end";
+      const text = "'; DROP TABLE sessions; -- 😀 naïve 中文 \u200b\u{1F468}\u200D\u{1F469} end";
       await session.sendMessage(text);
       expect((await session.getMessages())[0]!.content).toBe(text);
       expect((await manager.storage.getMemoryUsage()).sessions).toBe(1);

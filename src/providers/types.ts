@@ -37,10 +37,18 @@ export interface ProviderReply {
   toolCalls?: ToolCall[];
   /** Kept in the stored message's metadata (e.g. `fallbackFrom`, `droppedFields`). */
   metadata?: Record<string, unknown>;
+  /** The model that produced the reply when it is not the session's (a fallback); prices the turn. */
+  model?: string;
 }
 
+/**
+ * `usage` reports tokens spent so far, as soon as the provider tells (so a stream that breaks
+ * off is stored with what it cost); the `done` reply's usage is the final count.
+ */
 export type ProviderStreamEvent =
-  { type: "delta"; text: string } | { type: "done"; reply: ProviderReply };
+  | { type: "delta"; text: string }
+  | { type: "usage"; usage: TokenUsage }
+  | { type: "done"; reply: ProviderReply };
 
 /** Price of a model in US dollars per million tokens. */
 export interface ModelPrice {
