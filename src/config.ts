@@ -15,8 +15,18 @@ export const ProviderOptions = z.looseObject({
   defaultHeaders: z.record(z.string(), z.string()).optional(),
   /** A ready SDK client (e.g. `new OpenAI(...)`), used instead of building one. */
   client: z.unknown().optional(),
-  /** Providers to try, in order, when this one fails after its retries. */
-  fallback: z.array(z.string().min(1)).optional(),
+  /**
+   * Providers to try, in order, when this one fails after its retries: a name (the session's model
+   * is sent as it is) or `{ provider, model }` (the fallback's own model, priced at its rate).
+   */
+  fallback: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({ provider: z.string().min(1), model: z.string().min(1) }),
+      ]),
+    )
+    .optional(),
 });
 export type ProviderOptions = z.infer<typeof ProviderOptions>;
 
@@ -34,6 +44,7 @@ export const StorageConfig = z.strictObject({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/i, "must be a plain SQL identifier")
     .max(63, "must be at most 63 characters (Postgres truncates longer names)")
+    .refine((s) => !s.startsWith("pg_"), "names starting with pg_ are reserved")
     .optional(),
 });
 export type StorageConfig = z.infer<typeof StorageConfig>;
@@ -52,7 +63,11 @@ export const ModelPriceSchema = z.strictObject({
   cacheWrite: z.number().min(0).optional(),
 });
 
-/** Lifecycle hooks, as the Python original has. Errors thrown by a hook propagate. */
+/**
+ * Lifecycle hooks, as the Python original has. Each runs after what it announces is stored; a
+ * hook that throws is reported as a process warning (`LANGSWARM_HOOK_FAILED`) and does not fail
+ * the call.
+ */
 export interface SessionHooks {
   onSessionCreated?(sessionId: string): void | Promise<void>;
   onMessageSent?(message: SessionMessage): void | Promise<void>;

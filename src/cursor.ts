@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { isStorableTime } from "./storage/record.js";
 import type { ListCursor } from "./storage/types.js";
 
 /** Opaque paging cursor: where the previous page ended, as base64url JSON. */
@@ -10,7 +11,8 @@ export function encodeCursor(cursor: ListCursor): string {
 export function decodeCursor(value: unknown): ListCursor {
   try {
     const [t, id] = JSON.parse(Buffer.from(String(value), "base64url").toString()) as unknown[];
-    if (typeof t === "number" && Number.isFinite(t) && typeof id === "string") {
+    // A forged time outside the storable range would fail (or be misread) inside a backend.
+    if (typeof t === "number" && isStorableTime(t) && typeof id === "string") {
       return { lastActivity: new Date(t), sessionId: id };
     }
   } catch {

@@ -8,6 +8,11 @@ import {
   type SessionManager,
 } from "../src/index.js";
 
+/** A cursor as getUserSessions encodes one, with any content. */
+function forgedCursor(parts: unknown[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString("base64url");
+}
+
 async function setup(): Promise<{ manager: SessionManager; session: Session }> {
   const manager = createSessionManager({ maxMessageBytes: 1024 });
   const session = await manager.createSession("u", "mock", "m");
@@ -102,6 +107,24 @@ describe("bad input gets a ValidationError naming the field, and changes nothing
       ({ manager }) => manager.getUserSessions("u", { status: "gone" as "active" }),
     ],
     ["bad cursor", "cursor", ({ manager }) => manager.getUserSessions("u", { cursor: "nonsense" })],
+    [
+      "forged cursor with a time outside years 0001-9999",
+      "cursor",
+      ({ manager }) => manager.getUserSessions("u", { cursor: forgedCursor([1e300, "x"]) }),
+    ],
+    [
+      "forged cursor with a time just before year 0001",
+      "cursor",
+      ({ manager }) =>
+        manager.getUserSessions("u", {
+          cursor: forgedCursor([Date.parse("0001-01-01T00:00:00.000Z") - 1, "x"]),
+        }),
+    ],
+    [
+      "forged cursor whose session id is not a string",
+      "cursor",
+      ({ manager }) => manager.getUserSessions("u", { cursor: forgedCursor([0, 7]) }),
+    ],
     ["empty session id", "sessionId", ({ manager }) => manager.getSession("")],
     [
       "bad cleanup hours",

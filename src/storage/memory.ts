@@ -1,4 +1,4 @@
-import { ValidationError } from "../errors.js";
+import { StorageError, ValidationError } from "../errors.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
 import { applyExtras, encodeExtras, RARE_EXTRA_KEYS } from "./codec.js";
 import {
@@ -59,11 +59,17 @@ interface Entry {
 export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStorage {
   const sessions = new Map<string, Entry>();
   const byUser = new Map<string, Set<string>>();
+  let closed = false;
+  // After close() the data is gone: say so, as the SQL backends do, rather than "not found".
+  const assertOpen = (): void => {
+    if (closed) throw new StorageError(NAME, "the storage is closed");
+  };
   const entry = (id: string): Entry => sessions.get(id) ?? notFound(id);
 
   return {
     name: NAME,
     async createSession(record) {
+      assertOpen();
       if (sessions.has(record.sessionId)) {
         throw new ValidationError("sessionId", "a session with this id already exists");
       }
@@ -73,16 +79,19 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       set.add(record.sessionId);
     },
     async getSession(id) {
+      assertOpen();
       const e = sessions.get(id);
       return e ? cloneRecord(e.record) : null;
     },
     async updateSession(id, patch: SessionPatch) {
+      assertOpen();
       const e = sessions.get(id);
       if (!e) return null;
       applyPatch(e.record, patch, new Date());
       return cloneRecord(e.record);
     },
     async deleteSession(id) {
+      assertOpen();
       const e = sessions.get(id);
       if (!e) return false;
       sessions.delete(id);
@@ -91,13 +100,15 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       return true;
     },
     async listSessions(query) {
+      assertOpen();
       return list(candidates(query), query);
     },
     async appendMessages(id, messages, counters?: TurnCounters) {
+      assertOpen();
       const e = entry(id);
       assertUniqueIds(messages, (m) => hasId(e, m));
       for (const m of messages) {
-        e.messages.push(store(m));
+        e.messages.push(store(m, id));
         e.ids?.add(m.messageId);
       }
       if (!e.ids && e.messages.length >= ID_INDEX_FROM)
@@ -108,6 +119,7 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       await this.appendMessages(id, [message]);
     },
     async getMessages(id, options: GetMessagesOptions = {}) {
+      assertOpen();
       const e = entry(id);
       const from = options.limit === undefined ? 0 : Math.max(0, e.messages.length - options.limit);
       const out: SessionMessage[] = [];
@@ -115,6 +127,7 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       return out;
     },
     async clearMessages(id) {
+      assertOpen();
       const e = entry(id);
       e.messages = [];
       e.ids = null;
@@ -122,6 +135,7 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       e.record.updatedAt = new Date();
     },
     async getMemoryUsage(): Promise<StorageUsage> {
+      assertOpen();
       let messages = 0;
       let bytes = 0;
       for (const e of sessions.values()) {
@@ -139,6 +153,7 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       };
     },
     async close() {
+      closed = true;
       sessions.clear();
       byUser.clear();
     },
@@ -175,10 +190,11 @@ function hasId(e: Entry, id: string): boolean {
   return false;
 }
 
-function store(m: SessionMessage): StoredMessage {
+/** `sessionId` is the owning session's, whatever the message says, as the SQL backends store it. */
+function store(m: SessionMessage, sessionId: string): StoredMessage {
   const s: Mutable<StoredMessage> = {
     messageId: m.messageId,
-    sessionId: m.sessionId,
+    sessionId,
     role: m.role,
     content: m.content,
     timestamp: m.timestamp.getTime(),

@@ -62,17 +62,24 @@ export function postgresStorage(
   }
   const connectionString = options.connectionString ?? process.env.DATABASE_URL;
   hideSecrets(connectionString);
-  let own: Pool | undefined;
+  // The promise, not the pool: close() during the first connection must find the pool to end.
+  let own: Promise<Pool> | undefined;
   let closed = false;
+  const assertOpen = (): void => {
+    if (closed) throw new StorageError(NAME, "the storage is closed");
+  };
   const ready = lazy(async () => {
-    const pool = injected ?? (own ??= await createPool(connectionString, options.poolSize));
+    const pool = injected ?? (await (own ??= createPool(connectionString, options.poolSize)));
+    assertOpen(); // closed while the pool was being created: close() ends it
     await withClient(pool, (c) => migrate(c, schema)); // callers retry a lost connection
     return pool;
   });
 
   const client = async <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> => {
-    if (closed) throw new StorageError(NAME, "the storage is closed");
-    return withClient(await ready(), fn);
+    assertOpen();
+    const pool = await ready();
+    assertOpen(); // close() may have run while connecting; no query starts after it
+    return withClient(pool, fn);
   };
   /** Reads and idempotent writes: a lost connection is retried once. */
   const retried = <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> => once(() => client(fn));
@@ -246,7 +253,8 @@ export function postgresStorage(
       closed = true;
       const pool = own; // an injected pool belongs to the caller
       own = undefined;
-      await pool?.end();
+      const created = await pool?.catch(() => undefined); // a failed creation has nothing to end
+      await created?.end();
     },
   };
 }

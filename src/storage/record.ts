@@ -60,14 +60,40 @@ export function applyCounters(
 /** Ordering of listings: newest activity first, then session id descending (a total order). */
 export function compareActivity(a: SessionRecord, b: SessionRecord): number {
   const d = b.lastActivity.getTime() - a.lastActivity.getTime();
-  return d !== 0 ? d : a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0;
+  return d !== 0 ? d : compareIds(b.sessionId, a.sessionId);
 }
 
 /** True if `record` comes strictly after the cursor in listing order. */
 export function isAfter(record: SessionRecord, cursor: ListCursor): boolean {
   const t = record.lastActivity.getTime();
   const c = cursor.lastActivity.getTime();
-  return t < c || (t === c && record.sessionId < cursor.sessionId);
+  return t < c || (t === c && compareIds(record.sessionId, cursor.sessionId) < 0);
+}
+
+/**
+ * Orders strings by Unicode code point, which is the UTF-8 byte order the SQL backends compare
+ * in (SQLite BINARY, Postgres COLLATE "C"). JS `<` compares UTF-16 code units, which puts an
+ * astral character (a surrogate pair, 0xD800…) before U+E000–U+FFFF: listings would differ.
+ */
+export function compareIds(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a.charCodeAt(i) !== b.charCodeAt(i)) return a.codePointAt(i)! - b.codePointAt(i)!;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * The times every backend can store: years 0001–9999 UTC. Postgres timestamptz refuses some
+ * valid JS Dates (before 4713 BC); one range everywhere keeps the backends interchangeable.
+ */
+// Date.UTC would read year 1 as 1901, so the bounds are parsed from ISO text.
+export const MIN_TIME = Date.parse("0001-01-01T00:00:00.000Z");
+export const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** True if `ms` is a whole millisecond time within the storable range. */
+export function isStorableTime(ms: number): boolean {
+  return Number.isInteger(ms) && ms >= MIN_TIME && ms <= MAX_TIME;
 }
 
 /** Storage-level checks on messages written directly (e.g. `storage.addMessage`). */
@@ -84,6 +110,9 @@ export function validateMessages(messages: readonly SessionMessage[]): void {
     if (typeof m.content !== "string") throw new ValidationError("content", "must be a string");
     if (!(m.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime())) {
       throw new ValidationError("timestamp", "must be a valid Date");
+    }
+    if (!isStorableTime(m.timestamp.getTime())) {
+      throw new ValidationError("timestamp", "must be within the years 0001 to 9999 UTC");
     }
   }
 }

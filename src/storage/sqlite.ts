@@ -41,9 +41,17 @@ export function sqliteStorage(
   options: SqliteStorageOptions = {},
 ): SessionStorage & TurnLeaseStorage {
   const open = lazy(() => openDatabase(options));
+  let opened = false; // whether anything asked for the database, so close() knows to wait for it
+  let closed = false;
+  const assertOpen = (): void => {
+    if (closed) throw new StorageError(NAME, "the storage is closed");
+  };
   // better-sqlite3 is synchronous: each call runs to completion, so transactions never interleave.
   const run = async <T>(fn: (s: Statements) => T): Promise<T> => {
+    assertOpen();
+    opened = true;
     const statements = await open();
+    assertOpen(); // close() may have run while the file was being opened
     return guard(() => fn(statements));
   };
 
@@ -82,6 +90,10 @@ export function sqliteStorage(
         s.releaseLease.run(id, holder);
       }),
     async close() {
+      const first = !closed;
+      closed = true;
+      // A storage never used has no file to close: opening it now would create one.
+      if (!first || !opened) return;
       const s = await open().catch(() => null);
       if (s && !options.database) s.db.close();
     },

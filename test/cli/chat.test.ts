@@ -90,6 +90,27 @@ describe("langswarm-session CLI", () => {
     expect(bad.stderr).toContain("invalid storage");
   });
 
+  it("refuses bad sessions list flags with a validation error naming the flag", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--limit", "abc"], /invalid --limit: must be an integer from 1 to 1000/],
+      [["--limit", "-1"], /invalid --limit: must be an integer from 1 to 1000/],
+      [["--limit", "0"], /invalid --limit/],
+      [["--limit", "1e2"], /invalid --limit/],
+      [["--status", "bogus"], /invalid --status: must be one of active, .*, got "bogus"/],
+    ];
+    for (const [flags, message] of cases) {
+      const { code, stdout, stderr } = await cli(["--db", db, "sessions", "list", ...flags]);
+      expect(code, flags.join(" ")).toBe(1);
+      expect(stderr, flags.join(" ")).toMatch(message);
+      expect(stderr).toContain("(VALIDATION_ERROR)");
+      expect(stdout).toBe("");
+    }
+    const flags = ["--status", "active", "--limit", "1", "--json"];
+    const ok = await cli(["--db", db, "sessions", "list", ...flags]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toBeInstanceOf(Array);
+  });
+
   it("prints help", async () => {
     const { stdout } = await exec(process.execPath, [bin, "--help"]);
     expect(stdout).toContain("chat");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SessionNotFoundError, ValidationError } from "../../src/errors.js";
+import { SessionNotFoundError, StorageError, ValidationError } from "../../src/errors.js";
 import { isTurnLeaseStorage, type SessionStorage } from "../../src/storage/types.js";
 import { makeMessage, makeRecord, usage } from "./fixtures.js";
 
@@ -250,6 +250,78 @@ export function describeStorageConformance(options: ConformanceOptions): void {
       expect((await storage.getSession(r.sessionId))!.messageCount).toBe(200);
     });
 
+    it("stores a message under the session it was added to, whatever its sessionId says", async () => {
+      const r = makeRecord();
+      await storage.createSession(r);
+      await storage.addMessage(r.sessionId, makeMessage("someone-else"));
+      await storage.appendMessages(r.sessionId, [makeMessage("another-one")]);
+      const read = await storage.getMessages(r.sessionId);
+      expect(read.map((m) => m.sessionId)).toEqual([r.sessionId, r.sessionId]);
+    });
+
+    it("keeps message times from year 0001 to 9999 UTC and refuses any outside", async () => {
+      const r = makeRecord();
+      await storage.createSession(r);
+      const edges = ["0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"].map(
+        (iso) => new Date(iso),
+      );
+      await storage.appendMessages(
+        r.sessionId,
+        edges.map((timestamp) => makeMessage(r.sessionId, { timestamp })),
+      );
+      const outside = [
+        new Date(-8.64e15), // the earliest JS Date, far before what Postgres can store
+        new Date("0000-12-31T23:59:59.999Z"),
+        new Date("+010000-01-01T00:00:00.000Z"),
+        new Date(8.64e15),
+      ];
+      for (const timestamp of outside) {
+        const error = await storage
+          .addMessage(r.sessionId, makeMessage(r.sessionId, { timestamp }))
+          .catch((e: unknown) => e);
+        expect(error, timestamp.toISOString()).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).field).toBe("timestamp");
+      }
+      const read = await storage.getMessages(r.sessionId);
+      expect(read.map((m) => m.timestamp)).toEqual(edges);
+    });
+
+    it("orders equal-activity session ids by code point (UTF-8 bytes), in pages too", async () => {
+      const userId = `ids-${Math.random()}`;
+      const at = new Date(Date.UTC(2026, 0, 1));
+      const prefix = `${Math.random()}-`;
+      // UTF-16 code units would put the astral emoji (a surrogate pair) before U+FF5E.
+      const expected = ["\u{1F600}", "\uFF5E", "\uE000", "é", "~", "a"].map((c) => prefix + c);
+      for (const sessionId of [...expected].reverse()) {
+        await storage.createSession(makeRecord({ sessionId, userId, lastActivity: at }));
+      }
+      const all = await storage.listSessions({ userId, limit: 100 });
+      expect(all.sessions.map((s) => s.sessionId)).toEqual(expected);
+      const paged: string[] = [];
+      let page = await storage.listSessions({ userId, limit: 1 });
+      for (;;) {
+        paged.push(...page.sessions.map((s) => s.sessionId));
+        if (!page.next) break;
+        page = await storage.listSessions({ userId, limit: 1, after: page.next });
+      }
+      expect(paged).toEqual(expected);
+    });
+
+    it("refuses every call after close() with a StorageError, used or not", async () => {
+      for (const use of [true, false]) {
+        const closing = await options.create();
+        const r = makeRecord();
+        if (use) await closing.createSession(r);
+        await closing.close();
+        for (const [name, call] of everyCall(closing, r.sessionId)) {
+          const error = await call().catch((e: unknown) => e);
+          expect(error, `${name} (used: ${use})`).toBeInstanceOf(StorageError);
+          expect((error as Error).message).toMatch(/closed/);
+        }
+        await closing.close(); // closing twice is harmless
+      }
+    });
+
     it("reports its usage", async () => {
       const u = await storage.getMemoryUsage();
       expect(u.backend).toBe(storage.name);
@@ -277,6 +349,27 @@ export function describeStorageConformance(options: ConformanceOptions): void {
       expect(await storage.acquireTurnLease(r.sessionId, "c", 10_000)).toBe(true);
     });
   });
+}
+
+/** Each operation of the storage contract, as a call on session `id`. */
+function everyCall(s: SessionStorage, id: string): [string, () => Promise<unknown>][] {
+  const calls: [string, () => Promise<unknown>][] = [
+    ["createSession", () => s.createSession(makeRecord())],
+    ["getSession", () => s.getSession(id)],
+    ["updateSession", () => s.updateSession(id, { status: "paused" })],
+    ["deleteSession", () => s.deleteSession(id)],
+    ["listSessions", () => s.listSessions({ limit: 10 })],
+    ["appendMessages", () => s.appendMessages(id, [makeMessage(id)])],
+    ["addMessage", () => s.addMessage(id, makeMessage(id))],
+    ["getMessages", () => s.getMessages(id)],
+    ["clearMessages", () => s.clearMessages(id)],
+    ["getMemoryUsage", () => s.getMemoryUsage()],
+  ];
+  if (isTurnLeaseStorage(s)) {
+    calls.push(["acquireTurnLease", () => s.acquireTurnLease(id, "h", 1000)]);
+    calls.push(["releaseTurnLease", () => s.releaseTurnLease(id, "h")]);
+  }
+  return calls;
 }
 
 function counters(inputTokens = 0) {

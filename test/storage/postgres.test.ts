@@ -46,6 +46,28 @@ describe("postgres backend", () => {
     expect(() => StorageFactory.create("postgres", { schema: "a-b" })).toThrow(ValidationError);
   });
 
+  it("refuses a schema name starting with pg_ (reserved by Postgres), before connecting", () => {
+    const reserved = /invalid (storageConfig\.)?schema: names starting with pg_ are reserved/;
+    expect(() => postgresStorage({ connectionString: url, schema: "pg_x" })).toThrow(reserved);
+    expect(() => StorageFactory.create("postgres", { schema: "pg_x" })).toThrow(reserved);
+  });
+
+  it("ends a pool still being created when closed during the first connection", async () => {
+    const name = `close-while-opening-${Date.now()}`;
+    const connectionString = `${url}${url.includes("?") ? "&" : "?"}application_name=${name}`;
+    const storage = postgresStorage({ connectionString, schema: freshSchema() });
+    const first = storage.getSession("x").catch((e: unknown) => e);
+    await storage.close();
+    const error = await first;
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as Error).message).toMatch(/the storage is closed/);
+    const open = await withPg(url, async (c) => {
+      const sql = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1";
+      return (await c.query<{ n: number }>(sql, [name])).rows[0]!.n;
+    });
+    expect(open).toBe(0);
+  });
+
   it("finds everything again after the pool is closed and reopened", async () => {
     const schema = freshSchema();
     const first = postgresStorage({ connectionString: url, schema });

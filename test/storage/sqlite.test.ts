@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -44,6 +44,15 @@ describe("sqlite backend", () => {
     const storage = sqliteStorage({ dbPath });
     await expect(storage.getSession("x")).rejects.toThrow(StorageError);
     await expect(storage.getSession("x")).rejects.toThrow(/schema version 99, newer/);
+  });
+
+  it("does not create the file when closed without being used", async () => {
+    const dbPath = freshPath();
+    const storage = sqliteStorage({ dbPath });
+    await storage.close();
+    expect(existsSync(dbPath)).toBe(false);
+    await expect(storage.getSession("x")).rejects.toThrow(/closed/);
+    expect(existsSync(dbPath)).toBe(false);
   });
 
   it("uses WAL and a busy timeout on a file", async () => {

@@ -1,10 +1,15 @@
 import type { Command } from "commander";
-import type { SessionStatus } from "../../index.js";
+import { ValidationError } from "../../index.js";
+import type { SessionQuery } from "../../storage/types.js";
+import { requireStatus, requireString } from "../../validate.js";
 import { openManager, printTable } from "../utils.js";
+
+/** The most sessions one listing prints, as for `getUserSessions`. */
+const MAX_LIMIT = 1000;
 
 interface ListOptions {
   user?: string;
-  status?: SessionStatus;
+  status?: string; // checked by listQuery
   limit: string;
   json?: boolean;
 }
@@ -20,13 +25,10 @@ export function sessionsCommand(program: Command): void {
     .option("--limit <n>", "at most this many", "50")
     .option("--json", "print JSON")
     .action(async (options: ListOptions, command: Command) => {
+      const query = listQuery(options); // before opening: a bad flag must not touch storage
       const manager = openManager(command);
       try {
-        const page = await manager.storage.listSessions({
-          userId: options.user,
-          status: options.status,
-          limit: Number(options.limit),
-        });
+        const page = await manager.storage.listSessions(query);
         if (options.json) return print(page.sessions);
         printTable(
           page.sessions.map((s) => ({
@@ -75,6 +77,30 @@ export function sessionsCommand(program: Command): void {
         await manager.close();
       }
     });
+}
+
+/**
+ * The flags as a storage query. Listing all users' sessions goes to storage directly (the
+ * manager lists one user's), so the flags get the manager's checks here, named as flags.
+ */
+function listQuery(options: ListOptions): SessionQuery {
+  return {
+    userId: options.user === undefined ? undefined : requireString("--user", options.user),
+    status: options.status === undefined ? undefined : requireStatus(options.status, "--status"),
+    limit: parseLimit(options.limit),
+  };
+}
+
+function parseLimit(value: string): number {
+  // Number() would accept "", " 5", "1e2" and "0x10": only plain digits are a count.
+  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(limit >= 1 && limit <= MAX_LIMIT)) {
+    throw new ValidationError(
+      "--limit",
+      `must be an integer from 1 to ${MAX_LIMIT}, got "${value}"`,
+    );
+  }
+  return limit;
 }
 
 function print(value: unknown): void {

@@ -71,6 +71,10 @@ export function quoteSchema(schema: string): string {
   if (!/^[a-z_][a-z0-9_]*$/i.test(schema) || schema.length > 63) {
     throw new ValidationError("schema", "must be a plain SQL identifier of at most 63 characters");
   }
+  // Postgres refuses to create these (42939), which would surface only at first use.
+  if (schema.startsWith("pg_")) {
+    throw new ValidationError("schema", "names starting with pg_ are reserved");
+  }
   return `"${schema}"`;
 }
 
