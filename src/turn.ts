@@ -161,9 +161,10 @@ async function storeReply(
   turn: PreparedTurn,
   reply: ProviderReply,
 ): Promise<SessionMessage> {
-  let message: SessionMessage;
+  let message = toMessage(turn.record.sessionId, reply);
   try {
-    message = await applyMiddleware(rt.config, "incoming", toMessage(turn.record.sessionId, reply));
+    if (rt.config.middleware.length)
+      message = await applyMiddleware(rt.config, "incoming", message);
   } catch (failure) {
     // The reply cannot be stored, but its tokens were spent: keep the input and count them.
     throw (await storeUnanswered(rt, turn, failure, reply.usage)) ?? failure;

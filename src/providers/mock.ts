@@ -44,7 +44,7 @@ const CALLS_KEPT = 100;
  */
 export class MockProvider implements ProviderAdapter {
   readonly name: string = NAME;
-  /** The most recent calls, newest last (at most `CALLS_KEPT`, so a long-running mock stays small). */
+  /** The most recent calls, newest last (at least the last 100, at most 200: a long-running mock stays small). */
   readonly calls: ProviderTurnInput[] = [];
   readonly #options: MockProviderOptions & { latencyMs: number; chunkSize: number };
   readonly #failures: MockFailure[] = [];
@@ -89,7 +89,8 @@ export class MockProvider implements ProviderAdapter {
   }
 
   #record(turn: ProviderTurnInput): void {
-    if (this.calls.push(turn) > CALLS_KEPT) this.calls.shift();
+    // Trimmed in bulk, so recording stays O(1) per call.
+    if (this.calls.push(turn) >= 2 * CALLS_KEPT) this.calls.splice(0, CALLS_KEPT);
   }
 
   #reply(turn: ProviderTurnInput): ProviderReply {
