@@ -2,7 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ProviderError, ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
-import type { ToolCall } from "../types.js";
+import type { TokenUsage, ToolCall } from "../types.js";
 import {
   conversationMetadata,
   readSettings,
@@ -10,6 +10,8 @@ import {
   type AnthropicSettings,
 } from "./anthropic-config.js";
 import { toAnthropicHistory } from "./anthropic-history.js";
+import { withFinishReason } from "./finish.js";
+import { displayUrl, registerClientSecrets } from "./client-options.js";
 import { anthropicPriceOf, toProviderError, toUsage, type AnthropicSdk } from "./anthropic-wire.js";
 import type {
   ModelPrice,
@@ -66,7 +68,8 @@ export class AnthropicProvider implements ProviderAdapter {
   }
 
   async getProviderMetadata(session: ProviderSessionInfo): Promise<Record<string, unknown>> {
-    const meta: Record<string, unknown> = { historyMode: "client", baseURL: this.#client.baseURL };
+    const baseURL = displayUrl(this.#client.baseURL);
+    const meta: Record<string, unknown> = { historyMode: "client", baseURL };
     const conversation = conversationMetadata(session.providerConfig);
     if (conversation) meta.conversationMetadata = conversation;
     return meta;
@@ -106,6 +109,10 @@ export class AnthropicProvider implements ProviderAdapter {
       for await (const event of stream) {
         const text = acc.add(event);
         if (text) yield { type: "delta", text };
+        // The input is billed from message_start on: report it so a stream cut later still counts.
+        if (event.type === "message_start" || event.type === "message_delta") {
+          yield { type: "usage", usage: acc.usage() };
+        }
       }
     } catch (error) {
       throw toProviderError(NAME, this.#sdk, error);
@@ -164,9 +171,11 @@ export async function anthropicProvider(raw: Record<string, unknown>): Promise<A
     throw new ValidationError(`providers.${NAME}.apiKey`, "is required (or ANTHROPIC_API_KEY)");
   }
   registerSecret(apiKey);
+  registerClientSecrets(options);
   const client = new sdk({
     apiKey,
-    baseURL: options.baseURL ?? null,
+    // Undefined (not null) lets the SDK read ANTHROPIC_BASE_URL, as it does on its own.
+    baseURL: options.baseURL,
     maxRetries: options.maxRetries ?? 2,
     defaultHeaders: options.defaultHeaders ?? {},
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
@@ -224,9 +233,13 @@ class Accumulator {
     }
   }
 
+  usage(): TokenUsage {
+    return toUsage(this.#usage);
+  }
+
   reply(settings: AnthropicSettings): ProviderReply {
     const calls = [...this.#tools.values()].map((t) => toolCall(t.id, t.name, t.json || "{}"));
-    return reply(this.#text, calls, this.#stopReason, this.#id, toUsage(this.#usage), settings);
+    return reply(this.#text, calls, this.#stopReason, this.#id, this.usage(), settings);
   }
 
   #append(text: string): string {
@@ -248,9 +261,8 @@ function reply(
   settings: AnthropicSettings,
 ): ProviderReply {
   const out: ProviderReply = { content, usage };
-  if (stopReason) out.finishReason = stopReason;
   if (id) out.providerMessageId = id;
   if (toolCalls.length > 0) out.toolCalls = toolCalls;
   if (settings.dropped.length > 0) out.metadata = { droppedFields: [...settings.dropped] };
-  return out;
+  return withFinishReason(out, stopReason);
 }

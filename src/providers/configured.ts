@@ -1,7 +1,7 @@
 import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
-import { withFallback } from "./fallback.js";
+import { withFallback, type FallbackTarget } from "./fallback.js";
 import { PROVIDER_NAMES, createProvider, isAdapter, isProviderName } from "./registry.js";
 import type { ProviderAdapter } from "./types.js";
 
@@ -28,7 +28,7 @@ export class ConfiguredProviders {
       this.#options.set(name, options);
     }
     for (const [name, options] of this.#options) {
-      for (const next of (options.fallback as string[] | undefined) ?? []) {
+      for (const { provider: next } of fallbackEntries(options)) {
         if (!this.#options.has(next) || next === name) {
           throw new ValidationError(
             `providers.${name}.fallback`,
@@ -37,6 +37,10 @@ export class ConfiguredProviders {
         }
       }
     }
+  }
+
+  has(name: string): boolean {
+    return this.#options.has(name);
   }
 
   /** Returns the name if it is configured, else a `ValidationError` on `provider`. */
@@ -65,11 +69,22 @@ export class ConfiguredProviders {
   async #build(name: string): Promise<ProviderAdapter> {
     const options = this.#options.get(name)!;
     const primary = await createProvider(name, options);
-    const fallback = (options.fallback as string[] | undefined) ?? [];
+    const fallback = fallbackEntries(options);
     if (fallback.length === 0) return primary;
-    const chain = await Promise.all(fallback.map((f) => createProvider(f, this.#options.get(f)!)));
+    const chain = await Promise.all(
+      fallback.map(async ({ provider, model }): Promise<FallbackTarget> => {
+        const adapter = await createProvider(provider, this.#options.get(provider)!);
+        return model === undefined ? { adapter } : { adapter, model };
+      }),
+    );
     return withFallback(primary, chain);
   }
+}
+
+/** The `fallback` option (already validated) as `{ provider, model? }` entries. */
+function fallbackEntries(options: Record<string, unknown>): { provider: string; model?: string }[] {
+  const entries = (options.fallback as ProviderOptions["fallback"]) ?? [];
+  return entries.map((e) => (typeof e === "string" ? { provider: e } : e));
 }
 
 function toOptions(name: string, setting: ProviderSetting): Record<string, unknown> {

@@ -1,6 +1,7 @@
-import { ProviderError } from "../errors.js";
+import { ProviderError, ValidationError } from "../errors.js";
 import type {
   HistoryMode,
+  ModelPrice,
   ProviderAdapter,
   ProviderReply,
   ProviderSessionInfo,
@@ -8,30 +9,50 @@ import type {
   ProviderTurnInput,
 } from "./types.js";
 
+/** One link of a fallback chain: the adapter and the model it is asked for (else the session's). */
+export interface FallbackTarget {
+  adapter: ProviderAdapter;
+  model?: string;
+}
+
+// Session settings that belong to the primary's provider-side state, never to a fallback's.
+const PROVIDER_STATE_KEYS = ["nativeState", "assistantId", "assistant_id"];
+
 /**
  * Wraps a provider with a fallback chain: when the primary fails with a retryable
- * `ProviderError` (after its own retries), each fallback is tried in order. The reply records
- * which provider served it in `metadata.fallbackFrom` / `metadata.servedBy`.
+ * `ProviderError` (after its own retries), each fallback is tried in order, with its own model,
+ * no provider-side state and the session's settings it accepts. The reply records which provider
+ * and model served it (`metadata.fallbackFrom` / `metadata.servedBy`, `reply.model`).
  */
 export function withFallback(
   primary: ProviderAdapter,
-  fallbacks: readonly ProviderAdapter[],
+  fallbacks: readonly (ProviderAdapter | FallbackTarget)[],
 ): ProviderAdapter {
-  const chain = [primary, ...fallbacks];
+  const chain: FallbackTarget[] = [{ adapter: primary }, ...fallbacks.map(toTarget)];
+  const adapters = chain.map((t) => t.adapter);
   return {
     ...bindCapabilities(primary),
     name: primary.name,
     // A fallback may need the transcript even when the primary keeps it server-side.
     historyMode: (session: ProviderSessionInfo): HistoryMode =>
-      chain.some((p) => p.historyMode(session) === "client")
+      adapters.some((p) => p.historyMode(session) === "client")
         ? "client"
         : primary.historyMode(session),
+    // The model that served a turn may belong to any provider of the chain.
+    priceOf: (model: string): ModelPrice | undefined => {
+      for (const a of adapters) {
+        const price = a.priceOf?.(model);
+        if (price) return price;
+      }
+      return undefined;
+    },
     sendTurn: async (turn: ProviderTurnInput): Promise<ProviderReply> => {
       let lastError: unknown;
-      for (const [i, adapter] of chain.entries()) {
+      for (const [i, target] of chain.entries()) {
         try {
-          const reply = await adapter.sendTurn(turn);
-          return i === 0 ? reply : markFallback(reply, primary.name, adapter.name);
+          if (i === 0) return await primary.sendTurn(turn);
+          const reply = await target.adapter.sendTurn(fallbackTurn(turn, target));
+          return markFallback(reply, primary.name, target, turn.session.model);
         } catch (error) {
           if (!isRetryable(error)) throw error;
           lastError = error;
@@ -45,19 +66,24 @@ export function withFallback(
 }
 
 async function* streamWithFallback(
-  chain: readonly ProviderAdapter[],
+  chain: readonly FallbackTarget[],
   primaryName: string,
   turn: ProviderTurnInput,
 ): AsyncIterable<ProviderStreamEvent> {
   let lastError: unknown;
-  for (const [i, adapter] of chain.entries()) {
+  for (const [i, target] of chain.entries()) {
     let started = false;
     try {
-      for await (const event of adapter.streamTurn(turn)) {
-        started = true;
+      const events = target.adapter.streamTurn(i === 0 ? turn : fallbackTurn(turn, target));
+      for await (const event of events) {
         if (event.type === "done" && i > 0) {
-          yield { type: "done", reply: markFallback(event.reply, primaryName, adapter.name) };
-        } else yield event;
+          const reply = markFallback(event.reply, primaryName, target, turn.session.model);
+          yield { type: "done", reply };
+        } else {
+          // A usage report alone does not commit the turn to this provider; text does.
+          started ||= event.type === "delta";
+          yield event;
+        }
       }
       return;
     } catch (error) {
@@ -69,12 +95,65 @@ async function* streamWithFallback(
   throw lastError;
 }
 
+/**
+ * The turn as a fallback sees it: its own model, no provider-side id (the primary's conversation
+ * id means nothing elsewhere), and the session's settings minus those the fallback refuses.
+ */
+function fallbackTurn(turn: ProviderTurnInput, target: FallbackTarget): ProviderTurnInput {
+  const session: ProviderSessionInfo = {
+    ...turn.session,
+    model: target.model ?? turn.session.model,
+    providerSessionId: null,
+    providerConfig: acceptedConfig(target.adapter, turn.session.providerConfig),
+  };
+  return { ...turn, session };
+}
+
+/** Drops, one by one, the top-level settings the adapter's `validateConfig` names as invalid. */
+function acceptedConfig(
+  adapter: ProviderAdapter,
+  config: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out = { ...config };
+  for (const key of PROVIDER_STATE_KEYS) delete out[key];
+  for (let tries = Object.keys(out).length; tries > 0; tries--) {
+    try {
+      adapter.validateConfig?.(out);
+      return out;
+    } catch (error) {
+      const key = refusedKey(error);
+      if (key === null || !(key in out)) return out;
+      delete out[key];
+    }
+  }
+  return out;
+}
+
+function refusedKey(error: unknown): string | null {
+  if (!(error instanceof ValidationError)) return null;
+  const match = /^providerConfig\.([^.]+)/.exec(error.field);
+  return match ? match[1]! : null;
+}
+
+function toTarget(entry: ProviderAdapter | FallbackTarget): FallbackTarget {
+  return typeof (entry as Partial<ProviderAdapter>).sendTurn === "function"
+    ? { adapter: entry as ProviderAdapter }
+    : (entry as FallbackTarget);
+}
+
 function isRetryable(error: unknown): boolean {
   return error instanceof ProviderError && error.retryable;
 }
 
-function markFallback(reply: ProviderReply, from: string, by: string): ProviderReply {
-  return { ...reply, metadata: { ...reply.metadata, fallbackFrom: from, servedBy: by } };
+function markFallback(
+  reply: ProviderReply,
+  from: string,
+  target: FallbackTarget,
+  sessionModel: string,
+): ProviderReply {
+  const model = reply.model ?? target.model ?? sessionModel;
+  const metadata = { ...reply.metadata, fallbackFrom: from, servedBy: target.adapter.name };
+  return { ...reply, model, metadata };
 }
 
 function bindCapabilities(p: ProviderAdapter): Partial<ProviderAdapter> {
@@ -85,7 +164,6 @@ function bindCapabilities(p: ProviderAdapter): Partial<ProviderAdapter> {
     deleteProviderSession: p.deleteProviderSession?.bind(p),
     addSystemMessage: p.addSystemMessage?.bind(p),
     getProviderMetadata: p.getProviderMetadata?.bind(p),
-    priceOf: p.priceOf?.bind(p),
     close: p.close?.bind(p),
   };
 }

@@ -1,7 +1,10 @@
 import type OpenAI from "openai";
 import { ProviderError, ValidationError } from "../errors.js";
 import type { SessionMessage, ToolCall } from "../types.js";
+import { displayUrl } from "./client-options.js";
+import { withFinishReason } from "./finish.js";
 import {
+  asResultText,
   chatUsage,
   connect,
   pairToolCalls,
@@ -53,7 +56,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
   }
 
   async getProviderMetadata(): Promise<Record<string, unknown>> {
-    return { historyMode: "client", baseURL: this.#conn.client.baseURL };
+    return { historyMode: "client", baseURL: displayUrl(this.#conn.client.baseURL) };
   }
 
   /** Self-hosted models have no list price: set one with the manager's `pricing` option. */
@@ -97,7 +100,10 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
       for await (const chunk of stream) {
         id ||= chunk.id;
         // The usage chunk comes last, with no choices.
-        if (chunk.usage) usage = chunk.usage;
+        if (chunk.usage) {
+          usage = chunk.usage;
+          yield { type: "usage", usage: chatUsage(usage) };
+        }
         const choice = chunk.choices[0];
         if (!choice) continue;
         if (choice.delta.content) {
@@ -158,9 +164,9 @@ export function toChatMessages(messages: readonly SessionMessage[]): ChatMessage
       case "tool":
         return m.toolCallId
           ? [{ role: "tool", tool_call_id: m.toolCallId, content: m.content }]
-          : [];
-      default:
-        return [];
+          : [{ role: "user", content: asResultText(m).content }];
+      case "function":
+        return [{ role: "user", content: asResultText(m).content }];
     }
   });
 }
@@ -188,8 +194,8 @@ function reply(
   id: string,
   usage: OpenAI.CompletionUsage | null | undefined,
 ): ProviderReply {
-  const out: ProviderReply = { content, usage: chatUsage(usage), finishReason };
+  const out: ProviderReply = { content, usage: chatUsage(usage) };
   if (id) out.providerMessageId = id;
   if (toolCalls.length > 0) out.toolCalls = toolCalls;
-  return out;
+  return withFinishReason(out, finishReason);
 }

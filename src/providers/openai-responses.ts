@@ -1,7 +1,8 @@
 import type OpenAI from "openai";
 import { ProviderError } from "../errors.js";
 import type { SessionMessage, ToolCall } from "../types.js";
-import { responsesUsage, type Sampling } from "./openai-shared.js";
+import { asResultText, responsesUsage, type Sampling } from "./openai-shared.js";
+import { withFinishReason } from "./finish.js";
 import type { ProviderReply } from "./types.js";
 
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -14,7 +15,8 @@ type SamplingParams = Pick<
 /**
  * Stored messages as Responses input items. System messages become `developer` messages (what
  * OpenAI's newer models read as system text); tool calls become `function_call` /
- * `function_call_output` items. Legacy `function` messages have no Responses form and are left out.
+ * `function_call_output` items. Legacy `function` messages (and results without a call id) have no
+ * Responses form and are sent as user text.
  */
 export function toInputItems(messages: readonly SessionMessage[]): InputItem[] {
   const items: InputItem[] = [];
@@ -33,9 +35,12 @@ export function toInputItems(messages: readonly SessionMessage[]): InputItem[] {
       case "tool":
         if (m.toolCallId) {
           items.push({ type: "function_call_output", call_id: m.toolCallId, output: m.content });
+          break;
         }
+        items.push(...toInputItems([asResultText(m)]));
         break;
-      default:
+      case "function":
+        items.push(...toInputItems([asResultText(m)]));
         break;
     }
   }
@@ -97,17 +102,16 @@ export function toReply(provider: string, response: Response): ProviderReply {
   const reply: ProviderReply = {
     content,
     usage: responsesUsage(response.usage),
-    finishReason: finishReason(response, toolCalls.length > 0),
     providerMessageId: messageId ?? response.id,
     metadata: { responseId: response.id },
   };
   if (toolCalls.length > 0) reply.toolCalls = toolCalls;
-  return reply;
+  return withFinishReason(reply, rawFinishReason(response, toolCalls.length > 0));
 }
 
-function finishReason(response: Response, calledTools: boolean): string {
+/** Responses have no finish reason of their own: it follows from the status and the output. */
+function rawFinishReason(response: Response, calledTools: boolean): string {
   if (calledTools) return "tool_calls";
   if (response.status !== "incomplete") return "stop";
-  const reason = response.incomplete_details?.reason;
-  return reason === "max_output_tokens" ? "length" : (reason ?? "incomplete");
+  return response.incomplete_details?.reason ?? "incomplete";
 }

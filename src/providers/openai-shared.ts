@@ -4,6 +4,7 @@ import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ProviderError, ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
 import type { SessionMessage, TokenUsage } from "../types.js";
+import { quotaAwareFetch, registerClientSecrets } from "./client-options.js";
 import { mapSdkError } from "./sdk-errors.js";
 import type { ModelPrice, ProviderSessionInfo } from "./types.js";
 
@@ -35,10 +36,13 @@ export async function connect(
     registerSecret((client as OpenAI).apiKey);
     return { provider, client: client as OpenAI, sdk };
   }
+  registerClientSecrets(options);
   const clientOptions: ClientOptions = {
-    baseURL: options.baseURL ?? null,
+    // Undefined (not null) lets the SDK read OPENAI_BASE_URL, as it does on its own.
+    baseURL: options.baseURL,
     maxRetries: options.maxRetries ?? 2,
     defaultHeaders: options.defaultHeaders ?? {},
+    fetch: quotaAwareFetch(),
   };
   if (options.timeoutMs !== undefined) clientOptions.timeout = options.timeoutMs;
   if (options.apiKey !== undefined) clientOptions.apiKey = options.apiKey;
@@ -68,6 +72,26 @@ export function requestOptions(
   return options;
 }
 
+// Error codes no retry or fallback with the same request can cure: out of credit, a prompt too
+// long for the model, a bad key or model name.
+const FINAL_CODES = new Set([
+  "insufficient_quota",
+  "context_length_exceeded",
+  "invalid_api_key",
+  "model_not_found",
+  "invalid_prompt",
+]);
+
+/** An error the API reports inside a stream (`error` event, failed response): no status, a code. */
+export function inBandError(
+  provider: string,
+  code: string | null | undefined,
+  message: string,
+): ProviderError {
+  const retryable = !FINAL_CODES.has(String(code));
+  return new ProviderError(provider, `${code ?? "error"}: ${message}`, { retryable });
+}
+
 /** Maps anything the SDK throws to a `ProviderError` (see `mapSdkError`). */
 export function toProviderError(conn: OpenAIConnection, error: unknown): ProviderError {
   return mapSdkError(conn.provider, conn.sdk, error, fromApiError);
@@ -82,10 +106,10 @@ function fromApiError(
   const text = typeof body?.message === "string" ? body.message : error.message;
   const kind = [error.type, error.code].filter(Boolean).join("/");
   const request = error.requestID ? ` (request ${error.requestID})` : "";
+  // No status: an error the SDK read from inside a stream.
   const retryable =
-    status === null ||
-    ((status === 408 || status === 409 || status === 429 || status >= 500) &&
-      error.code !== "insufficient_quota");
+    !FINAL_CODES.has(String(error.code)) &&
+    (status === null || status === 408 || status === 409 || status === 429 || status >= 500);
   const prefix = status === null ? "" : `${status} `;
   return new ProviderError(provider, `${prefix}${kind ? `${kind}: ` : ""}${text}${request}`, {
     status,
@@ -139,33 +163,57 @@ export function openaiPriceOf(model: string): ModelPrice | undefined {
 
 /**
  * Keeps only what a tool-calling API accepts from a stored transcript (which another provider
- * may have written): an assistant's tool calls only when their results follow it, tool results
- * only right after the call they answer, no legacy `function` messages, no empty assistant turns.
+ * may have written, or where parallel tool results arrived over several turns):
+ * - each assistant tool call is followed at once by its result, wherever in the transcript that
+ *   result was stored, in call order; a call with no result yet is left out (both APIs refuse an
+ *   unanswered call), and so is an assistant message left with neither text nor calls;
+ * - so a system message stored between a call and its results ends up after the results;
+ * - a tool result with no call before it, a second result for one call, and a legacy `function`
+ *   message become user text (`Tool result: …`), so the model still sees the content.
  */
 export function pairToolCalls(messages: readonly SessionMessage[]): SessionMessage[] {
+  const placed = new Set<number>();
+  const claimed = new Set<string>();
   const out: SessionMessage[] = [];
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
-    if (m.role === "function" || m.role === "tool") continue;
-    if (m.role !== "assistant" || !m.toolCalls?.length) {
-      if (m.role !== "assistant" || m.content) out.push(m);
-      continue;
-    }
-    let j = i + 1;
-    const results: SessionMessage[] = [];
-    for (; j < messages.length && messages[j]!.role === "tool"; j++) results.push(messages[j]!);
-    const answered = new Set(results.map((r) => r.toolCallId));
-    const calls = m.toolCalls.filter((c) => answered.has(c.id));
-    if (calls.length > 0 || m.content) out.push({ ...m, toolCalls: calls });
-    const kept = new Set<string>();
-    for (const r of results) {
-      if (r.toolCallId && calls.some((c) => c.id === r.toolCallId) && !kept.has(r.toolCallId)) {
-        kept.add(r.toolCallId);
-        out.push(r);
+  for (const [i, m] of messages.entries()) {
+    if (m.role === "tool" || m.role === "function") {
+      if (!placed.has(i) && m.content) out.push(asResultText(m));
+    } else if (m.role === "assistant" && m.toolCalls?.length) {
+      const results = m.toolCalls.flatMap((c) => {
+        const j = claimed.has(c.id) ? -1 : resultIndex(messages, i, c.id, placed);
+        return j < 0 ? [] : [{ call: c, at: j }];
+      });
+      if (results.length > 0 || m.content) {
+        out.push({ ...m, toolCalls: results.map((r) => r.call) });
       }
-    }
-    i = j - 1;
+      for (const { call, at } of results) {
+        claimed.add(call.id);
+        placed.add(at);
+        out.push(messages[at]!);
+      }
+    } else if (m.role !== "assistant" || m.content) out.push(m);
   }
+  return out;
+}
+
+/** The first not yet placed result for `callId` after message `from`, or -1. */
+function resultIndex(
+  messages: readonly SessionMessage[],
+  from: number,
+  callId: string,
+  placed: ReadonlySet<number>,
+): number {
+  for (let j = from + 1; j < messages.length; j++) {
+    const m = messages[j]!;
+    if (m.role === "tool" && m.toolCallId === callId && !placed.has(j)) return j;
+  }
+  return -1;
+}
+
+/** A tool or `function` message as plain user text, for when no call id can go with it. */
+export function asResultText(m: SessionMessage): SessionMessage {
+  const out: SessionMessage = { ...m, role: "user", content: `Tool result: ${m.content}` };
+  delete out.toolCallId;
   return out;
 }
 

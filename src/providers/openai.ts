@@ -3,14 +3,17 @@ import { ProviderError, ValidationError } from "../errors.js";
 import type { SessionMessage } from "../types.js";
 import {
   connect,
+  inBandError,
   openaiPriceOf,
   pairToolCalls,
   readSampling,
   requestOptions,
+  responsesUsage,
   toProviderError,
   validateSampling,
   type OpenAIConnection,
 } from "./openai-shared.js";
+import { conversationMetadata, givenMetadata } from "./openai-metadata.js";
 import { samplingParams, toInputItems, toReply } from "./openai-responses.js";
 import type {
   HistoryMode,
@@ -23,12 +26,8 @@ import type {
 } from "./types.js";
 
 const NAME = "openai";
-// Conversations API limits: metadata keys, and items per create call.
-const MAX_KEYS = 16;
-const MAX_KEY_LENGTH = 64;
-const MAX_VALUE_LENGTH = 512;
+// Conversations API limit: items per create call.
 const MAX_ITEMS_PER_CALL = 20;
-const METADATA_FIELDS = ["threadMetadata", "thread_metadata", "conversationMetadata"] as const;
 
 /**
  * OpenAI through the Responses API. By default the provider keeps the history: each session
@@ -77,9 +76,7 @@ export class OpenAIProvider implements ProviderAdapter {
     if (config.nativeState !== undefined && typeof config.nativeState !== "boolean") {
       throw new ValidationError("providerConfig.nativeState", "must be a boolean");
     }
-    for (const field of METADATA_FIELDS) {
-      if (config[field] !== undefined) explicitMetadata(config[field], `providerConfig.${field}`);
-    }
+    givenMetadata(config);
     validateSampling(config);
   }
 
@@ -182,10 +179,9 @@ export class OpenAIProvider implements ProviderAdapter {
           event.type === "response.failed" // toReply raises its error
         ) {
           final = event.response;
+          if (final.usage) yield { type: "usage", usage: responsesUsage(final.usage) };
         } else if (event.type === "error") {
-          throw new ProviderError(NAME, `${event.code ?? "error"}: ${event.message}`, {
-            retryable: true,
-          });
+          throw inBandError(NAME, event.code, event.message);
         }
       }
     } catch (error) {
@@ -205,7 +201,7 @@ export class OpenAIProvider implements ProviderAdapter {
     const conversation = this.historyMode(session) === "native" ? conversationOf(session) : null;
     if (conversation) {
       // The conversation holds the history: resending it would duplicate its items.
-      const input = toInputItems(turn.input.filter((m) => m.role !== "function"));
+      const input = toInputItems(turn.input);
       return { model: session.model, conversation, input, ...sampling };
     }
     const input = toInputItems(pairToolCalls([...turn.history, ...turn.input]));
@@ -242,50 +238,4 @@ export async function openaiProvider(options: Record<string, unknown>): Promise<
 function conversationOf(session: ProviderSessionInfo): string | null {
   const id = session.providerSessionId;
   return id?.startsWith("conv_") ? id : null;
-}
-
-/**
- * The conversation's metadata (the guide's `thread_metadata`): explicit `threadMetadata` from the
- * providerConfig first, then the session id, then the session's own metadata while it fits the
- * API's limits (16 keys, 64-character keys, 512-character values; longer values are cut).
- */
-function conversationMetadata(session: ProviderSessionInfo): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const field of METADATA_FIELDS) {
-    const given = session.providerConfig[field];
-    if (given !== undefined) Object.assign(out, explicitMetadata(given, field));
-  }
-  const add = (key: string, value: unknown): void => {
-    if (Object.keys(out).length >= MAX_KEYS || key.length > MAX_KEY_LENGTH || key in out) return;
-    out[key] = stringify(value).slice(0, MAX_VALUE_LENGTH);
-  };
-  add("session_id", session.sessionId);
-  for (const [key, value] of Object.entries(session.metadata)) add(key, value);
-  return out;
-}
-
-function explicitMetadata(value: unknown, field: string): Record<string, string> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ValidationError(field, "must be an object of string values");
-  }
-  const entries = Object.entries(value);
-  if (entries.length > MAX_KEYS - 1) {
-    throw new ValidationError(field, `may have at most ${MAX_KEYS - 1} keys`);
-  }
-  const out: Record<string, string> = {};
-  for (const [key, v] of entries) {
-    const text = stringify(v);
-    if (key.length > MAX_KEY_LENGTH) {
-      throw new ValidationError(`${field}.${key.slice(0, 20)}…`, "key longer than 64 characters");
-    }
-    if (text.length > MAX_VALUE_LENGTH) {
-      throw new ValidationError(`${field}.${key}`, `longer than ${MAX_VALUE_LENGTH} characters`);
-    }
-    out[key] = text;
-  }
-  return out;
-}
-
-function stringify(value: unknown): string {
-  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
 }

@@ -26,20 +26,44 @@ export function mapSdkError<E extends Error>(
   clientSide?: ErrorClass,
 ): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof sdk.APIUserAbortError || (error as Error)?.name === "AbortError") {
+  const is = (name: keyof SdkErrorClasses<E>): boolean =>
+    error instanceof sdk[name] || hasClassName(error, name);
+  if (is("APIUserAbortError") || (error as Error)?.name === "AbortError") {
     return new ProviderError(provider, "the request was aborted", { retryable: false });
   }
-  if (error instanceof sdk.APIConnectionTimeoutError) {
+  if (is("APIConnectionTimeoutError")) {
     return new ProviderError(provider, "the request timed out", { retryable: true });
   }
-  if (error instanceof sdk.APIConnectionError) {
-    return new ProviderError(provider, `connection failed: ${error.message}`, { retryable: true });
+  if (is("APIConnectionError")) {
+    return new ProviderError(provider, `connection failed: ${(error as Error).message}`, {
+      retryable: true,
+    });
   }
-  if (error instanceof sdk.APIError) return fromApiError(provider, error);
+  if (error instanceof sdk.APIError || isForeignApiError(error))
+    return fromApiError(provider, error as E);
   if (clientSide && error instanceof clientSide) {
-    return new ProviderError(provider, error.message, { retryable: false });
+    return new ProviderError(provider, (error as Error).message, { retryable: false });
   }
   // A stream cut mid-way surfaces from fetch as a bare error ("terminated").
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError(provider, `connection lost: ${message}`, { retryable: true });
+}
+
+/**
+ * A user-supplied client may come from another copy of the SDK, whose classes fail `instanceof`:
+ * such errors are recognised by the class names on their prototype chain.
+ */
+function hasClassName(error: unknown, name: string): boolean {
+  for (let p = error as object | null; p; p = Object.getPrototypeOf(p) as object | null) {
+    if ((p as { constructor?: { name?: unknown } }).constructor?.name === name) return true;
+  }
+  return false;
+}
+
+/** An `APIError` of another SDK copy, or any error that carries an HTTP status (a wrapped client). */
+function isForeignApiError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { status?: unknown }).status;
+  const http = typeof status === "number" && status >= 400 && status <= 599;
+  return http || hasClassName(error, "APIError");
 }

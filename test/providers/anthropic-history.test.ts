@@ -57,6 +57,26 @@ describe("toAnthropicHistory", () => {
     expect(h.messages[2]!.content).toHaveLength(2);
   });
 
+  it("keeps a parallel call's result sent a turn later, as text, and ends on the user", () => {
+    // Moving the late result up beside its call (as Chat Completions needs) would leave the
+    // model's own reply last, which the Messages API reads as a prefill to continue.
+    const h = accepted([
+      msg("user", "weather in Oslo and Rome?"),
+      msg("assistant", "", { toolCalls: [call("a"), call("b")] }),
+      msg("tool", "Oslo: 3C", { toolCallId: "a" }),
+      msg("assistant", "Oslo is cold."),
+      msg("tool", "Rome: 18C", { toolCallId: "b" }),
+    ]);
+    expect(h.messages.map((m) => m.role)).toEqual([
+      "user",
+      "assistant",
+      "user",
+      "assistant",
+      "user",
+    ]);
+    expect(h.messages[4]!.content).toEqual([{ type: "text", text: "Tool result: Rome: 18C" }]);
+  });
+
   it("groups consecutive tool results in one user turn, before any text", () => {
     const h = accepted([
       msg("user", "two lookups"),

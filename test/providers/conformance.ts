@@ -9,6 +9,7 @@ import type { ManagerOptionsInput } from "../../src/config.js";
 import type { Session } from "../../src/session.js";
 import { failureTests } from "./conformance-failures.js";
 import { streamingTests } from "./conformance-streaming.js";
+import { toolTests } from "./conformance-tools.js";
 import type { FakeServer, ProviderHarness, RecordedRequest } from "./fake/types.js";
 
 /** Requests that asked the model for a reply (every provider's model call names a model). */
@@ -78,6 +79,7 @@ export function describeProviderConformance(h: ProviderHarness): void {
     };
     streamingTests(context);
     failureTests(context);
+    toolTests(context);
 
     it("sends a message and stores both sides", async () => {
       const session = await start();

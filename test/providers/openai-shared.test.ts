@@ -47,9 +47,44 @@ describe("pairToolCalls", () => {
       ["user", "q", undefined],
       ["assistant", "", ["a"]],
       ["tool", "ra", "a"],
+      ["user", "Tool result: ra again", undefined],
+      ["user", "Tool result: stray", undefined],
       ["assistant", "thinking", []],
       ["user", "next", undefined],
+      ["user", "Tool result: legacy", undefined],
+      ["user", "Tool result: orphan", undefined],
     ]);
+  });
+
+  it("puts results of parallel calls sent over several turns right after their call", () => {
+    const out = pairToolCalls([
+      msg("user", "q"),
+      msg("assistant", "", { toolCalls: [call("a"), call("b"), call("c")] }),
+      msg("tool", "rb", { toolCallId: "b" }),
+      msg("assistant", "got b"),
+      msg("system", "be brief"),
+      msg("tool", "ra", { toolCallId: "a" }),
+    ]);
+    expect(
+      out.map((m) => [m.role, m.content, m.toolCalls?.map((c) => c.id) ?? m.toolCallId]),
+    ).toEqual([
+      ["user", "q", undefined],
+      ["assistant", "", ["a", "b"]], // c is unanswered: left out
+      ["tool", "ra", "a"],
+      ["tool", "rb", "b"],
+      ["assistant", "got b", undefined],
+      ["system", "be brief", undefined],
+    ]);
+  });
+
+  it("moves a system message stored between a call and its result after the result", () => {
+    const out = pairToolCalls([
+      msg("user", "q"),
+      msg("assistant", "", { toolCalls: [call("a")] }),
+      msg("system", "answer in French"),
+      msg("tool", "ra", { toolCallId: "a" }),
+    ]);
+    expect(out.map((m) => m.role)).toEqual(["user", "assistant", "tool", "system"]);
   });
 });
 

@@ -32,10 +32,12 @@ export function sendError(
   param: string | null = null,
   type?: string,
   headers: Record<string, string> = {},
+  code?: string,
 ): void {
   const kind = errorKind(status);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  sendJson(res, status, { error: { message, type: type ?? kind.type, param, code: kind.code } });
+  const error = { message, type: type ?? code ?? kind.type, param, code: code ?? kind.code };
+  sendJson(res, status, { error });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -15,10 +15,10 @@ import {
   responseObject,
   type Json,
   type ToolCallSpec,
-  type Usage,
 } from "./openai-wire.js";
 import { checkChatTools, checkResponsesTools, inputItems, lastInputText } from "./openai-checks.js";
 import { defaultMessage, dropSse, sendError, sendJson, streamSse } from "./openai-http.js";
+import { addItems, conversationId, conversationJson, usageOf } from "./openai-items.js";
 
 export interface FakeConversation {
   id: string;
@@ -31,6 +31,8 @@ export interface FakeConversation {
 export interface OpenAIFakeServer extends FakeServer {
   readonly conversations: Map<string, FakeConversation>;
   readonly deletedConversations: Set<string>;
+  /** The next streamed Responses call sends `response.created`, then an in-band `error` event. */
+  enqueueStreamError(code: string, message: string): void;
 }
 
 type Reply = Extract<FakeStep, { kind: "reply" }>;
@@ -45,6 +47,7 @@ export async function startOpenAIServer(): Promise<OpenAIFakeServer> {
     conversations: fake.conversations,
     deletedConversations: fake.deleted,
     enqueue: (...steps) => fake.steps.push(...steps),
+    enqueueStreamError: (code, message) => fake.streamErrors.push({ code, message }),
     close: server.close,
   };
 }
@@ -52,6 +55,7 @@ export async function startOpenAIServer(): Promise<OpenAIFakeServer> {
 class Fake {
   readonly requests: RecordedRequest[] = [];
   readonly steps: FakeStep[] = [];
+  readonly streamErrors: { code: string; message: string }[] = [];
   readonly conversations = new Map<string, FakeConversation>();
   readonly deleted = new Set<string>();
 
@@ -165,6 +169,8 @@ class Fake {
     const input = inputItems(body.input);
     const toolProblem = checkResponsesTools(c?.items ?? [], input);
     if (toolProblem) return sendError(res, 400, toolProblem, "input");
+    const inBand = body.stream ? this.streamErrors.shift() : undefined;
+    if (inBand) return this.streamError(body, res, inBand);
     const step = await this.nextStep(req, res, body);
     if (!step) return;
     if (step.kind === "drop") return this.dropResponse(body, input, res, step.afterChunks);
@@ -186,6 +192,23 @@ class Fake {
     if (c) addItems(c, [...input, ...output]);
     if (body.stream) return streamSse(res, responseEvents(final, text, calls), true);
     sendJson(res, 200, final);
+  }
+
+  streamError(
+    body: Json,
+    res: ServerResponse,
+    e: { code: string; message: string },
+  ): Promise<void> {
+    const started = responseObject({
+      id: newId("resp_"),
+      body,
+      status: "in_progress",
+      output: [],
+      usage: null,
+      conversationId: null,
+    });
+    const error = { type: "error", code: e.code, message: e.message, param: null };
+    return streamSse(res, [...responseEvents(started, "", []).slice(0, 2), error], true);
   }
 
   dropResponse(body: Json, input: Json[], res: ServerResponse, afterChunks: number): Promise<void> {
@@ -257,48 +280,11 @@ class Fake {
         null,
         undefined,
         step.headers,
+        step.code,
       );
       return null;
     }
     if (step.kind === "reply" && step.delayMs) await sleep(step.delayMs);
     return step;
   }
-}
-
-function conversationId(value: unknown): string | null {
-  if (typeof value === "string") return value;
-  if (value && typeof value === "object") return String((value as Json).id);
-  return null;
-}
-
-function conversationJson(c: FakeConversation): Json {
-  return { id: c.id, object: "conversation", created_at: c.created_at, metadata: c.metadata };
-}
-
-/** Stores items the way the API does: ids assigned, text as input_text / output_text parts. */
-function addItems(c: FakeConversation, items: Json[]): Json[] {
-  const added = items.map((item) => {
-    if (item.type !== undefined && item.type !== "message")
-      return {
-        id: item.id ?? newId(item.type === "function_call" ? "fc_" : "fco_"),
-        status: "completed",
-        ...item,
-      };
-    if (item.id && Array.isArray(item.content)) return item;
-    const part = item.role === "assistant" ? "output_text" : "input_text";
-    const content =
-      typeof item.content === "string" ? [{ type: part, text: item.content }] : item.content;
-    return { id: newId("msg_"), type: "message", status: "completed", role: item.role, content };
-  });
-  c.items.push(...added);
-  return added;
-}
-
-function usageOf(step: Reply, body: Json, text: string): Usage {
-  const chars = JSON.stringify(body.input ?? body.messages ?? "").length;
-  return {
-    input: step.usage?.input ?? 10 + Math.ceil(chars / 4),
-    output: step.usage?.output ?? Math.max(1, Math.ceil(text.length / 4)),
-    cached: step.usage?.cached ?? 0,
-  };
 }

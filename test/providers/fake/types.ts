@@ -30,6 +30,8 @@ export type FakeStep =
       headers?: Record<string, string>;
       /** Error message placed in the API's own error body shape. */
       message?: string;
+      /** The body's `error.code` (OpenAI), e.g. `insufficient_quota`; else one fitting the status. */
+      code?: string;
     }
   /** Streams this many text deltas, then destroys the socket without the final events. */
   | { kind: "drop"; afterChunks: number }

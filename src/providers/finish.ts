@@ -1,0 +1,42 @@
+import type { ProviderReply } from "./types.js";
+
+/**
+ * Why a reply ended, in one vocabulary for every provider. `aborted` (the caller stopped a stream)
+ * and `error` (the provider broke off) are set by the session for partial replies.
+ */
+export type FinishReason =
+  "stop" | "length" | "tool_calls" | "content_filter" | "aborted" | "error";
+
+// Each provider's own stop reasons (Anthropic `stop_reason`, Chat Completions `finish_reason`,
+// Responses `incomplete_details.reason`), by what they mean.
+const MEANING: Readonly<Record<string, FinishReason>> = {
+  stop: "stop",
+  end_turn: "stop",
+  stop_sequence: "stop",
+  pause_turn: "stop",
+  length: "length",
+  max_tokens: "length",
+  max_output_tokens: "length",
+  incomplete: "length",
+  model_context_window_exceeded: "length",
+  tool_calls: "tool_calls",
+  tool_use: "tool_calls",
+  function_call: "tool_calls",
+  content_filter: "content_filter",
+  refusal: "content_filter",
+};
+
+/**
+ * Sets `finishReason` from a provider's raw reason; when the wording differs, the raw value is
+ * kept as `metadata.providerFinishReason`. An unknown reason reads as `stop` (the reply did end).
+ */
+export function withFinishReason(
+  reply: ProviderReply,
+  raw: string | null | undefined,
+): ProviderReply {
+  if (!raw) return reply;
+  const reason: FinishReason = Object.hasOwn(MEANING, raw) ? MEANING[raw]! : "stop";
+  reply.finishReason = reason;
+  if (raw !== reason) reply.metadata = { ...reply.metadata, providerFinishReason: raw };
+  return reply;
+}
