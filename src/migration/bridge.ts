@@ -1,15 +1,17 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
 import { lazy } from "../internal/lazy.js";
 import type { CreateSessionInput, CreateSessionOptions, SessionManager } from "../manager.js";
 import type { Session } from "../session.js";
+import type { ListSessionsOptions } from "../types.js";
 import { requireString } from "../validate.js";
 import { convertSession } from "./convert.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1SessionView } from "./v1-session.js";
 import { V1Clock } from "./v1-time.js";
-import { isIncompleteMigration, writeConverted } from "./write.js";
+import { findMigrated, isIncompleteMigration, writeConverted } from "./write.js";
 
 export interface SessionBridgeOptions {
   /** IANA zone of the V1 host's naive timestamps. @default the machine's zone */
@@ -21,6 +23,11 @@ export interface SessionBridgeOptions {
    * They are checked against both databases, but only 32 bits are random: opt in knowingly.
    */
   v1StyleIds?: boolean;
+  /**
+   * Ids V1 sessions get when the bridge migrates them; sessions bulk-migrated under either form
+   * are found whatever this says. @default "keep"
+   */
+  sessionIds?: "keep" | "renew";
 }
 
 /** What `getSession` returns: a V2 `Session`, or a V1 session served read-only until it changes. */
@@ -28,7 +35,10 @@ export type BridgedSession = Session | V1SessionView;
 
 /**
  * Serves sessions from V2 first and falls back to the V1 database; a V1 session migrates to V2
- * (ids kept) on its first change and then lives in V2. Migration happens once per session even
+ * on its first change and then lives in V2. A V1 session already migrated (by `migrateV1`, with
+ * kept or renewed ids, or by another bridge) is served from V2 under its V1 id too. A missing V1
+ * file means there are no V1 sessions (it may have been removed after a full migration); the
+ * V1 file is never modified. Migration happens once per session even
  * under concurrent calls; across processes it is idempotent (the id is kept and storage refuses
  * a taken session id, after which the state is read again).
  *
@@ -41,7 +51,7 @@ export type BridgedSession = Session | V1SessionView;
  */
 export class SessionBridge {
   readonly manager: SessionManager;
-  readonly #reader: () => Promise<V1Reader>;
+  readonly #reader: () => Promise<V1Reader | null>;
   readonly #convert: ConvertOptions;
   readonly #v1StyleIds: boolean;
   readonly #inflight = new Map<string, Promise<Session>>();
@@ -51,18 +61,22 @@ export class SessionBridge {
     this.manager = manager;
     this.#convert = {
       clock: new V1Clock(options.timezone),
-      sessionIds: "keep",
+      sessionIds: options.sessionIds ?? "keep",
       providerMap: { ...options.providerMap },
     };
     this.#v1StyleIds = options.v1StyleIds ?? false;
-    this.#reader = lazy(() => V1Reader.open(v1DatabasePath));
+    // Checked once: a file that appears later is not picked up by this bridge.
+    this.#reader = lazy(async () =>
+      existsSync(v1DatabasePath) ? V1Reader.open(v1DatabasePath) : null,
+    );
   }
 
   /** V2 first, then V1. `{ userId }` reports another user's session as not found. */
   async getSession(sessionId: string, options: { userId?: string } = {}): Promise<BridgedSession> {
     try {
       const session = await this.manager.getSession(sessionId, options);
-      return (await this.#interrupted(session)) ? this.#migrate(sessionId) : session;
+      if (!(await this.#interrupted(session))) return session;
+      return this.#migrate(String(session.metadata.v1SessionId));
     } catch (error) {
       if (!(error instanceof SessionNotFoundError)) throw error;
     }
@@ -70,7 +84,13 @@ export class SessionBridge {
     if (options.userId !== undefined && v1.record.userId !== options.userId) {
       throw new SessionNotFoundError(sessionId);
     }
-    return new V1SessionView(v1, () => this.#migrate(sessionId));
+    const migrated = await this.#migrated(v1);
+    if (migrated) return migrated;
+    return new V1SessionView(
+      v1,
+      () => this.#migrate(sessionId),
+      () => this.#migrated(v1),
+    );
   }
 
   /** Creates a V2 session, with the manager's signatures. */
@@ -91,9 +111,15 @@ export class SessionBridge {
       typeof first === "object" && first !== null
         ? { ...first }
         : { ...options, userId: first, provider: provider!, model: model! };
-    if (!this.#v1StyleIds || input.sessionConfig?.sessionId !== undefined) {
+    const chosen = input.sessionConfig?.sessionId;
+    if (chosen !== undefined) {
+      // A V2 session under a V1 session's id would hide the V1 history for good.
+      if ((await this.#reader())?.get(chosen)) {
+        throw new ValidationError("sessionId", "a V1 session has this id");
+      }
       return this.manager.createSession(input);
     }
+    if (!this.#v1StyleIds) return this.manager.createSession(input);
     for (let attempt = 0; ; attempt++) {
       const sessionId = await this.#freeV1StyleId();
       try {
@@ -107,6 +133,58 @@ export class SessionBridge {
           throw error;
       }
     }
+  }
+
+  /**
+   * A user's V2 sessions (one page, as `manager.getUserSessions` gives it) and, on the first page
+   * (no `cursor`), all their V1 sessions not migrated yet, as read-only views. Unreadable V1 rows
+   * are left out (the migration report lists them).
+   */
+  async getUserSessions(
+    userId: string,
+    options: ListSessionsOptions = {},
+  ): Promise<BridgedSession[] & { nextCursor: string | null }> {
+    const v2 = await this.manager.getUserSessions(userId, options);
+    const out = Object.assign([...v2] as BridgedSession[], { nextCursor: v2.nextCursor });
+    if (options.cursor !== undefined) return out;
+    for (const id of (await this.#reader())?.sessionIdsOfUser(userId) ?? []) {
+      const v1 = await this.#readV1(id).catch(() => null);
+      if (!v1 || (options.status !== undefined && v1.record.status !== options.status)) continue;
+      // Already migrated: listed among the V2 sessions (on this page or another).
+      if (await findMigrated(this.manager.storage, v1).catch(() => null)) continue;
+      out.push(
+        new V1SessionView(
+          v1,
+          () => this.#migrate(id),
+          () => this.#migrated(v1),
+        ),
+      );
+    }
+    return out;
+  }
+
+  /** Archives a session; a V1 session is migrated first (the V1 file is never modified). */
+  async archiveSession(sessionId: string): Promise<void> {
+    await this.manager.archiveSession((await this.#inV2(sessionId)).sessionId);
+  }
+
+  /**
+   * Deletes a session from V2; a V1 session is migrated, then deleted. The V1 file is never
+   * modified, so a V1 row stays readable through the bridge until it is removed from V1.
+   */
+  async deleteSession(sessionId: string): Promise<boolean> {
+    try {
+      return await this.manager.deleteSession((await this.#inV2(sessionId)).sessionId);
+    } catch (error) {
+      if (error instanceof SessionNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** The session in V2, migrating a V1 session first. */
+  async #inV2(sessionId: string): Promise<Session> {
+    const session = await this.getSession(sessionId);
+    return session instanceof V1SessionView ? this.#migrate(sessionId) : session;
   }
 
   /** Closes the V1 database. The manager belongs to the caller and stays open. */
@@ -127,22 +205,32 @@ export class SessionBridge {
 
   async #migrateNow(sessionId: string): Promise<Session> {
     const v1 = await this.#readV1(sessionId);
-    await writeConverted(this.manager.storage, v1);
-    return this.manager.getSession(v1.record.sessionId);
+    const outcome = await writeConverted(this.manager.storage, v1);
+    return this.manager.getSession(outcome.sessionId);
+  }
+
+  /** The V2 session a V1 session was migrated to (completely), under either id form. */
+  async #migrated(v1: ConvertedSession): Promise<Session | null> {
+    const record = await findMigrated(this.manager.storage, v1).catch(() => null);
+    if (!record) return null;
+    if (isIncompleteMigration(record, v1)) return this.#migrate(v1.v1SessionId);
+    return this.manager.getSession(record.sessionId);
   }
 
   /** A V2 session whose migration was cut short (a crash between its two writes). */
   async #interrupted(session: Session): Promise<boolean> {
     const md = session.metadata;
     if (md.migratedFrom !== "v1" || typeof md.v1Messages !== "number") return false;
+    if (typeof md.v1SessionId !== "string") return false;
     const record = await session.refresh();
     if (record.messageCount >= md.v1Messages) return false;
-    const v1 = await this.#readV1(session.sessionId).catch(() => null);
-    return v1 !== null && isIncompleteMigration(record, v1.record.updatedAt);
+    const v1 = await this.#readV1(md.v1SessionId).catch(() => null);
+    return v1 !== null && isIncompleteMigration(record, v1);
   }
 
   async #readV1(sessionId: string): Promise<ConvertedSession> {
-    const entry = (await this.#reader()).get(requireString("sessionId", sessionId));
+    requireString("sessionId", sessionId);
+    const entry = (await this.#reader())?.get(sessionId);
     if (!entry) throw new SessionNotFoundError(sessionId);
     try {
       if (!entry.ok) throw new Error(entry.error);
@@ -162,7 +250,7 @@ export class SessionBridge {
     const reader = await this.#reader();
     for (;;) {
       const id = `session_${randomBytes(4).toString("hex")}`;
-      if (!reader.get(id) && !(await this.manager.storage.getSession(id))) return id;
+      if (!reader?.get(id) && !(await this.manager.storage.getSession(id))) return id;
     }
   }
 }

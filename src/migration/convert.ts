@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { ZERO_COUNTERS } from "../storage/record.js";
-import type { SessionMessage, SessionRecord, SessionStatus, ToolCall } from "../types.js";
-import { MESSAGE_ROLES } from "../types.js";
+import type { SessionMessage, SessionRecord, SessionStatus } from "../types.js";
+import { convertMessages, isObject, parseTime as time, wellFormed } from "./convert-message.js";
 import { mapV1ProviderToV2 } from "./provider-map.js";
-import type { V1Message, V1Session } from "./v1-reader.js";
+import type { V1Session } from "./v1-reader.js";
 import type { V1Clock } from "./v1-time.js";
 
 /** How V1 sessions become V2 records. */
@@ -51,6 +51,7 @@ export function targetSessionId(v1SessionId: string, mode: "keep" | "renew"): st
 export function convertSession(v1: V1Session, options: ConvertOptions): ConvertedSession {
   const md = v1.metadata;
   const warnings = [...v1.warnings];
+  checkSessionId(v1.sessionId, options.sessionIds);
   const sessionId = targetSessionId(v1.sessionId, options.sessionIds);
   const mapped = mapV1ProviderToV2(md.provider, options.providerMap);
   let status = STATUS_MAP[md.status];
@@ -65,7 +66,7 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
       ? time(options.clock, md.last_activity, "metadata.last_activity")
       : updatedAt;
   const messages = convertMessages(sessionId, v1.messages, options.clock, warnings);
-  if (md.message_count !== messages.length) {
+  if (!countExplained(v1, messages)) {
     warnings.push(
       `metadata.message_count is ${String(md.message_count)} but ${messages.length} messages are stored (the messages are migrated)`,
     );
@@ -83,7 +84,7 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     description: `Migrated from V1 session ${v1.sessionId}`,
     context: {},
     providerConfig: {},
-    metadata: sessionMetadata(v1, messages.length),
+    metadata: sessionMetadata(v1, messages.length, updatedAt),
     createdAt,
     updatedAt,
     lastActivity,
@@ -98,12 +99,59 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
   };
 }
 
-function sessionMetadata(v1: V1Session, stored: number): Record<string, unknown> {
+/**
+ * Which V1 session a migrated session came from, across V1 files: several apps may have written
+ * the same caller-chosen session id. The file path is not stable (files move), the first message
+ * id changes when V1 truncates, but the user and the creation instant as V1 wrote it do not.
+ */
+export function v1SourceFingerprint(v1: V1Session): string {
+  return createHash("sha256")
+    .update(`${v1.metadata.user_id}\0${v1.metadata.created_at}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/** Same rules as V2's `requireString` for ids, so every migrated session can be opened. */
+function checkSessionId(id: string, mode: "keep" | "renew"): void {
+  if (!wellFormed(id)) throw new Error("session_id is not valid Unicode (a lone surrogate)");
+  if (mode === "renew") return; // the V2 id is a UUID derived from it
+  const problem =
+    id.trim().length === 0
+      ? "is blank"
+      : id.length > 256
+        ? `has ${id.length} characters (V2 allows 256)`
+        : id.includes("\0")
+          ? "contains a NUL character"
+          : null;
+  if (problem) {
+    throw new Error(`session_id ${problem}: V2 cannot open it; migrate with --renew-ids`);
+  }
+}
+
+/**
+ * V1's `message_count` lags by one per assistant reply (`send_message` adds replies through
+ * `history.add_message`) and stays high after `truncate_to_limit` (v1-format §7.2): both are
+ * normal and not worth a warning. Other mismatches are.
+ */
+function countExplained(v1: V1Session, messages: readonly SessionMessage[]): boolean {
+  const count = v1.metadata.message_count;
+  if (count === messages.length) return true;
+  if (typeof count !== "number") return false;
+  const replies = messages.filter((m) => m.role === "assistant").length;
+  if (count < messages.length) return count >= messages.length - replies;
+  return v1.history.truncated_at != null;
+}
+
+function sessionMetadata(v1: V1Session, stored: number, updatedAt: Date): Record<string, unknown> {
   const md = v1.metadata;
   const h = v1.history;
   const out: Record<string, unknown> = {
     migratedFrom: "v1",
     v1SessionId: v1.sessionId,
+    v1Source: v1SourceFingerprint(v1),
+    // V2 moves updatedAt on every change but not when migrated messages are appended: an equal
+    // value later means nothing but the migration has touched the session.
+    v1MigratedUpdatedAt: updatedAt.toISOString(),
     v1Provider: md.provider,
     v1Status: md.status,
     v1SessionControl: md.session_control,
@@ -129,143 +177,6 @@ function sessionMetadata(v1: V1Session, stored: number): Record<string, unknown>
   return out;
 }
 
-function convertMessages(
-  sessionId: string,
-  v1: readonly V1Message[],
-  clock: V1Clock,
-  warnings: string[],
-): SessionMessage[] {
-  const ids = uniqueIds(v1);
-  if (ids.renamed > 0) warnings.push(`${ids.renamed} duplicate message ids renamed`);
-  return v1.map((m, i) => convertMessage(sessionId, m, i, ids.ids[i]!, clock));
-}
-
-/**
- * Message ids must be unique within a V2 session; V1 repeats some (truncation copies, `*_unknown`).
- * Later repeats get `<id>~<n>`, deterministic in stored order, so re-runs produce the same ids.
- */
-function uniqueIds(v1: readonly V1Message[]): { ids: string[]; renamed: number } {
-  const ids = v1.map((m) => m.id);
-  const taken = new Set(ids);
-  if (taken.size === ids.length) return { ids, renamed: 0 };
-  const seen = new Set<string>();
-  let renamed = 0;
-  const out = ids.map((id) => {
-    if (!seen.has(id)) {
-      seen.add(id);
-      return id;
-    }
-    let n = 2;
-    while (taken.has(`${id}~${n}`)) n++;
-    const fresh = `${id}~${n}`;
-    taken.add(fresh);
-    renamed++;
-    return fresh;
-  });
-  return { ids: out, renamed };
-}
-
-function convertMessage(
-  sessionId: string,
-  m: V1Message,
-  index: number,
-  messageId: string,
-  clock: V1Clock,
-): SessionMessage {
-  const field = `history.messages[${index}]`;
-  if (!MESSAGE_ROLES.includes(m.role as SessionMessage["role"])) {
-    throw new Error(`${field}.role "${m.role}" is not a known role`);
-  }
-  if (messageId.length === 0 || messageId.length > 1024) {
-    throw new Error(`${field}.id must have 1 to 1024 characters`);
-  }
-  // The parsed blob is ours alone: its metadata object is reused rather than copied.
-  const metadata: Record<string, unknown> = isObject(m.metadata)
-    ? m.metadata
-    : m.metadata === undefined || m.metadata === null
-      ? {}
-      : { v1Metadata: m.metadata };
-  metadata.v1Timestamp = m.timestamp;
-  if (messageId !== m.id) metadata.v1MessageId = m.id;
-  if (m.content === null) metadata.v1ContentNull = true;
-  const message: SessionMessage = {
-    messageId,
-    sessionId,
-    role: m.role as SessionMessage["role"],
-    content: m.content ?? "",
-    timestamp: time(clock, m.timestamp, `${field}.timestamp`),
-    metadata,
-  };
-  const toolCalls = convertToolCalls(m.tool_calls, metadata);
-  if (toolCalls) message.toolCalls = toolCalls;
-  if (typeof m.tool_call_id === "string") message.toolCallId = m.tool_call_id;
-  else if (m.tool_call_id != null) metadata.v1ToolCallId = m.tool_call_id;
-  if (typeof m.provider_message_id === "string") message.providerMessageId = m.provider_message_id;
-  else if (m.provider_message_id != null) metadata.v1ProviderMessageId = m.provider_message_id;
-  if (typeof metadata.finish_reason === "string") message.finishReason = metadata.finish_reason;
-  return message;
-}
-
-/**
- * V1 stored tool calls verbatim. OpenAI-shaped calls are kept as they are; Anthropic `tool_use`
- * blocks are converted to the neutral shape; anything else stays only in `metadata.v1ToolCalls`.
- * Whenever the stored value is not the verbatim V1 value, the original is kept in metadata.
- */
-function convertToolCalls(
-  value: unknown,
-  metadata: Record<string, unknown>,
-): ToolCall[] | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!Array.isArray(value)) {
-    metadata.v1ToolCalls = value;
-    return undefined;
-  }
-  const out: ToolCall[] = [];
-  let changed = false;
-  for (const call of value) {
-    const converted = toolCall(call);
-    if (!converted) {
-      metadata.v1ToolCalls = value;
-      return undefined;
-    }
-    if (converted !== call) changed = true;
-    out.push(converted);
-  }
-  if (changed) metadata.v1ToolCalls = value;
-  return out;
-}
-
-function toolCall(call: unknown): ToolCall | null {
-  if (!isObject(call) || typeof call.id !== "string") return null;
-  const fn = call.function;
-  if (isObject(fn) && typeof fn.name === "string" && typeof fn.arguments === "string") {
-    if (call.type === "function") return call as unknown as ToolCall;
-    if (call.type === undefined) {
-      return {
-        id: call.id,
-        type: "function",
-        function: { name: fn.name, arguments: fn.arguments },
-      };
-    }
-    return null;
-  }
-  if (call.type === "tool_use" && typeof call.name === "string") {
-    const args = JSON.stringify(call.input ?? {});
-    return { id: call.id, type: "function", function: { name: call.name, arguments: args } };
-  }
-  return null;
-}
-
-function time(clock: V1Clock, value: string, field: string): Date {
-  const date = clock.parse(value);
-  if (!date) throw new Error(`${field} "${value}" is not an ISO date-time`);
-  return date;
-}
-
 function stringOrNull(value: unknown): string | null {
   return typeof value === "string" && value.length > 0 ? value : null;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

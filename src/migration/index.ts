@@ -3,6 +3,7 @@
  * `verifyMigration`, the `SessionBridge` for gradual migration, and the V1 reader.
  */
 export { migrateV1 } from "./migrate.js";
+export { MigrationAbortedError } from "./errors.js";
 export type { MigrateV1Options, MigrationProgress, MigrationReport } from "./migrate.js";
 export { verifyMigration } from "./verify.js";
 export type { VerifyOptions, VerifyReport, SessionDifference } from "./verify.js";
@@ -16,4 +17,5 @@ export { parsePythonJson } from "./v1-json.js";
 export { DEFAULT_PROVIDER_MAP, mapV1ProviderToV2 } from "./provider-map.js";
 export { convertSession, targetSessionId } from "./convert.js";
 export type { ConvertedSession, ConvertOptions } from "./convert.js";
+export type { V1MessageFacts } from "./convert-message.js";
 export type { MigrationTarget } from "./target.js";

@@ -9,6 +9,7 @@ import { isSessionStorage, openTarget } from "./target.js";
 import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
+import { MigrationAbortedError } from "./errors.js";
 import { writeConverted } from "./write.js";
 
 /** Progress after each session. */
@@ -52,11 +53,18 @@ export interface MigrationReport {
   skippedSessions: number;
   totalMessages: number;
   migratedMessages: number;
+  /**
+   * V1 messages of skipped sessions that are not in V2: those sessions changed in V2 after an
+   * earlier migration and were left alone (each has a warning). Zero after a complete migration.
+   */
+  unmigratedMessages: number;
   errors: { sessionId: string; error: string }[];
   warnings: { sessionId: string; warning: string }[];
   /** V1 provider names no mapping knew; those sessions keep the V1 name. */
   unknownProviders: string[];
   durationMs: number;
+  /** Why the run stopped early (set on the report a `MigrationAbortedError` carries). */
+  fatal?: string;
 }
 
 const Options = z.strictObject({
@@ -73,8 +81,8 @@ const Options = z.strictObject({
 /**
  * Migrates a V1 session database into V2 storage. Idempotent and resumable: sessions already
  * migrated are skipped, an interrupted session is completed. A bad row becomes an entry in
- * `errors`; only invalid options, an unreadable source or a target that stops answering
- * (`StorageError`) make it throw.
+ * `errors`; only invalid options, an unreadable source or a target that stops answering make it
+ * throw; the last is a `MigrationAbortedError` (a `StorageError`) carrying the partial report.
  *
  * ```ts
  * import { migrateV1 } from "@langswarm/session/migration";
@@ -106,10 +114,20 @@ export async function migrateV1(options: MigrateV1Options): Promise<MigrationRep
       }
       o.onProgress?.(progress(report, started));
     }
+  } catch (error) {
+    if (!(error instanceof StorageError)) throw error;
+    finish(report, unknown, started);
+    report.fatal = error.message;
+    throw new MigrationAbortedError(report, error);
   } finally {
     reader.close();
-    await target?.close();
+    // A target that stopped answering may fail to close too; the run's own error matters more.
+    await target?.close().catch(() => undefined);
   }
+  return finish(report, unknown, started);
+}
+
+function finish(report: MigrationReport, unknown: Set<string>, started: number): MigrationReport {
   report.failedSessions = report.errors.length;
   report.unknownProviders = [...unknown].sort();
   report.durationMs = Date.now() - started;
@@ -137,6 +155,7 @@ async function migrateOne(
     const outcome = await writeConverted(storage, c);
     if (outcome.kind === "skipped") {
       report.skippedSessions++;
+      report.unmigratedMessages += outcome.missing;
       if (outcome.note) report.warnings.push({ sessionId, warning: outcome.note });
     } else {
       report.migratedSessions++;
@@ -175,6 +194,7 @@ function emptyReport(source: string, dryRun: boolean, timezone: string): Migrati
     skippedSessions: 0,
     totalMessages: 0,
     migratedMessages: 0,
+    unmigratedMessages: 0,
     errors: [],
     warnings: [],
     unknownProviders: [],

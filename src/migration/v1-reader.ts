@@ -139,6 +139,14 @@ export class V1Reader {
     }
   }
 
+  /** The `session_id`s of one user's rows (the indexed column, no JSON parsed), in row order. */
+  sessionIdsOfUser(userId: string): string[] {
+    const rows = this.#db
+      .prepare("SELECT session_id FROM sessions WHERE user_id = ? ORDER BY rowid")
+      .all(userId) as { session_id: unknown }[];
+    return rows.map((r) => r.session_id).filter((id): id is string => typeof id === "string");
+  }
+
   /** One session by its `session_id` column, or null if there is no such row. */
   get(sessionId: string): V1Entry | null {
     const row = this.#one.get(sessionId) as Row | undefined;

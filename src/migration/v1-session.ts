@@ -43,7 +43,8 @@ export type SessionInterface = Pick<
  * anything. Reads come from V1 until the first call that changes the session (a message, a
  * system message, a clear, a context update, a provider switch): that call first migrates the
  * session to V2 (once, however many calls race) and then runs on the V2 session, which every
- * later call uses too.
+ * later call uses too. Reads check first whether the session has meanwhile been migrated by
+ * someone else (another view, process or `migrateV1`) and then come from V2.
  *
  * ```ts
  * const session = await bridge.getSession("session_db5b5fab"); // a V1SessionView
@@ -54,12 +55,21 @@ export type SessionInterface = Pick<
 export class V1SessionView implements SessionInterface {
   readonly #v1: ConvertedSession;
   readonly #migrate: () => Promise<Session>;
+  readonly #migrated: () => Promise<Session | null>;
   #v2: Session | null = null;
 
-  /** @internal Made by `SessionBridge`. */
-  constructor(v1: ConvertedSession, migrate: () => Promise<Session>) {
+  /**
+   * @internal Made by `SessionBridge`: `migrate` migrates the session, `migrated` finds it in V2
+   * if it is there already.
+   */
+  constructor(
+    v1: ConvertedSession,
+    migrate: () => Promise<Session>,
+    migrated: () => Promise<Session | null>,
+  ) {
     this.#v1 = v1;
     this.#migrate = migrate;
+    this.#migrated = migrated;
   }
 
   /** True once the session has been migrated and calls go to V2. */
@@ -115,7 +125,7 @@ export class V1SessionView implements SessionInterface {
   }
 
   async getMessages(options: GetMessagesOptions = {}): Promise<SessionMessage[]> {
-    if (this.#v2) return this.#v2.getMessages(options);
+    if (await this.#inV2()) return this.#v2!.getMessages(options);
     const limit = optionalLimit("limit", options.limit, Number.MAX_SAFE_INTEGER);
     const all = this.#v1.messages;
     const slice = limit === undefined ? all : limit === 0 ? [] : all.slice(-limit);
@@ -123,7 +133,7 @@ export class V1SessionView implements SessionInterface {
   }
 
   async getMetrics(): Promise<SessionMetrics> {
-    if (this.#v2) return this.#v2.getMetrics();
+    if (await this.#inV2()) return this.#v2!.getMetrics();
     const r = await this.refresh();
     return {
       totalMessages: r.messageCount,
@@ -141,7 +151,7 @@ export class V1SessionView implements SessionInterface {
 
   /** The record as it will be once migrated (message count included). */
   async refresh(): Promise<SessionRecord> {
-    if (this.#v2) return this.#v2.refresh();
+    if (await this.#inV2()) return this.#v2!.refresh();
     return { ...cloneJson(this.#record), messageCount: this.#v1.messages.length };
   }
 
@@ -180,6 +190,12 @@ export class V1SessionView implements SessionInterface {
 
   get #record(): SessionRecord {
     return this.#v1.record;
+  }
+
+  /** True when calls go to V2: migrated through this view, or by anyone since (a cheap look-up). */
+  async #inV2(): Promise<boolean> {
+    this.#v2 ??= await this.#migrated();
+    return this.#v2 !== null;
   }
 
   async #session(): Promise<Session> {

@@ -52,7 +52,7 @@ export class V1Clock {
     if (!m) return null;
     const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
     const ms = m[7] ? Number(`${m[7]}00`.slice(0, 3)) : 0;
-    const wall = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, ms);
+    const wall = utcWall(y!, mo!, d!, h!, mi!, s!, ms);
     if (!sameFields(new Date(wall), y!, mo!, d!, h!, mi!, s!)) return null; // e.g. Feb 30
     const zone = m[8];
     if (zone) return new Date(wall - offsetFromSuffix(zone));
@@ -89,16 +89,32 @@ export class V1Clock {
   #offsetAt(utc: number): number {
     const parts = this.#format.formatToParts(new Date(utc));
     const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-    const asUtc = Date.UTC(
+    const asUtc = utcWall(
       get("year"),
-      get("month") - 1,
+      get("month"),
       get("day"),
       get("hour"),
       get("minute"),
       get("second"),
+      0,
     );
     return asUtc - (utc - (((utc % 1000) + 1000) % 1000));
   }
+}
+
+/** `Date.UTC` reads years 0-99 as 1900-1999; Python's `datetime.min` is year 1. */
+function utcWall(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+): number {
+  const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
+  date.setUTCFullYear(y, mo - 1, d);
+  return date.getTime();
 }
 
 function offsetFromSuffix(zone: string): number {

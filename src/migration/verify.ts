@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { parseOrThrow } from "../config.js";
 import type { SessionStorage } from "../storage/types.js";
-import type { SessionMessage } from "../types.js";
+import type { SessionMessage, SessionRecord } from "../types.js";
 import { convertSession } from "./convert.js";
-import type { ConvertOptions } from "./convert.js";
+import type { ConvertedSession, ConvertOptions } from "./convert.js";
 import { isSessionStorage, openTarget } from "./target.js";
 import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
+import { findMigrated, touchedInV2 } from "./write.js";
 
 export interface VerifyOptions {
   source: string;
@@ -16,15 +17,17 @@ export interface VerifyOptions {
   /** Must match the migration's `sessionIds`. @default "keep" */
   sessionIds?: "keep" | "renew";
   batchSize?: number;
-  /** Only used to read V1 timestamps; they are not compared. */
+  /** Must match the migration's: V1 timestamps are compared to the millisecond. */
   timezone?: string;
+  /** Must match the migration's `providerMap`: the provider is compared. */
+  providerMap?: Record<string, string>;
 }
 
 /** How one migrated session differs from its V1 source. */
 export interface SessionDifference {
   sessionId: string;
   targetSessionId: string;
-  problem: "missing" | "messageCount" | "content";
+  problem: "missing" | "messageCount" | "content" | "session";
   sourceMessages: number;
   targetMessages: number | null;
   sourceHash: string;
@@ -38,6 +41,11 @@ export interface VerifyReport {
   checkedSessions: number;
   matchingSessions: number;
   differences: SessionDifference[];
+  /**
+   * Sessions used in V2 after the migration: every V1 message is there, in order, followed by
+   * newer ones. Not a difference.
+   */
+  continued: { sessionId: string; targetSessionId: string; newMessages: number }[];
   /** V1 rows that cannot be read (already listed in the migration report's errors). */
   unreadable: { sessionId: string; error: string }[];
   durationMs: number;
@@ -49,12 +57,16 @@ const Options = z.strictObject({
   sessionIds: z.enum(["keep", "renew"]).default("keep"),
   batchSize: z.number().int().min(1).max(100_000).default(100),
   timezone: z.string().min(1).optional(),
+  providerMap: z.record(z.string(), z.string().min(1)).default({}),
 });
 
 /**
- * Re-reads the V1 file and the target and compares every session: message count and a SHA-256
- * over (id, role, content) in order. Sessions that gained messages in V2 after the migration
- * show up as `messageCount` differences.
+ * Re-reads the V1 file and the target and compares every session: the session's user, status,
+ * provider and provider session id, then every message field (id, role, content, timestamp in
+ * ms, tool calls, tool call id, provider message id, finish reason, metadata) through a SHA-256
+ * in order. A session continued in V2 after the migration (V1's messages followed by newer
+ * ones) is listed in `continued`, not as a difference; its status and provider may have changed
+ * in V2 and are then not compared.
  *
  * ```ts
  * const result = await verifyMigration({ source: "langswarm_sessions.db", target: "sessions.db" });
@@ -66,7 +78,7 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   const convert: ConvertOptions = {
     clock: new V1Clock(o.timezone),
     sessionIds: o.sessionIds,
-    providerMap: {},
+    providerMap: o.providerMap,
   };
   const started = Date.now();
   const report: VerifyReport = {
@@ -74,6 +86,7 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     checkedSessions: 0,
     matchingSessions: 0,
     differences: [],
+    continued: [],
     unreadable: [],
     durationMs: 0,
   };
@@ -97,14 +110,10 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
         continue;
       }
       report.checkedSessions++;
-      const diff = await compare(
-        target.storage,
-        converted.v1SessionId,
-        converted.record.sessionId,
-        converted.messages,
-      );
-      if (diff) report.differences.push(diff);
-      else report.matchingSessions++;
+      const result = await compare(target.storage, converted);
+      if (result === null) report.matchingSessions++;
+      else if ("newMessages" in result) report.continued.push(result);
+      else report.differences.push(result);
     }
   } finally {
     reader.close();
@@ -115,15 +124,33 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   return report;
 }
 
+type Continued = VerifyReport["continued"][number];
+
 async function compare(
   storage: SessionStorage,
-  sessionId: string,
-  targetSessionId: string,
-  source: readonly SessionMessage[],
-): Promise<SessionDifference | null> {
+  c: ConvertedSession,
+): Promise<SessionDifference | Continued | null> {
+  const source = c.messages;
   const sourceHash = contentHash(source);
-  const base = { sessionId, targetSessionId, sourceMessages: source.length, sourceHash };
-  if (!(await storage.getSession(targetSessionId))) {
+  const base = {
+    sessionId: c.v1SessionId,
+    targetSessionId: c.record.sessionId,
+    sourceMessages: source.length,
+    sourceHash,
+  };
+  let record: SessionRecord | null;
+  try {
+    record = await findMigrated(storage, c);
+  } catch (error) {
+    return {
+      ...base,
+      problem: "session",
+      targetMessages: null,
+      targetHash: null,
+      detail: (error as Error).message,
+    };
+  }
+  if (!record) {
     return {
       ...base,
       problem: "missing",
@@ -132,21 +159,86 @@ async function compare(
       detail: "not in the target",
     };
   }
-  const target = await storage.getMessages(targetSessionId);
-  const targetHash = contentHash(target);
-  if (targetHash === sourceHash && target.length === source.length) return null;
-  const detail = firstDifference(source, target);
-  const problem = target.length !== source.length ? "messageCount" : "content";
-  return { ...base, problem, targetMessages: target.length, targetHash, detail };
+  const all = await storage.getMessages(record.sessionId);
+  const head = all.slice(0, source.length);
+  const targetHash = contentHash(head);
+  const diff = {
+    ...base,
+    targetSessionId: record.sessionId,
+    targetMessages: all.length,
+    targetHash,
+  };
+  const field = sessionDifference(c.record, record, all.length > source.length);
+  if (field) return { ...diff, problem: "session", detail: field };
+  if (targetHash !== sourceHash || head.length < source.length) {
+    const problem = head.length !== source.length ? "messageCount" : "content";
+    return { ...diff, problem, detail: firstDifference(source, head) };
+  }
+  if (all.length === source.length) return null;
+  return {
+    sessionId: c.v1SessionId,
+    targetSessionId: record.sessionId,
+    newMessages: all.length - source.length,
+  };
 }
 
-/** SHA-256 over each message's id, role and content, length-prefixed so fields cannot run together. */
+/** The first session field that differs; status and provider only when V2 has not used it. */
+function sessionDifference(
+  source: SessionRecord,
+  target: SessionRecord,
+  continued: boolean,
+): string | null {
+  const fields = ["userId", "status", "provider", "providerSessionId"] as const;
+  const used = continued || touchedInV2(target);
+  for (const field of fields) {
+    if (used && field !== "userId") continue;
+    if (source[field] !== target[field]) {
+      return `session ${field} differs: V1 ${JSON.stringify(source[field])}, target ${JSON.stringify(target[field])}`;
+    }
+  }
+  return null;
+}
+
+const MESSAGE_FIELDS = [
+  "messageId",
+  "role",
+  "content",
+  "timestamp",
+  "toolCalls",
+  "toolCallId",
+  "providerMessageId",
+  "finishReason",
+  "metadata",
+] as const;
+
+/** Every compared field of a message as a string: timestamps in ms, JSON with sorted keys. */
+function fieldText(m: SessionMessage, field: (typeof MESSAGE_FIELDS)[number]): string {
+  const value = m[field];
+  if (typeof value === "string") return value;
+  if (value instanceof Date) return String(value.getTime());
+  return canonicalJson(value ?? null);
+}
+
+/** JSON with object keys sorted, so storage key order does not count as a difference. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** SHA-256 over every compared field of every message, length-prefixed so fields cannot run together. */
 export function contentHash(messages: readonly SessionMessage[]): string {
   const hash = createHash("sha256");
   for (const m of messages) {
-    for (const field of [m.messageId, m.role, m.content]) {
-      hash.update(`${Buffer.byteLength(field)}:`);
-      hash.update(field);
+    for (const field of MESSAGE_FIELDS) {
+      const text = fieldText(m, field);
+      hash.update(`${Buffer.byteLength(text)}:`);
+      hash.update(text);
     }
   }
   return hash.digest("hex");
@@ -160,8 +252,10 @@ function firstDifference(
   for (let i = 0; i < n; i++) {
     const s = source[i]!;
     const t = target[i]!;
-    for (const field of ["messageId", "role", "content"] as const) {
-      if (s[field] !== t[field]) return `message ${i}: ${field} differs (source id ${s.messageId})`;
+    for (const field of MESSAGE_FIELDS) {
+      if (fieldText(s, field) !== fieldText(t, field)) {
+        return `message ${i}: ${field} differs (source id ${s.messageId})`;
+      }
     }
   }
   return `source has ${source.length} messages, target ${target.length}`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateV1 } from "../../src/migration/index.js";
-import type { MigrationReport } from "../../src/migration/index.js";
+import type { MigrationReport, V1MessageFacts } from "../../src/migration/index.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
 import type { SessionStorage } from "../../src/storage/types.js";
 import type { SessionMessage, SessionRecord } from "../../src/types.js";
@@ -134,7 +134,7 @@ describe("migrateV1 into SQLite", () => {
     expect(call.metadata).toEqual({
       finish_reason: "tool_calls",
       usage: { prompt_tokens: 82, completion_tokens: 41 },
-      v1Timestamp: "2024-03-04T09:15:33.033606",
+      v1: { timestamp: "2024-03-04T09:15:33.033606" },
     });
     expect(messages[3]!.toolCallId).toBe("call_8fK2abc");
     expect(messages[4]!.content).toBe("It is 3 °C.");
@@ -153,14 +153,14 @@ describe("migrateV1 into SQLite", () => {
         function: { name: "lookup", arguments: '{"q":"x","n":2}' },
       },
     ]);
-    expect(messages[1]!.metadata.v1ToolCalls).toEqual([
+    expect((messages[1]!.metadata.v1 as V1MessageFacts).toolCalls).toEqual([
       { type: "tool_use", id: "toolu_01A", name: "lookup", input: { q: "x", n: 2 } },
     ]);
     expect(messages[1]!.providerMessageId).toBe("msg_01XYZ");
     expect(messages[2]!.toolCallId).toBe("toolu_01A");
     expect(messages[3]!.messageId).toBe("msg_00000001"); // same id as in another session: fine
     expect(messages[3]!.toolCalls).toBeUndefined();
-    expect(messages[3]!.metadata.v1ToolCalls).toEqual([{ weird: true }]);
+    expect((messages[3]!.metadata.v1 as V1MessageFacts).toolCalls).toEqual([{ weird: true }]);
   });
 
   it("maps statuses V2 lacks and keeps unknown providers with their V1 name", async () => {
@@ -236,9 +236,9 @@ describe("migrateV1 into SQLite", () => {
       "msg_sys~2",
     ]);
     expect(messages.map((m) => m.content)).toEqual(["sys", "a", "b", "c", "sys"]);
-    expect(messages[2]!.metadata.v1MessageId).toBe("openai_unknown");
-    expect(messages[4]!.metadata.v1MessageId).toBe("msg_sys");
-    expect(messages[3]!.metadata.v1MessageId).toBeUndefined();
+    expect((messages[2]!.metadata.v1 as V1MessageFacts).messageId).toBe("openai_unknown");
+    expect((messages[4]!.metadata.v1 as V1MessageFacts).messageId).toBe("msg_sys");
+    expect((messages[3]!.metadata.v1 as V1MessageFacts).messageId).toBeUndefined();
     expect(record).toMatchObject({ messageCount: 5 });
     expect(record.metadata).toMatchObject({ v1MessageCount: 9, v1Messages: 5 });
   });
@@ -251,11 +251,13 @@ describe("migrateV1 into SQLite", () => {
       "2024-03-07T10:59:59.999Z",
       "2024-03-07T12:00:01.500Z",
     ]);
-    expect(messages[1]!.metadata.v1Timestamp).toBe("2024-03-07T11:59:59.999999");
+    expect((messages[1]!.metadata.v1 as V1MessageFacts).timestamp).toBe(
+      "2024-03-07T11:59:59.999999",
+    );
     expect(record.updatedAt.getTime()).toBeLessThan(record.createdAt.getTime());
 
     const blank = await load("session_blank");
     expect(blank.messages.map((m) => m.content)).toEqual(["", "   \n\t ", ""]);
-    expect(blank.messages[2]!.metadata.v1ContentNull).toBe(true);
+    expect((blank.messages[2]!.metadata.v1 as V1MessageFacts).contentNull).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { CommanderError } from "commander";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { ValidationError } from "../../errors.js";
-import { migrateV1, verifyMigration } from "../../migration/index.js";
+import { MigrationAbortedError, migrateV1, verifyMigration } from "../../migration/index.js";
 import type { MigrationProgress, MigrationReport, VerifyReport } from "../../migration/index.js";
 
 interface MigrateOptions {
@@ -16,7 +16,10 @@ interface MigrateOptions {
   providerMap?: string;
 }
 
-/** Exit codes beyond 0 (success) and 1 (bad input, unreadable source, failing target). */
+/**
+ * Exit codes beyond 0 (success) and 1 (bad input, unreadable source, failing target; the report is
+ * still written). 2: sessions failed or V1 messages were left unmigrated (sessions changed in V2).
+ */
 export const EXIT_FAILED_SESSIONS = 2;
 export const EXIT_VERIFY_DIFFERENCES = 3;
 
@@ -58,6 +61,8 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new ValidationError("--batch-size", "must be a positive integer");
   }
+  const providerMap = parseProviderMap(options.providerMap);
+  const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
   const progress = progressDisplay();
   let report: MigrationReport;
   try {
@@ -67,28 +72,45 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
       dryRun: options.dryRun ?? false,
       batchSize,
       timezone: options.timezone,
-      sessionIds: options.renewIds ? "renew" : "keep",
-      providerMap: parseProviderMap(options.providerMap),
+      sessionIds,
+      providerMap,
       onProgress: progress.update,
     });
+  } catch (error) {
+    // The report is what an operator looks at first: write it even when the run stops.
+    writeFatalReport(options.report, source, error);
+    throw error;
   } finally {
     progress.stop();
   }
   let verify: VerifyReport | null = null;
   if (options.verify && !options.dryRun) {
-    verify = await verifyMigration({
-      source,
-      target,
-      batchSize,
-      timezone: options.timezone,
-      sessionIds: options.renewIds ? "renew" : "keep",
-    });
+    const o = { source, target, batchSize, timezone: options.timezone, sessionIds, providerMap };
+    verify = await verifyMigration(o);
   }
   writeFileSync(options.report, `${JSON.stringify({ ...report, verify }, null, 2)}\n`);
   printSummary(report, verify, options.report);
-  if (report.failedSessions > 0) return EXIT_FAILED_SESSIONS;
+  if (options.verify && options.dryRun) {
+    process.stdout.write("verify: skipped on a dry run (nothing was written to compare)\n");
+  }
+  if (report.failedSessions > 0 || report.unmigratedMessages > 0) return EXIT_FAILED_SESSIONS;
   if (verify && !verify.ok) return EXIT_VERIFY_DIFFERENCES;
   return 0;
+}
+
+/** The partial report a stopped run carries, or just the error when it stopped before starting. */
+function writeFatalReport(path: string, source: string, error: unknown): void {
+  const fatal = (error as Error).message;
+  const body =
+    error instanceof MigrationAbortedError
+      ? { ...error.report, fatal, verify: null }
+      : { source, fatal, verify: null };
+  try {
+    writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);
+    process.stderr.write(`report: ${path}\n`);
+  } catch {
+    // the original error matters more than a report that cannot be written
+  }
 }
 
 /** A bar on a terminal; on a pipe, a plain line at most once a second and at the end. */
@@ -155,12 +177,22 @@ function printSummary(r: MigrationReport, verify: VerifyReport | null, path: str
   );
   for (const e of r.errors.slice(0, 20)) out.write(`  failed ${e.sessionId}: ${e.error}\n`);
   if (r.errors.length > 20) out.write(`  ... ${r.errors.length - 20} more in the report\n`);
+  if (r.warnings.length > 0) {
+    out.write(`${r.warnings.length} warnings${r.warnings.length > 5 ? " (first 5)" : ""}:\n`);
+    for (const w of r.warnings.slice(0, 5)) out.write(`  ${w.sessionId}: ${w.warning}\n`);
+  }
+  if (r.unmigratedMessages > 0) {
+    out.write(
+      `${r.unmigratedMessages} V1 messages not migrated: their sessions changed in V2 (see warnings)\n`,
+    );
+  }
   if (r.unknownProviders.length > 0) {
     out.write(`unknown providers kept as they are: ${r.unknownProviders.join(", ")}\n`);
   }
   if (verify) {
     out.write(
       `verify: ${verify.matchingSessions} of ${verify.checkedSessions} sessions match` +
+        (verify.continued.length > 0 ? `, ${verify.continued.length} continued in V2` : "") +
         (verify.ok ? "\n" : `, ${verify.differences.length} differ\n`),
     );
     for (const d of verify.differences.slice(0, 20)) {

@@ -1,0 +1,183 @@
+import type { SessionMessage, ToolCall } from "../types.js";
+import { MESSAGE_ROLES } from "../types.js";
+import type { V1Message } from "./v1-reader.js";
+import type { V1Clock } from "./v1-time.js";
+
+/**
+ * Keys under which the converter keeps what V2 has no field for (the V1 timestamp with its
+ * microseconds, a renamed id, ...). One namespaced object, so no key of the V1 application's own
+ * message metadata is ever overwritten; `__v1migration` when the V1 metadata already uses `v1`.
+ */
+export const MIGRATION_KEYS = ["v1", "__v1migration"] as const;
+
+/** What the converter records about one V1 message, under `metadata.v1` (or `__v1migration`). */
+export interface V1MessageFacts {
+  /** The V1 timestamp as written (microseconds, naive or with offset). */
+  timestamp: string;
+  /** The V1 id, when the V2 id differs (a repeated id renamed `<id>~n`). */
+  messageId?: string;
+  /** V1 content was null (stored as ""). */
+  contentNull?: true;
+  /** V1 tool calls, when the stored `toolCalls` are not the verbatim V1 value. */
+  toolCalls?: unknown;
+  /** A non-string V1 `tool_call_id` / `provider_message_id`. */
+  toolCallId?: unknown;
+  providerMessageId?: unknown;
+  /** V1 metadata that was not an object. */
+  metadata?: unknown;
+}
+
+/** Converts V1 messages in stored order; repeated ids are renamed deterministically. */
+export function convertMessages(
+  sessionId: string,
+  v1: readonly V1Message[],
+  clock: V1Clock,
+  warnings: string[],
+): SessionMessage[] {
+  const ids = uniqueIds(v1);
+  if (ids.renamed > 0) warnings.push(`${ids.renamed} duplicate message ids renamed`);
+  return v1.map((m, i) => convertMessage(sessionId, m, i, ids.ids[i]!, clock));
+}
+
+/**
+ * Message ids must be unique within a V2 session; V1 repeats some (truncation copies, `*_unknown`).
+ * Later repeats get `<id>~<n>`, deterministic in stored order, so re-runs produce the same ids.
+ */
+function uniqueIds(v1: readonly V1Message[]): { ids: string[]; renamed: number } {
+  const ids = v1.map((m) => m.id);
+  const taken = new Set(ids);
+  if (taken.size === ids.length) return { ids, renamed: 0 };
+  const seen = new Set<string>();
+  let renamed = 0;
+  const out = ids.map((id) => {
+    if (!seen.has(id)) {
+      seen.add(id);
+      return id;
+    }
+    let n = 2;
+    while (taken.has(`${id}~${n}`)) n++;
+    const fresh = `${id}~${n}`;
+    taken.add(fresh);
+    renamed++;
+    return fresh;
+  });
+  return { ids: out, renamed };
+}
+
+function convertMessage(
+  sessionId: string,
+  m: V1Message,
+  index: number,
+  messageId: string,
+  clock: V1Clock,
+): SessionMessage {
+  const field = `history.messages[${index}]`;
+  checkMessage(m, field, messageId);
+  const facts: V1MessageFacts = { timestamp: m.timestamp };
+  // The parsed blob is ours alone: its metadata object is reused rather than copied.
+  const metadata: Record<string, unknown> = isObject(m.metadata) ? m.metadata : {};
+  if (!isObject(m.metadata) && m.metadata != null) facts.metadata = m.metadata;
+  const key = MIGRATION_KEYS.find((k) => !Object.hasOwn(metadata, k));
+  if (key === undefined) {
+    throw new Error(`${field}.metadata already uses both "v1" and "__v1migration"`);
+  }
+  if (messageId !== m.id) facts.messageId = m.id;
+  if (m.content === null) facts.contentNull = true;
+  const message: SessionMessage = {
+    messageId,
+    sessionId,
+    role: m.role as SessionMessage["role"],
+    content: m.content ?? "",
+    timestamp: parseTime(clock, m.timestamp, `${field}.timestamp`),
+    metadata,
+  };
+  const toolCalls = convertToolCalls(m.tool_calls, facts);
+  if (toolCalls) message.toolCalls = toolCalls;
+  if (typeof m.tool_call_id === "string") message.toolCallId = m.tool_call_id;
+  else if (m.tool_call_id != null) facts.toolCallId = m.tool_call_id;
+  if (typeof m.provider_message_id === "string") message.providerMessageId = m.provider_message_id;
+  else if (m.provider_message_id != null) facts.providerMessageId = m.provider_message_id;
+  if (typeof metadata.finish_reason === "string") message.finishReason = metadata.finish_reason;
+  metadata[key] = facts;
+  return message;
+}
+
+function checkMessage(m: V1Message, field: string, messageId: string): void {
+  if (!MESSAGE_ROLES.includes(m.role as SessionMessage["role"])) {
+    throw new Error(`${field}.role "${m.role}" is not a known role`);
+  }
+  if (messageId.length === 0 || messageId.length > 1024) {
+    throw new Error(`${field}.id must have 1 to 1024 characters`);
+  }
+  // V2 storage refuses lone surrogates (Python's ensure_ascii can write "\ud83d" alone); any
+  // replacement would alter the text, so the session fails and the data stays in V1 untouched.
+  if (!wellFormed(m.id)) throw new Error(`${field}.id is not valid Unicode (a lone surrogate)`);
+  if (typeof m.content === "string" && !wellFormed(m.content)) {
+    throw new Error(
+      `content of message ${JSON.stringify(m.id)} is not valid Unicode (a lone surrogate); fix it in V1 and re-run`,
+    );
+  }
+}
+
+/** False for a string holding a lone UTF-16 surrogate. */
+export function wellFormed(s: string): boolean {
+  // ES2024, in Node since 20; the project's `lib` stays at ES2023.
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * V1 stored tool calls verbatim. OpenAI-shaped calls are kept as they are; Anthropic `tool_use`
+ * blocks are converted to the neutral shape; anything else stays only in the facts' `toolCalls`.
+ * Whenever the stored value is not the verbatim V1 value, the original is kept in the facts.
+ */
+function convertToolCalls(value: unknown, facts: V1MessageFacts): ToolCall[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Array.isArray(value)) {
+    facts.toolCalls = value;
+    return undefined;
+  }
+  const out: ToolCall[] = [];
+  let changed = false;
+  for (const call of value) {
+    const converted = toolCall(call);
+    if (!converted) {
+      facts.toolCalls = value;
+      return undefined;
+    }
+    if (converted !== call) changed = true;
+    out.push(converted);
+  }
+  if (changed) facts.toolCalls = value;
+  return out;
+}
+
+function toolCall(call: unknown): ToolCall | null {
+  if (!isObject(call) || typeof call.id !== "string") return null;
+  const fn = call.function;
+  if (isObject(fn) && typeof fn.name === "string" && typeof fn.arguments === "string") {
+    if (call.type === "function") return call as unknown as ToolCall;
+    if (call.type === undefined) {
+      return {
+        id: call.id,
+        type: "function",
+        function: { name: fn.name, arguments: fn.arguments },
+      };
+    }
+    return null;
+  }
+  if (call.type === "tool_use" && typeof call.name === "string") {
+    const args = JSON.stringify(call.input ?? {});
+    return { id: call.id, type: "function", function: { name: call.name, arguments: args } };
+  }
+  return null;
+}
+
+export function parseTime(clock: V1Clock, value: string, field: string): Date {
+  const date = clock.parse(value);
+  if (!date) throw new Error(`${field} "${value}" is not an ISO date-time`);
+  return date;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

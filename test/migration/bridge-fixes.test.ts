@@ -1,0 +1,129 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { SessionNotFoundError, ValidationError, createSessionManager } from "../../src/index.js";
+import { SessionBridge, V1SessionView, migrateV1 } from "../../src/migration/index.js";
+import { v1Messages, writeV1 } from "./fix-helpers.js";
+import { tempDir } from "./helpers.js";
+
+const tmp = tempDir("mig-bridge-fix-");
+afterAll(tmp.cleanup);
+const opts = { timezone: "UTC", providerMap: { openai: "mock" } };
+let n = 0;
+
+function setup(bridgeOptions: { sessionIds?: "keep" | "renew" } = {}) {
+  const src = tmp.path(`v1-${++n}.db`);
+  writeV1(src, [
+    { session_id: "s1", user_id: "alice", messages: v1Messages(4) },
+    { session_id: "s2", user_id: "alice", messages: v1Messages(2) },
+  ]);
+  const dst = tmp.path(`v2-${n}.db`);
+  const manager = createSessionManager({
+    storage: "sqlite",
+    storageConfig: { dbPath: dst },
+    providers: { mock: null },
+  });
+  const bridge = new SessionBridge(manager, src, { ...opts, ...bridgeOptions });
+  const close = async () => {
+    await bridge.close();
+    await manager.close();
+  };
+  return { src, dst, manager, bridge, close };
+}
+
+describe("SessionBridge fixes", () => {
+  it("serves a session bulk-migrated with --renew-ids from V2 and does not copy it again", async () => {
+    const { src, dst, manager, bridge, close } = setup();
+    await migrateV1({ source: src, target: dst, ...opts, sessionIds: "renew" });
+    const s = await bridge.getSession("s1");
+    expect(s).not.toBeInstanceOf(V1SessionView);
+    expect(s.sessionId).not.toBe("s1");
+    await s.sendMessage("hi");
+    expect((await manager.storage.getMemoryUsage()).sessions).toBe(2);
+    await close();
+  });
+
+  it("migrates with renewed ids when told to", async () => {
+    const { manager, bridge, close } = setup({ sessionIds: "renew" });
+    const view = await bridge.getSession("s1");
+    await view.sendMessage("hi");
+    expect(view.sessionId).toMatch(/^[0-9a-f]{8}-/);
+    expect(await manager.storage.getSession("s1")).toBeNull();
+    const again = await bridge.getSession("s1");
+    expect(again.sessionId).toBe(view.sessionId);
+    expect((await again.getMessages()).length).toBe(6);
+    await close();
+  });
+
+  it("refuses to create a session under a V1 session's id", async () => {
+    const { bridge, close } = setup();
+    const create = bridge.createSession("alice", "mock", "m", {
+      sessionConfig: { sessionId: "s1" },
+    });
+    await expect(create).rejects.toThrow(ValidationError);
+    await expect(create).rejects.toThrow(/a V1 session has this id/);
+    expect(await (await bridge.getSession("s1")).getMessages()).toHaveLength(4);
+    await close();
+  });
+
+  it("treats a missing V1 file as no V1 sessions", async () => {
+    const manager = createSessionManager({ storage: "memory", providers: { mock: null } });
+    const bridge = new SessionBridge(manager, tmp.path("removed-after-migration.db"));
+    await expect(bridge.getSession("nope")).rejects.toThrow(SessionNotFoundError);
+    const created = await bridge.createSession("alice", "mock", "m", {
+      sessionConfig: { sessionId: "mine" },
+    });
+    expect((await bridge.getSession("mine")).sessionId).toBe(created.sessionId);
+    await bridge.close();
+    await manager.close();
+  });
+
+  it("a view reads from V2 once another view has migrated the session", async () => {
+    const { bridge, close } = setup();
+    const a = await bridge.getSession("s1");
+    const b = await bridge.getSession("s1");
+    await b.sendMessage("hello");
+    const viaB = await b.getMessages();
+    expect(await a.getMessages()).toEqual(viaB);
+    expect((await a.getMetrics()).totalMessages).toBe(viaB.length);
+    expect((await a.refresh()).messageCount).toBe(viaB.length);
+    await close();
+  });
+
+  it("a view reads from V2 once migrateV1 has migrated the session", async () => {
+    const { src, dst, manager, bridge, close } = setup();
+    const a = await bridge.getSession("s1");
+    await migrateV1({ source: src, target: dst, ...opts });
+    const v2 = await manager.getSession("s1");
+    await v2.sendSystemMessage("added in V2");
+    expect(await a.getMessages()).toHaveLength(5);
+    await close();
+  });
+
+  it("lists a user's V2 sessions and their V1 sessions not migrated yet", async () => {
+    const { bridge, close } = setup();
+    const before = await bridge.getUserSessions("alice");
+    expect(before.map((s) => [s.sessionId, s instanceof V1SessionView])).toEqual([
+      ["s1", true],
+      ["s2", true],
+    ]);
+    await (await bridge.getSession("s1")).sendMessage("hi");
+    const after = await bridge.getUserSessions("alice");
+    expect(after.map((s) => [s.sessionId, s instanceof V1SessionView])).toEqual([
+      ["s1", false],
+      ["s2", true],
+    ]);
+    expect(await bridge.getUserSessions("alice", { status: "archived" })).toHaveLength(0);
+    expect(await bridge.getUserSessions("bob")).toHaveLength(0);
+    await close();
+  });
+
+  it("archives and deletes a V1-only session by migrating it first", async () => {
+    const { manager, bridge, close } = setup();
+    await bridge.archiveSession("s2");
+    expect((await manager.getSession("s2")).status).toBe("archived");
+    expect(await manager.getSession("s2").then((s) => s.getMessages())).toHaveLength(2);
+    expect(await bridge.deleteSession("s2")).toBe(true);
+    expect(await manager.storage.getSession("s2")).toBeNull();
+    expect(await bridge.deleteSession("nope")).toBe(false);
+    await close();
+  });
+});
