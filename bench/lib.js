@@ -22,14 +22,16 @@ export async function medianMs(rounds, fn) {
 }
 
 /**
- * Runs the library and its floor alternately, `rounds` times each, so that a burst of noise on
- * the shared machine hits both; returns both medians in ms.
+ * Runs the library and its floor alternately, `rounds` times each (after `warmUp` rounds for the
+ * JIT), so that a burst of noise on the shared machine hits both; returns both medians in ms.
  */
-export async function paired(rounds, lib, floor) {
+export async function paired(rounds, lib, floor, warmUp = 1) {
   const a = [];
   const b = [];
-  await lib();
-  await floor();
+  for (let i = 0; i < warmUp; i++) {
+    await lib();
+    await floor();
+  }
   for (let i = 0; i < rounds; i++) {
     a.push(await clock(lib));
     b.push(await clock(floor));

@@ -13,6 +13,7 @@ export async function w1(backends = LOCAL_BACKENDS, rounds = 9) {
       rounds,
       () => libRound(backend),
       () => floorRound(backend),
+      20,
     );
     const perTurn = (ms) => (ms * 1000) / (SESSIONS * TURNS);
     out.push(
