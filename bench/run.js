@@ -54,7 +54,7 @@ writeFileSync(
 
 /** The results as a Markdown table, for BENCHMARKS.md. */
 function markdown(rows) {
-  const head = "| Workload | Backend | Measure | Library | Floor | Ratio | Target | Met |";
+  const head = "| Workload | Backend | Measure | Library | Floor | Ratio | Target | Met | Note |";
   const lines = rows.map((r) => {
     const target =
       r.min !== undefined
@@ -66,7 +66,7 @@ function markdown(rows) {
             : `≤ ${r.limit}x`;
     const met = r.pass === null ? "—" : r.pass ? "yes" : "**no**";
     const unit = r.unit ?? "";
-    return `| ${r.workload} | ${r.backend} | ${r.measure} | ${r.lib} ${unit} | ${r.floor ?? "—"} ${r.floor ? unit : ""} | ${r.ratio ?? "—"} | ${target} | ${met} |`;
+    return `| ${r.workload} | ${r.backend} | ${r.measure} | ${r.lib} ${unit} | ${r.floor ?? "—"} ${r.floor ? unit : ""} | ${r.ratio ?? "—"} | ${target} | ${met} | ${r.note ?? ""} |`;
   });
-  return [head, "|---|---|---|---|---|---|---|---|", ...lines].join("\n") + "\n";
+  return [head, "|---|---|---|---|---|---|---|---|---|", ...lines].join("\n") + "\n";
 }
