@@ -6,9 +6,8 @@ import { MessageStream } from "./stream.js";
 import type { ProviderReply } from "./providers/types.js";
 import { streamTurn } from "./stream-turn.js";
 import { completeTurn, failTurn, prepare, providerInfo, withTurn } from "./turn.js";
-import type { Runtime } from "./turn.js";
+import type { Runtime, TurnState } from "./turn.js";
 import { applyMiddleware } from "./internal/middleware.js";
-import type { ProviderAdapter } from "./providers/types.js";
 import type {
   GetMessagesOptions,
   SessionMessage,
@@ -43,16 +42,18 @@ export interface SendMessageOptions {
  * ```
  */
 export class Session {
-  #record: SessionRecord;
-  /** The manager's change count for this session when `#record` was read (see `RecordVersions`). */
-  #version: number;
+  /** The record as last read, and the manager's change count then (see `RecordVersions`). */
+  readonly #state: TurnState;
   readonly #rt: Runtime;
 
   /** @internal Sessions are made by `SessionManager`. */
   constructor(rt: Runtime, record: SessionRecord) {
     this.#rt = rt;
-    this.#record = record;
-    this.#version = rt.versions.of(record.sessionId);
+    this.#state = { record, version: rt.versions.of(record.sessionId) };
+  }
+
+  get #record(): SessionRecord {
+    return this.#state.record;
   }
 
   get sessionId(): string {
@@ -112,7 +113,7 @@ export class Session {
   /** Sends a message and returns the stored reply. A failed turn keeps the input, marked `unanswered`. */
   async sendMessage(content: string, options: SendMessageOptions = {}): Promise<SessionMessage> {
     const input = await this.#input(content, options);
-    return this.#withTurn(async (record, adapter) => {
+    return withTurn(this.#rt, this.#state, async (record, adapter) => {
       const turn = await prepare(this.#rt, record, adapter, input, options.signal);
       let reply: ProviderReply;
       try {
@@ -141,7 +142,7 @@ export class Session {
   /** Adds a system message to the conversation; the provider sees it from the next turn on. */
   async sendSystemMessage(content: string): Promise<SessionMessage> {
     const text = requireContent(content, this.#rt.config.maxMessageBytes);
-    return this.#withTurn(async (record, adapter) => {
+    return withTurn(this.#rt, this.#state, async (record, adapter) => {
       const message = newMessage(record.sessionId, "system", text);
       await adapter.addSystemMessage?.(providerInfo(record), message);
       const at = message.timestamp;
@@ -162,7 +163,7 @@ export class Session {
 
   /** Removes the transcript (tokens and cost already spent stay counted) and starts fresh provider state. */
   async clearMessages(): Promise<void> {
-    await this.#withTurn(async (record, adapter) => {
+    await withTurn(this.#rt, this.#state, async (record, adapter) => {
       const fresh = await adapter.resetProviderSession?.(providerInfo(record));
       await this.#rt.storage.clearMessages(record.sessionId);
       if (fresh !== undefined) await this.#update({ providerSessionId: fresh });
@@ -201,13 +202,14 @@ export class Session {
     providerConfig?: Record<string, unknown>,
   ): Promise<void> {
     requireString("model", model);
-    const config =
-      providerConfig === undefined
-        ? this.#record.providerConfig
-        : requireRecord("providerConfig", providerConfig);
+    const given =
+      providerConfig === undefined ? undefined : requireRecord("providerConfig", providerConfig);
     const adapter = await this.#rt.adapter(requireString("provider", provider));
-    adapter.validateConfig?.(config);
-    await this.#withTurn(async (record, previous) => {
+    if (given) adapter.validateConfig?.(given);
+    await withTurn(this.#rt, this.#state, async (record, previous) => {
+      // Without a config the current one moves along: read under the turn, so it is current.
+      const config = given ?? record.providerConfig;
+      if (!given) adapter.validateConfig?.(config);
       const next = {
         ...providerInfo(record),
         model,
@@ -229,24 +231,12 @@ export class Session {
 
   /** Re-reads the session from storage (status, counters, context changed elsewhere). */
   async refresh(): Promise<SessionRecord> {
+    const version = this.#rt.versions.of(this.sessionId);
     const record = await this.#rt.storage.getSession(this.sessionId);
     if (!record) throw new SessionNotFoundError(this.sessionId);
-    this.#record = record;
-    this.#version = this.#rt.versions.of(this.sessionId);
+    this.#state.record = record;
+    this.#state.version = version;
     return record;
-  }
-
-  /**
-   * Runs `fn` holding this session's turn, on the record as it is now: re-read if another
-   * `Session` object of this manager changed it since this one last read it.
-   */
-  #withTurn<T>(fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>): Promise<T> {
-    const version = this.#rt.versions.of(this.sessionId);
-    return withTurn(this.#rt, this.#record, version !== this.#version, (record, adapter) => {
-      this.#record = record;
-      this.#version = version;
-      return fn(record, adapter);
-    });
   }
 
   async *#stream(
@@ -255,8 +245,7 @@ export class Session {
     settle: (message: SessionMessage) => void,
   ): AsyncGenerator<string> {
     const input = await this.#input(content, options);
-    const stale = this.#rt.versions.of(this.sessionId) !== this.#version;
-    yield* streamTurn(this.#rt, this.#record, stale, input, options.signal, settle);
+    yield* streamTurn(this.#rt, this.#state, input, options.signal, settle);
   }
 
   async #input(content: string, options: SendMessageOptions): Promise<SessionMessage> {
@@ -282,8 +271,8 @@ export class Session {
   async #update(patch: Parameters<Runtime["storage"]["updateSession"]>[1]): Promise<void> {
     const record = await this.#rt.storage.updateSession(this.sessionId, patch);
     if (!record) throw new SessionNotFoundError(this.sessionId);
-    this.#record = record;
-    this.#version = this.#rt.versions.bump(this.sessionId);
+    this.#state.record = record;
+    this.#state.version = this.#rt.versions.bump(this.sessionId);
   }
 }
 

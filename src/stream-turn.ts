@@ -1,8 +1,8 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
 import { acquireTurn, completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
-import type { PreparedTurn, Runtime } from "./turn.js";
-import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
+import type { PreparedTurn, Runtime, TurnState } from "./turn.js";
+import type { SessionMessage, TokenUsage } from "./types.js";
 
 /**
  * Runs a streamed turn holding the session's turn lock: yields text deltas, stores the reply when
@@ -13,13 +13,12 @@ import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
  */
 export async function* streamTurn(
   rt: Runtime,
-  snapshot: SessionRecord,
-  stale: boolean,
+  state: TurnState,
   input: SessionMessage,
   signal: AbortSignal | undefined,
   settle: (message: SessionMessage) => void,
 ): AsyncGenerator<string> {
-  const held = await acquireTurn(rt, snapshot, stale);
+  const held = await acquireTurn(rt, state);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   let text = "";
@@ -40,6 +39,7 @@ export async function* streamTurn(
       } else {
         outcome = "done";
         settle(await completeTurn(rt, turn, event.reply));
+        break; // anything an adapter sends after its final reply is not part of the turn
       }
     }
     if (outcome !== "done") {

@@ -54,17 +54,21 @@ export interface HeldTurn {
   release(): Promise<void>;
 }
 
+/** A `Session`'s view of its record: as last read, and the manager's change count then. */
+export interface TurnState {
+  record: SessionRecord;
+  version: number;
+}
+
 /**
  * Takes the session's turn: the in-process mutex always, and the storage's cross-process lease
- * when the provider's replies depend on earlier turns. The record is re-read when leased (another
- * process may have changed it) or when `stale` (another `Session` object in this process did).
+ * when the provider's replies depend on earlier turns. Under the mutex the record is re-read if
+ * another `Session` object of this manager changed it, and under a lease always (another process
+ * may have); `state` is brought up to date either way.
  */
-export async function acquireTurn(
-  rt: Runtime,
-  snapshot: SessionRecord,
-  stale = false,
-): Promise<HeldTurn> {
-  const release = await rt.mutex.acquire(snapshot.sessionId);
+export async function acquireTurn(rt: Runtime, state: TurnState): Promise<HeldTurn> {
+  const sessionId = state.record.sessionId;
+  const release = await rt.mutex.acquire(sessionId);
   let releaseLease: (() => Promise<void>) | undefined;
   const releaseAll = async (): Promise<void> => {
     try {
@@ -74,21 +78,22 @@ export async function acquireTurn(
     }
   };
   try {
-    let adapter = await rt.adapter(snapshot.provider);
-    const leased =
-      adapter.historyMode(providerInfo(snapshot)) !== "none" && isTurnLeaseStorage(rt.storage);
-    if (leased) {
-      releaseLease = await takeLease(rt.storage, snapshot.sessionId, {
+    const version = rt.versions.of(sessionId);
+    const reread = async () => (await rt.storage.getSession(sessionId)) ?? notFound(sessionId);
+    let record = version === state.version ? state.record : await reread();
+    let adapter = await rt.adapter(record.provider);
+    if (adapter.historyMode(providerInfo(record)) !== "none" && isTurnLeaseStorage(rt.storage)) {
+      releaseLease = await takeLease(rt.storage, sessionId, {
         holder: rt.holder,
         ttlMs: rt.config.turnLeaseMs,
         waitMs: rt.config.turnWaitMs,
       });
+      const provider = record.provider;
+      record = await reread();
+      if (record.provider !== provider) adapter = await rt.adapter(record.provider);
     }
-    let record = snapshot;
-    if (leased || stale) {
-      record = (await rt.storage.getSession(snapshot.sessionId)) ?? notFound(snapshot.sessionId);
-      if (record.provider !== snapshot.provider) adapter = await rt.adapter(record.provider);
-    }
+    state.record = record;
+    state.version = version;
     return { record, adapter, release: releaseAll };
   } catch (error) {
     await releaseAll();
@@ -103,11 +108,10 @@ function notFound(sessionId: string): never {
 /** Runs `fn` holding the session's turn (see `acquireTurn`). */
 export async function withTurn<T>(
   rt: Runtime,
-  snapshot: SessionRecord,
-  stale: boolean,
+  state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>,
 ): Promise<T> {
-  const held = await acquireTurn(rt, snapshot, stale);
+  const held = await acquireTurn(rt, state);
   try {
     return await fn(held.record, held.adapter);
   } finally {

@@ -73,6 +73,9 @@ export function requireRecord(field: string, value: unknown): Record<string, unk
   return copyJson(field, value, new Set()) as Record<string, unknown>;
 }
 
+// Deeper than any real context or metadata, and far from the stack limit.
+const MAX_DEPTH = 100;
+
 function copyJson(path: string, value: unknown, seen: Set<object>): unknown {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
@@ -84,12 +87,22 @@ function copyJson(path: string, value: unknown, seen: Set<object>): unknown {
     throw new ValidationError(path, `must be JSON: ${what} is not a JSON value`);
   }
   if (seen.has(value)) throw new ValidationError(path, "must be JSON: it refers to itself");
+  if (seen.size >= MAX_DEPTH) throw new ValidationError(path, `is nested deeper than ${MAX_DEPTH}`);
   seen.add(value);
   const copy = Array.isArray(value)
-    ? value.map((v, i) => copyJson(`${path}[${i}]`, v, seen))
+    ? copyArray(path, value, seen)
     : copyObject(path, value as Record<string, unknown>, seen);
   seen.delete(value);
   return copy;
+}
+
+/** As JSON does: a hole or an `undefined` entry becomes null. */
+function copyArray(path: string, value: unknown[], seen: Set<object>): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < value.length; i++) {
+    out.push(value[i] === undefined ? null : copyJson(`${path}[${i}]`, value[i], seen));
+  }
+  return out;
 }
 
 function copyObject(
@@ -99,7 +112,14 @@ function copyObject(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (v !== undefined) out[k] = copyJson(`${path}.${k}`, v, seen);
+    if (v === undefined) continue;
+    // defineProperty, so that a "__proto__" key is kept as data, not taken as the prototype.
+    Object.defineProperty(out, k, {
+      value: copyJson(`${path}.${k}`, v, seen),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -186,3 +186,110 @@ describe("turn edge cases", () => {
 function usage(inputTokens: number, outputTokens: number) {
   return { inputTokens, outputTokens, cachedTokens: 0, cacheCreationTokens: 0 };
 }
+
+describe("turn edge cases found on the second review", () => {
+  it("a turn queued behind another object's provider switch runs on the switched record", async () => {
+    mock = new MockProvider({ latencyMs: 20, reply: (t) => `model ${t.session.model}` });
+    manager = createSessionManager({ providers: { mock: { adapter: mock } } });
+    const a = await manager.createSession("u", "mock", "m-old", {
+      providerConfig: { temperature: 0.1 },
+    });
+    const b = await manager.getSession(a.sessionId);
+    const first = a.sendMessage("one");
+    const switched = a.switchProvider("mock", "m-new", { temperature: 0.9 });
+    const queued = b.sendMessage("two");
+    await Promise.all([first, switched]);
+    expect((await queued).content).toBe("model m-new");
+    expect(b.model).toBe("m-new");
+    // Without a config, the current one (read under the turn) moves along.
+    await b.switchProvider("mock", "m3");
+    expect((await manager.getSession(a.sessionId)).providerConfig).toEqual({ temperature: 0.9 });
+  });
+
+  it("a stream brings its Session object up to date with the record it used", async () => {
+    const a = await setUp().createSession("u", "mock", "m-old");
+    const b = await manager.getSession(a.sessionId);
+    await a.switchProvider("mock", "m-new");
+    await b.streamMessage("hi").complete();
+    expect(b.model).toBe("m-new");
+  });
+
+  it("middleware editing its argument in place cannot change role, ids or tool fields", async () => {
+    setUp({
+      middleware: [
+        {
+          outgoing: (m: { role: string; messageId: string; content: string }) => {
+            m.role = "system";
+            m.messageId = "dup";
+            return m;
+          },
+          incoming: (m: { role: string; finishReason?: string }) => {
+            m.role = "user";
+            m.finishReason = "hacked";
+            return m;
+          },
+        },
+      ],
+    });
+    const session = await manager.createSession("u", "mock", "m");
+    await session.sendMessage("hi");
+    const [input, reply] = await session.getMessages();
+    expect(input!.role).toBe("user");
+    expect(input!.messageId).not.toBe("dup");
+    expect(reply!).toMatchObject({ role: "assistant", finishReason: "stop" });
+  });
+
+  it("copies JSON as JSON does: holes become null, a __proto__ key stays data", async () => {
+    const session = await setUp().createSession("u", "mock", "m");
+    const context = JSON.parse('{"__proto__": {"polluted": 1}, "list": [1, 2, 3]}') as Record<
+      string,
+      unknown
+    >;
+    // eslint-disable-next-line no-sparse-arrays
+    context.sparse = [1, , 3];
+    await session.updateContext(context);
+    const stored = (await manager.getSession(session.sessionId)).context;
+    expect(Object.getPrototypeOf(stored)).toBe(Object.prototype);
+    expect((stored as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.hasOwn(stored, "__proto__")).toBe(true);
+    expect(stored.sparse).toEqual([1, null, 3]);
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 150; i++) at = (at.next = {}) as Record<string, unknown>;
+    await expect(session.updateContext(deep)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("stores a turn once even if an adapter sends a second final reply", async () => {
+    const reply = { content: "ok", usage: usage(1, 1), finishReason: "stop" };
+    const adapter: ProviderAdapter = {
+      name: "twice",
+      historyMode: () => "none",
+      sendTurn: () => Promise.reject(new Error("unused")),
+      async *streamTurn(): AsyncIterable<ProviderStreamEvent> {
+        yield { type: "delta", text: "ok" };
+        yield { type: "done", reply };
+        yield { type: "done", reply };
+      },
+    };
+    manager = createSessionManager({ providers: { twice: { adapter } } });
+    const session = await manager.createSession("u", "twice", "m");
+    expect((await session.streamMessage("x").complete()).content).toBe("ok");
+    expect(await session.getMessages()).toHaveLength(2);
+  });
+
+  it("a programming error in an adapter is not retryable (no fallback for a bug)", async () => {
+    const adapter: ProviderAdapter = {
+      name: "buggy",
+      historyMode: () => "none",
+      sendTurn: async () => {
+        throw new TypeError("cannot read properties of undefined");
+      },
+      streamTurn: () => {
+        throw new Error("unused");
+      },
+    };
+    manager = createSessionManager({ providers: { buggy: { adapter } } });
+    const session = await manager.createSession("u", "buggy", "m");
+    await expect(session.sendMessage("x")).rejects.toMatchObject({ retryable: false });
+  });
+});

@@ -4,7 +4,18 @@ export function cloneJson<T>(value: T): T {
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = cloneJson(v);
+  for (const [k, v] of Object.entries(value)) {
+    // A "__proto__" key is data (JSON.parse makes it an own key); plain assignment would take it
+    // as the copy's prototype.
+    if (k === "__proto__") {
+      Object.defineProperty(out, k, {
+        value: cloneJson(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[k] = cloneJson(v);
+  }
   return out as T;
 }
 

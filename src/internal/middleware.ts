@@ -1,6 +1,7 @@
 import type { ManagerConfig } from "../config.js";
 import { ValidationError } from "../errors.js";
 import type { SessionMessage } from "../types.js";
+import { cloneJson } from "./clone.js";
 import { requireContent, requireRecord } from "../validate.js";
 
 /**
@@ -17,7 +18,8 @@ export async function applyMiddleware(
   for (const m of config.middleware) {
     const rewrite = m[direction];
     if (!rewrite) continue;
-    const out: unknown = await rewrite(current);
+    // A copy, so that a middleware editing its argument in place cannot touch the rest.
+    const out: unknown = await rewrite(cloneJson(current));
     if (typeof out !== "object" || out === null) {
       throw new ValidationError(`middleware.${direction}`, "must return a message");
     }

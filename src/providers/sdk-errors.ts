@@ -41,12 +41,42 @@ export function mapSdkError<E extends Error>(
   }
   if (error instanceof sdk.APIError || isForeignApiError(error))
     return fromApiError(provider, error as E);
-  if (clientSide && error instanceof clientSide) {
+  if (clientSide && (error instanceof clientSide || hasClassName(error, clientSide.name))) {
     return new ProviderError(provider, (error as Error).message, { retryable: false });
   }
-  // A stream cut mid-way surfaces from fetch as a bare error ("terminated").
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(provider, `connection lost: ${message}`, { retryable: true });
+  if (isConnectionLoss(error)) {
+    return new ProviderError(provider, `connection lost: ${message}`, { retryable: true });
+  }
+  // Anything else is a bug or a refusal in code, not the network: another try would fail alike.
+  return new ProviderError(provider, message, { retryable: false });
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+
+/**
+ * A stream cut mid-way surfaces from fetch as a bare `TypeError` ("terminated", "fetch failed"),
+ * or as an error with a socket error code on it or on its cause.
+ */
+function isConnectionLoss(error: unknown): boolean {
+  type Cause = { code?: unknown; cause?: unknown; name?: unknown; message?: unknown } | undefined;
+  let e = error as Cause;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as Cause) {
+    if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return true;
+    if (e.name === "TypeError" && /^(terminated|fetch failed)$/.test(String(e.message))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /**
