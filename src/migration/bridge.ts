@@ -169,16 +169,28 @@ export class SessionBridge {
   }
 
   /**
-   * Deletes a session from V2; a V1 session is migrated, then deleted. The V1 file is never
-   * modified, so a V1 row stays readable through the bridge until it is removed from V1.
+   * Deletes a V2 session. A session whose V1 row still exists is refused: the bridge never
+   * modifies the V1 file, so the session would be served from V1 again and the delete would not
+   * stick. Remove the V1 row first (or delete through the manager once V1 is retired).
    */
   async deleteSession(sessionId: string): Promise<boolean> {
+    let session: BridgedSession;
     try {
-      return await this.manager.deleteSession((await this.#inV2(sessionId)).sessionId);
+      session = await this.getSession(sessionId);
     } catch (error) {
       if (error instanceof SessionNotFoundError) return false;
       throw error;
     }
+    const v1Id = session.metadata.v1SessionId;
+    const inV1 = session instanceof V1SessionView || typeof v1Id === "string";
+    if (inV1 && (await this.#reader())?.get(typeof v1Id === "string" ? v1Id : sessionId)) {
+      throw new ValidationError(
+        "sessionId",
+        "the V1 database still holds this session and the bridge never modifies it; " +
+          "delete its V1 row first, or the session would come back",
+      );
+    }
+    return this.manager.deleteSession(session.sessionId);
   }
 
   /** The session in V2, migrating a V1 session first. */

@@ -1,3 +1,4 @@
+import { isStorableTime } from "../storage/record.js";
 import type { SessionMessage, ToolCall } from "../types.js";
 import { MESSAGE_ROLES } from "../types.js";
 import type { V1Message } from "./v1-reader.js";
@@ -41,24 +42,22 @@ export function convertMessages(
 
 /**
  * Message ids must be unique within a V2 session; V1 repeats some (truncation copies, `*_unknown`).
- * Later repeats get `<id>~<n>`, deterministic in stored order, so re-runs produce the same ids.
+ * A repeat gets `<id>~<n>`, the lowest n not used by an id at or before its position (as stored
+ * or as renamed): never by a later one, so messages V1 adds later cannot rename earlier ones and
+ * a resume appends to the ids an earlier run wrote. Deterministic in stored order.
  */
 function uniqueIds(v1: readonly V1Message[]): { ids: string[]; renamed: number } {
-  const ids = v1.map((m) => m.id);
-  const taken = new Set(ids);
-  if (taken.size === ids.length) return { ids, renamed: 0 };
-  const seen = new Set<string>();
+  const used = new Set<string>();
   let renamed = 0;
-  const out = ids.map((id) => {
-    if (!seen.has(id)) {
-      seen.add(id);
-      return id;
+  const out = v1.map(({ id }) => {
+    let fresh = id;
+    if (used.has(id)) {
+      let n = 2;
+      while (used.has(`${id}~${n}`)) n++;
+      fresh = `${id}~${n}`;
+      renamed++;
     }
-    let n = 2;
-    while (taken.has(`${id}~${n}`)) n++;
-    const fresh = `${id}~${n}`;
-    taken.add(fresh);
-    renamed++;
+    used.add(fresh);
     return fresh;
   });
   return { ids: out, renamed };
@@ -88,7 +87,7 @@ function convertMessage(
     sessionId,
     role: m.role as SessionMessage["role"],
     content: m.content ?? "",
-    timestamp: parseTime(clock, m.timestamp, `${field}.timestamp`),
+    timestamp: messageTime(clock, m, field),
     metadata,
   };
   const toolCalls = convertToolCalls(m.tool_calls, facts);
@@ -170,6 +169,20 @@ function toolCall(call: unknown): ToolCall | null {
     return { id: call.id, type: "function", function: { name: call.name, arguments: args } };
   }
   return null;
+}
+
+/**
+ * V2 stores instants of the years 0001 to 9999 UTC only; a naive V1 time at the edge can fall
+ * outside after the zone shift. Refused here, before anything is written, naming the message.
+ */
+function messageTime(clock: V1Clock, m: V1Message, field: string): Date {
+  const date = parseTime(clock, m.timestamp, `${field}.timestamp`);
+  if (!isStorableTime(date.getTime())) {
+    throw new Error(
+      `${field}.timestamp "${m.timestamp}" of message ${JSON.stringify(m.id)} is outside the years 0001 to 9999 UTC that V2 can store`,
+    );
+  }
+  return date;
 }
 
 export function parseTime(clock: V1Clock, value: string, field: string): Date {

@@ -22,6 +22,11 @@ export interface ConvertedSession {
   warnings: string[];
   /** The V1 provider name when no mapping knew it (kept as the V2 provider). */
   unknownProvider: string | null;
+  /**
+   * Why `record.sessionId` cannot be a V2 id (`keep` mode), or null. Not thrown by the converter:
+   * a session already migrated under its `renew` id must still be found (see `writeConverted`).
+   */
+  idProblem: string | null;
 }
 
 /** V2 has no `inactive`/`expired`: the closest V2 status, with the V1 value kept as `v1Status`. */
@@ -51,7 +56,7 @@ export function targetSessionId(v1SessionId: string, mode: "keep" | "renew"): st
 export function convertSession(v1: V1Session, options: ConvertOptions): ConvertedSession {
   const md = v1.metadata;
   const warnings = [...v1.warnings];
-  checkSessionId(v1.sessionId, options.sessionIds);
+  const idProblem = sessionIdProblem(v1.sessionId, options.sessionIds);
   const sessionId = targetSessionId(v1.sessionId, options.sessionIds);
   const mapped = mapV1ProviderToV2(md.provider, options.providerMap);
   let status = STATUS_MAP[md.status];
@@ -96,6 +101,7 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     messages,
     warnings,
     unknownProvider: mapped === null ? md.provider : null,
+    idProblem,
   };
 }
 
@@ -111,10 +117,13 @@ export function v1SourceFingerprint(v1: V1Session): string {
     .slice(0, 32);
 }
 
-/** Same rules as V2's `requireString` for ids, so every migrated session can be opened. */
-function checkSessionId(id: string, mode: "keep" | "renew"): void {
+/**
+ * Same rules as V2's `requireString` for ids, so every migrated session can be opened. A lone
+ * surrogate throws (no id form can be derived from it); the rest is returned as the problem.
+ */
+function sessionIdProblem(id: string, mode: "keep" | "renew"): string | null {
   if (!wellFormed(id)) throw new Error("session_id is not valid Unicode (a lone surrogate)");
-  if (mode === "renew") return; // the V2 id is a UUID derived from it
+  if (mode === "renew") return null; // the V2 id is a UUID derived from it
   const problem =
     id.trim().length === 0
       ? "is blank"
@@ -123,9 +132,7 @@ function checkSessionId(id: string, mode: "keep" | "renew"): void {
         : id.includes("\0")
           ? "contains a NUL character"
           : null;
-  if (problem) {
-    throw new Error(`session_id ${problem}: V2 cannot open it; migrate with --renew-ids`);
-  }
+  return problem && `session_id ${problem}: V2 cannot open it; migrate with --renew-ids`;
 }
 
 /**

@@ -148,6 +148,8 @@ async function migrateOne(
     for (const warning of c.warnings) report.warnings.push({ sessionId, warning });
     if (c.unknownProvider !== null) unknown.add(c.unknownProvider);
     if (!storage) {
+      // Without the target a session migrated under its `renew` id cannot be found: report it.
+      if (c.idProblem !== null) throw new ValidationError("sessionId", c.idProblem);
       report.migratedSessions++;
       report.migratedMessages += c.messages.length;
       return;

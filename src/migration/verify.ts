@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../config.js";
 import type { SessionStorage } from "../storage/types.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
+import { alignById, isMigratedMessage } from "./align.js";
 import { convertSession } from "./convert.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
 import { isSessionStorage, openTarget } from "./target.js";
@@ -64,9 +65,11 @@ const Options = z.strictObject({
  * Re-reads the V1 file and the target and compares every session: the session's user, status,
  * provider and provider session id, then every message field (id, role, content, timestamp in
  * ms, tool calls, tool call id, provider message id, finish reason, metadata) through a SHA-256
- * in order. A session continued in V2 after the migration (V1's messages followed by newer
- * ones) is listed in `continued`, not as a difference; its status and provider may have changed
- * in V2 and are then not compared.
+ * in order. V1's messages are matched to V2's by id when they appear in V2 in the same order (V1
+ * may have truncated its oldest since). A session continued in V2 after the migration (V1's
+ * messages followed by newer ones written in V2) is listed in `continued`, not as a difference;
+ * its status and provider may have changed in V2 and are then not compared. Migrated messages
+ * after V1's last one (V1 shrank since) do not count as continued.
  *
  * ```ts
  * const result = await verifyMigration({ source: "langswarm_sessions.db", target: "sessions.db" });
@@ -109,6 +112,10 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
         });
         continue;
       }
+      if (converted.idProblem !== null && !(await migratedUnder(target.storage, converted))) {
+        report.unreadable.push({ sessionId: entry.session.sessionId, error: converted.idProblem });
+        continue;
+      }
       report.checkedSessions++;
       const result = await compare(target.storage, converted);
       if (result === null) report.matchingSessions++;
@@ -122,6 +129,11 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   report.ok = report.differences.length === 0;
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/** Whether a session whose V1 id V2 cannot hold was migrated under its other id form. */
+async function migratedUnder(storage: SessionStorage, c: ConvertedSession): Promise<boolean> {
+  return (await findMigrated(storage, c).catch(() => null)) !== null;
 }
 
 type Continued = VerifyReport["continued"][number];
@@ -160,7 +172,14 @@ async function compare(
     };
   }
   const all = await storage.getMessages(record.sessionId);
-  const head = all.slice(0, source.length);
+  // V1 may have truncated its oldest messages since: compare V1's messages with their V2
+  // counterparts by id when they line up, else position by position (to name the difference).
+  const { positions, ordered } = alignById(all, source);
+  const aligned = ordered && positions.length === source.length;
+  const head = aligned ? positions.map((i) => all[i]!) : all.slice(0, source.length);
+  const after = all.slice(aligned ? (positions[positions.length - 1] ?? -1) + 1 : source.length);
+  // Migrated messages after V1's last one are from before V1 shrank: up to date, not continued.
+  const newMessages = after.filter((m) => !isMigratedMessage(m)).length;
   const targetHash = contentHash(head);
   const diff = {
     ...base,
@@ -168,18 +187,14 @@ async function compare(
     targetMessages: all.length,
     targetHash,
   };
-  const field = sessionDifference(c.record, record, all.length > source.length);
+  const field = sessionDifference(c.record, record, newMessages > 0);
   if (field) return { ...diff, problem: "session", detail: field };
   if (targetHash !== sourceHash || head.length < source.length) {
     const problem = head.length !== source.length ? "messageCount" : "content";
     return { ...diff, problem, detail: firstDifference(source, head) };
   }
-  if (all.length === source.length) return null;
-  return {
-    sessionId: c.v1SessionId,
-    targetSessionId: record.sessionId,
-    newMessages: all.length - source.length,
-  };
+  if (newMessages === 0) return null;
+  return { sessionId: c.v1SessionId, targetSessionId: record.sessionId, newMessages };
 }
 
 /** The first session field that differs; status and provider only when V2 has not used it. */

@@ -1,6 +1,8 @@
 import { ConcurrencyError, ValidationError } from "../errors.js";
-import type { SessionStorage } from "../storage/types.js";
+import { ZERO_USAGE } from "../providers/types.js";
+import type { SessionPatch, SessionStorage, TurnCounters } from "../storage/types.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
+import { continuesAt } from "./align.js";
 import { targetSessionId } from "./convert.js";
 import type { ConvertedSession } from "./convert.js";
 
@@ -12,12 +14,14 @@ export type WriteOutcome =
 /**
  * Writes one converted session idempotently: creates it and appends its messages or, when it is
  * already there (under either id form, `keep` or `renew`), appends the V1 messages it lacks.
- * Resuming is decided by content, not by timestamps: when the V2 messages are a prefix of the V1
- * ones, the rest is appended in source order (a write cut short by a crash, or V1 gained
- * messages since); when V2 holds messages V1 does not have, or its messages were cleared in V2,
- * the session moved on in V2 and is left alone, and the outcome says how many V1 messages are
- * missing. Safe against a concurrent writer: the storage refuses a taken session or message id,
- * and the state is then read again.
+ * Resuming is decided by content, not by timestamps: when the V1 messages V2 already has end at
+ * V2's last message, in the same order, V1's remaining messages are appended in source order (a
+ * write cut short by a crash, V1 gained messages since, or V1 truncated its oldest and then
+ * gained some: see `continuesAt`). When every V1 message is in V2 the session is up to date.
+ * When V2 holds messages after the shared ones that V1 does not have, or its messages were
+ * cleared in V2, the session moved on in V2 and is left alone, and the outcome says how many V1
+ * messages are missing. Safe against a concurrent writer: the storage refuses a taken session or
+ * message id, and the state is then read again.
  *
  * Throws `ValidationError` (field `sessionId`) when the target holds another session under this id.
  */
@@ -28,10 +32,12 @@ export async function writeConverted(
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await findMigrated(storage, c);
     if (!existing) {
+      // Checked only now: a `keep` run after a `renew` run finds the session under its UUID.
+      if (c.idProblem !== null) throw new ValidationError("sessionId", c.idProblem);
       const id = c.record.sessionId;
       if (!(await attempt_(() => storage.createSession(c.record), "sessionId"))) continue;
       if (c.messages.length === 0) return { kind: "migrated", sessionId: id, messages: 0 };
-      if (!(await attempt_(() => storage.appendMessages(id, c.messages), "messageId"))) continue;
+      if (!(await appendToCreated(storage, id, c.messages))) continue;
       return { kind: "migrated", sessionId: id, messages: c.messages.length };
     }
     const outcome = await resume(storage, existing, c);
@@ -50,7 +56,8 @@ export async function findMigrated(
   storage: SessionStorage,
   c: ConvertedSession,
 ): Promise<SessionRecord | null> {
-  const own = await storage.getSession(c.record.sessionId);
+  // An id V2 cannot hold is not looked up (Postgres refuses a NUL in a query parameter).
+  const own = c.idProblem === null ? await storage.getSession(c.record.sessionId) : null;
   if (own) {
     assertSameSource(own, c);
     return own;
@@ -73,15 +80,14 @@ async function resume(
   const id = existing.sessionId;
   const present = await storage.getMessages(id);
   const source = c.messages;
-  const isPrefix = present.every(
-    (m, i) => i < source.length && m.messageId === source[i]!.messageId,
-  );
+  const have = new Set(present.map((m) => m.messageId));
+  const missing = source.filter((m) => !have.has(m.messageId)).length;
+  // Every V1 message is in V2: up to date, also when V1 truncated or V2 continued since.
+  if (missing === 0) return { kind: "skipped", sessionId: id, missing: 0 };
+  const from = continuesAt(present, source);
   const cleared = present.length === 0 && Number(existing.metadata.v1Messages) > 0;
-  if (!isPrefix || (cleared && touchedInV2(existing, c))) {
-    const have = new Set(present.map((m) => m.messageId));
-    const missing = source.filter((m) => !have.has(m.messageId)).length;
-    if (missing === 0) return { kind: "skipped", sessionId: id, missing: 0 };
-    const why = isPrefix ? "its messages were cleared" : "it holds messages V1 does not have";
+  if (from === null || (cleared && touchedInV2(existing, c))) {
+    const why = from !== null ? "its messages were cleared" : "it holds messages V1 does not have";
     return {
       kind: "skipped",
       sessionId: id,
@@ -89,10 +95,77 @@ async function resume(
       note: `changed in V2 after migration (${why}); left as is, ${missing} of ${source.length} V1 messages not migrated`,
     };
   }
-  if (present.length >= source.length) return { kind: "skipped", sessionId: id, missing: 0 };
-  const rest = source.slice(present.length).map((m): SessionMessage => ({ ...m, sessionId: id }));
-  if (!(await attempt_(() => storage.appendMessages(id, rest), "messageId"))) return null;
+  const rest = source.slice(from).map((m): SessionMessage => ({ ...m, sessionId: id }));
+  if (!(await appendRest(storage, existing, c, rest))) return null;
   return { kind: "migrated", sessionId: id, messages: rest.length };
+}
+
+/**
+ * Appends the V1 messages V2 lacks. When nothing but the migration has touched the session, its
+ * record is brought up to V1's state first (status, provider, V1 facts in metadata): V1 may have
+ * archived it or counted more messages since. The append then carries zero counters whose `at`
+ * sets `updatedAt` to the instant recorded as `v1MigratedUpdatedAt` (so the session still reads
+ * as untouched) and moves `lastActivity` up to at least the newest message. A session used in
+ * V2 keeps its record as V2 left it. False when the state changed meanwhile.
+ */
+async function appendRest(
+  storage: SessionStorage,
+  existing: SessionRecord,
+  c: ConvertedSession,
+  rest: SessionMessage[],
+): Promise<boolean> {
+  const id = existing.sessionId;
+  const at = resumedAt(c);
+  const stamp = at.toISOString();
+  const r = c.record;
+  // Equal to this run's stamp: an earlier resume updated the record, then stopped before appending.
+  const ours = existing.metadata.v1MigratedUpdatedAt === stamp;
+  // A write cut short with V1 unchanged: the record is already V1's, appended to as on a first run.
+  const current =
+    existing.metadata.v1MigratedUpdatedAt === r.updatedAt.toISOString() &&
+    existing.metadata.v1Messages === r.metadata.v1Messages &&
+    existing.status === r.status;
+  if ((touchedInV2(existing, c) && !ours) || current) {
+    return attempt_(() => storage.appendMessages(id, rest), "messageId");
+  }
+  const patch: SessionPatch = {
+    status: r.status,
+    provider: r.provider,
+    model: r.model,
+    providerSessionId: r.providerSessionId,
+    mergeMetadata: { ...r.metadata, v1MigratedUpdatedAt: stamp },
+  };
+  if (!(await storage.updateSession(id, patch))) return false;
+  const counters: TurnCounters = { usage: { ...ZERO_USAGE }, costUsd: 0, at };
+  return attempt_(() => storage.appendMessages(id, rest, counters), "messageId");
+}
+
+/** The latest of V1's updated_at, last_activity and newest message: what a resume stamps. */
+function resumedAt(c: ConvertedSession): Date {
+  let ms = Math.max(c.record.updatedAt.getTime(), c.record.lastActivity.getTime());
+  for (const m of c.messages) ms = Math.max(ms, m.timestamp.getTime());
+  return new Date(ms);
+}
+
+/**
+ * Appends the messages of a session this run has just created. Any failure but a concurrent
+ * writer's (which resumed into it: the caller reads the state again) deletes the session again,
+ * so a failing session leaves nothing in V2, not an empty session that hides the failure.
+ */
+async function appendToCreated(
+  storage: SessionStorage,
+  id: string,
+  messages: readonly SessionMessage[],
+): Promise<boolean> {
+  try {
+    await storage.appendMessages(id, messages);
+    return true;
+  } catch (error) {
+    if (error instanceof ValidationError && error.field === "messageId") return false;
+    // The append's error is the one to report; a target that fails this too is caught later.
+    await storage.deleteSession(id).catch(() => false);
+    throw error;
+  }
 }
 
 /**

@@ -116,13 +116,24 @@ describe("SessionBridge fixes", () => {
     await close();
   });
 
-  it("archives and deletes a V1-only session by migrating it first", async () => {
+  it("refuses to delete a V1-only session: the V1 file is never modified, so it would come back", async () => {
+    const { bridge, close } = setup();
+    await expect(bridge.deleteSession("s2")).rejects.toMatchObject({ field: "sessionId" });
+    expect(await bridge.getSession("s2")).toBeInstanceOf(V1SessionView);
+    expect((await bridge.getUserSessions("alice")).map((s) => s.sessionId)).toContain("s2");
+    await close();
+  });
+
+  it("archives a V1-only session by migrating it first; deletes only what V1 no longer holds", async () => {
     const { manager, bridge, close } = setup();
     await bridge.archiveSession("s2");
     expect((await manager.getSession("s2")).status).toBe("archived");
     expect(await manager.getSession("s2").then((s) => s.getMessages())).toHaveLength(2);
-    expect(await bridge.deleteSession("s2")).toBe(true);
-    expect(await manager.storage.getSession("s2")).toBeNull();
+    // Migrated, but its V1 row is still there: a delete would not stick.
+    await expect(bridge.deleteSession("s2")).rejects.toMatchObject({ field: "sessionId" });
+    const fresh = await bridge.createSession("alice", "mock", "m");
+    expect(await bridge.deleteSession(fresh.sessionId)).toBe(true);
+    expect(await manager.storage.getSession(fresh.sessionId)).toBeNull();
     expect(await bridge.deleteSession("nope")).toBe(false);
     await close();
   });

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
@@ -12,9 +13,13 @@ const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
 const tmp = tempDir("lss-migrate-cli-");
 afterAll(tmp.cleanup);
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** `raw`: `args` are node's own (flags, script, ...), not the CLI's. */
+function cli(
+  args: string[],
+  raw = false,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: tmp.dir });
+    const child = spawn(process.execPath, raw ? args : [bin, ...args], { cwd: tmp.dir });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -127,11 +132,46 @@ describe("langswarm-session migrate", () => {
     const missing = await cli(["migrate", "nope.db", "t.db"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/invalid source: cannot open nope\.db/);
-    const bad = await cli(["migrate", clean, "t.db", "--batch-size", "0"]);
+    const bad = await cli(["migrate", clean, "t.db", "--batch-size", "0", "--report", "b.json"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/invalid --batch-size/);
-    const map = await cli(["migrate", clean, "t.db", "--provider-map", "mistral"]);
+    expect(readReport(join(tmp.dir, "b.json")).fatal).toMatch(/--batch-size/);
+    const map = await cli([
+      "migrate",
+      clean,
+      "t.db",
+      "--provider-map",
+      "mistral",
+      "--report",
+      "p.json",
+    ]);
+    expect(map.code).toBe(1);
     expect(map.stderr).toMatch(/invalid --provider-map/);
+    expect(readReport(join(tmp.dir, "p.json")).fatal).toMatch(/--provider-map/);
     expect(existsSync(join(tmp.dir, "t.db"))).toBe(false);
+  });
+
+  it("writes the migration's report with fatal and exits 1 when verifying throws", async () => {
+    // A module hook swaps the built verify module for one that throws (an error mid-verify).
+    const hooks = tmp.path("hooks.mjs");
+    writeFileSync(
+      hooks,
+      `export async function load(url, context, next) {
+        if (!url.endsWith("/dist/migration/verify.js")) return next(url, context);
+        const source = "export async function verifyMigration() { throw new Error('verify blew up'); }";
+        return { format: "module", source, shortCircuit: true };
+      }`,
+    );
+    const register = `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
+    const preload = `data:text/javascript,${encodeURIComponent(register)}`;
+    const args = ["migrate", clean, "v.db", "--verify", "--timezone", "UTC", "--report", "v.json"];
+    const r = await cli(["--import", preload, bin, ...args], true);
+    expect(r.stderr).toMatch(/verify blew up/);
+    expect(r.code).toBe(1);
+    const report = readReport(join(tmp.dir, "v.json"));
+    expect(report).toMatchObject({
+      migratedSessions: 40,
+      fatal: expect.stringMatching(/verify blew up/),
+    });
   });
 });

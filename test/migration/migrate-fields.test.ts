@@ -226,19 +226,21 @@ describe("migrateV1 into SQLite", () => {
     expect(nan.messages[0]!.metadata).toMatchObject({ temperature: "NaN", big: BIG_INT });
   });
 
+  // Only ids at or before a repeat count: the literal "openai_unknown~2" that follows the renamed
+  // repeat is renamed in turn, so messages V1 adds later never rename earlier ones.
   it("renames duplicate message ids deterministically and keeps the original", async () => {
     const { record, messages } = await load("session_dupes");
     expect(messages.map((m) => m.messageId)).toEqual([
       "msg_sys",
       "openai_unknown",
-      "openai_unknown~3",
       "openai_unknown~2",
+      "openai_unknown~2~2",
       "msg_sys~2",
     ]);
     expect(messages.map((m) => m.content)).toEqual(["sys", "a", "b", "c", "sys"]);
     expect((messages[2]!.metadata.v1 as V1MessageFacts).messageId).toBe("openai_unknown");
     expect((messages[4]!.metadata.v1 as V1MessageFacts).messageId).toBe("msg_sys");
-    expect((messages[3]!.metadata.v1 as V1MessageFacts).messageId).toBeUndefined();
+    expect((messages[3]!.metadata.v1 as V1MessageFacts).messageId).toBe("openai_unknown~2");
     expect(record).toMatchObject({ messageCount: 5 });
     expect(record.metadata).toMatchObject({ v1MessageCount: 9, v1Messages: 5 });
   });

@@ -41,8 +41,8 @@ describe("migrateV1 into Postgres by connection string", () => {
       expect((await storage.getMessages("session_dupes")).map((m) => m.messageId)).toEqual([
         "msg_sys",
         "openai_unknown",
-        "openai_unknown~3",
         "openai_unknown~2",
+        "openai_unknown~2~2",
         "msg_sys~2",
       ]);
     } finally {

@@ -56,55 +56,66 @@ export function migrateCommand(program: Command): void {
     });
 }
 
+/**
+ * Every way the run can stop with exit 1 (bad options, unreadable source, failing target, an
+ * error while verifying) still writes the report, with `fatal`: it is what an operator reads first.
+ */
 async function run(source: string, target: string, options: MigrateOptions): Promise<number> {
-  const batchSize = Number(options.batchSize);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new ValidationError("--batch-size", "must be a positive integer");
-  }
-  const providerMap = parseProviderMap(options.providerMap);
-  const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
-  const progress = progressDisplay();
-  let report: MigrationReport;
+  let report: MigrationReport | null = null;
   try {
-    report = await migrateV1({
-      source,
-      target,
-      dryRun: options.dryRun ?? false,
-      batchSize,
-      timezone: options.timezone,
-      sessionIds,
-      providerMap,
-      onProgress: progress.update,
-    });
+    const batchSize = Number(options.batchSize);
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ValidationError("--batch-size", "must be a positive integer");
+    }
+    const providerMap = parseProviderMap(options.providerMap);
+    const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
+    const progress = progressDisplay();
+    try {
+      report = await migrateV1({
+        source,
+        target,
+        dryRun: options.dryRun ?? false,
+        batchSize,
+        timezone: options.timezone,
+        sessionIds,
+        providerMap,
+        onProgress: progress.update,
+      });
+    } finally {
+      progress.stop();
+    }
+    let verify: VerifyReport | null = null;
+    if (options.verify && !options.dryRun) {
+      const o = { source, target, batchSize, timezone: options.timezone, sessionIds, providerMap };
+      verify = await verifyMigration(o);
+    }
+    writeFileSync(options.report, `${JSON.stringify({ ...report, verify }, null, 2)}\n`);
+    printSummary(report, verify, options.report);
+    if (options.verify && options.dryRun) {
+      process.stdout.write("verify: skipped on a dry run (nothing was written to compare)\n");
+    }
+    if (report.failedSessions > 0 || report.unmigratedMessages > 0) return EXIT_FAILED_SESSIONS;
+    if (verify && !verify.ok) return EXIT_VERIFY_DIFFERENCES;
+    return 0;
   } catch (error) {
-    // The report is what an operator looks at first: write it even when the run stops.
-    writeFatalReport(options.report, source, error);
+    writeFatalReport(options.report, source, error, report);
     throw error;
-  } finally {
-    progress.stop();
   }
-  let verify: VerifyReport | null = null;
-  if (options.verify && !options.dryRun) {
-    const o = { source, target, batchSize, timezone: options.timezone, sessionIds, providerMap };
-    verify = await verifyMigration(o);
-  }
-  writeFileSync(options.report, `${JSON.stringify({ ...report, verify }, null, 2)}\n`);
-  printSummary(report, verify, options.report);
-  if (options.verify && options.dryRun) {
-    process.stdout.write("verify: skipped on a dry run (nothing was written to compare)\n");
-  }
-  if (report.failedSessions > 0 || report.unmigratedMessages > 0) return EXIT_FAILED_SESSIONS;
-  if (verify && !verify.ok) return EXIT_VERIFY_DIFFERENCES;
-  return 0;
 }
 
-/** The partial report a stopped run carries, or just the error when it stopped before starting. */
-function writeFatalReport(path: string, source: string, error: unknown): void {
-  const fatal = (error as Error).message;
-  const body =
-    error instanceof MigrationAbortedError
-      ? { ...error.report, fatal, verify: null }
-      : { source, fatal, verify: null };
+/**
+ * The partial report a stopped run carries, the finished migration's report when verifying
+ * failed, or just the error when the run stopped before starting.
+ */
+function writeFatalReport(
+  path: string,
+  source: string,
+  error: unknown,
+  finished: MigrationReport | null,
+): void {
+  const fatal = error instanceof Error ? error.message : String(error);
+  const partial = error instanceof MigrationAbortedError ? error.report : finished;
+  const body = partial ? { ...partial, fatal, verify: null } : { source, fatal, verify: null };
   try {
     writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`);
     process.stderr.write(`report: ${path}\n`);
