@@ -26,9 +26,17 @@ const MEANING: Readonly<Record<string, FinishReason>> = {
   refusal: "content_filter",
 };
 
+// Raw reasons that say exactly what their meaning says: nothing is lost by not keeping them (and
+// a reply without metadata is cheaper to store and to read back every turn).
+const EXACT: ReadonlySet<string> = new Set([
+  ...["stop", "end_turn", "length", "max_tokens", "max_output_tokens"],
+  ...["tool_calls", "tool_use", "content_filter"],
+]);
+
 /**
- * Sets `finishReason` from a provider's raw reason; when the wording differs, the raw value is
- * kept as `metadata.providerFinishReason`. An unknown reason reads as `stop` (the reply did end).
+ * Sets `finishReason` from a provider's raw reason; a raw value that says more than its meaning
+ * (`stop_sequence`, `pause_turn`, `refusal`, an unknown one) is kept as
+ * `metadata.providerFinishReason`. An unknown reason reads as `stop` (the reply did end).
  */
 export function withFinishReason(
   reply: ProviderReply,
@@ -37,6 +45,6 @@ export function withFinishReason(
   if (!raw) return reply;
   const reason: FinishReason = Object.hasOwn(MEANING, raw) ? MEANING[raw]! : "stop";
   reply.finishReason = reason;
-  if (raw !== reason) reply.metadata = { ...reply.metadata, providerFinishReason: raw };
+  if (!EXACT.has(raw)) reply.metadata = { ...reply.metadata, providerFinishReason: raw };
   return reply;
 }
