@@ -10,6 +10,8 @@ import { createSessionManager } from "../../dist/index.js";
 import { paired, result } from "../lib.js";
 
 const TURNS = 20;
+// Each SDK client and code path gets its JIT warm-up before the paired rounds start.
+const WARM_UP = 40;
 const KEY = "sk-bench-not-a-real-key";
 
 export async function providers() {
@@ -53,6 +55,7 @@ async function openaiNative(server) {
         });
       }
     },
+    WARM_UP,
   );
   await m.close();
   return row("openai (native state)", libMs, floorMs);
@@ -75,6 +78,7 @@ async function openaiCompatible(server) {
         messages.push({ role: "assistant", content: r.choices[0].message.content });
       }
     },
+    WARM_UP,
   );
   await m.close();
   return row("openai-compatible (client history)", libMs, floorMs);
@@ -99,6 +103,7 @@ async function anthropic(server) {
         messages.push({ role: "assistant", content: [{ type: "text", text: r.content[0].text }] });
       }
     },
+    WARM_UP,
   );
   await m.close();
   return row("anthropic (client history)", libMs, floorMs);
