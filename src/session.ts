@@ -17,6 +17,7 @@ import type {
 } from "./types.js";
 import {
   optionalLimit,
+  optionalSignal,
   requireContent,
   requireRecord,
   requireRole,
@@ -253,9 +254,7 @@ export class Session {
     if (typeof options !== "object" || options === null) {
       throw new ValidationError("options", "must be an object");
     }
-    if (options.signal !== undefined && !isAbortSignal(options.signal)) {
-      throw new ValidationError("signal", "must be an AbortSignal");
-    }
+    optionalSignal("signal", options.signal);
     const role = requireRole(options.role ?? "user", ["user", "tool"]);
     const text = requireContent(content, this.#rt.config.maxMessageBytes);
     const message = newMessage(this.sessionId, role, text);
@@ -290,16 +289,4 @@ function newMessage(
     timestamp: new Date(),
     metadata: {},
   };
-}
-
-/** Duck-typed, so that a signal from another realm (a test runner, a polyfill) passes too. */
-function isAbortSignal(value: unknown): value is AbortSignal {
-  const v = value as Partial<AbortSignal> | null;
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    typeof v.aborted === "boolean" &&
-    typeof v.addEventListener === "function" &&
-    typeof v.removeEventListener === "function"
-  );
 }

@@ -143,6 +143,20 @@ export function optionalLimit(
   return value as number;
 }
 
+/** An `AbortSignal` or nothing; duck-typed so that a signal from another realm passes too. */
+export function optionalSignal(field: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Partial<AbortSignal> | null;
+  const ok =
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.aborted === "boolean" &&
+    typeof v.addEventListener === "function" &&
+    typeof v.removeEventListener === "function";
+  if (!ok) throw new ValidationError(field, `must be an AbortSignal, got ${kind(value)}`);
+  return value as AbortSignal;
+}
+
 function kind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
