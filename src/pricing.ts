@@ -2,10 +2,12 @@ import type { ModelPrice } from "./providers/types.js";
 import type { TokenUsage } from "./types.js";
 
 /**
- * Cost of one turn in USD, or null when the model has no known price (never a silent 0).
- * Cached and cache-written tokens are part of `inputTokens` and priced at their own rates.
+ * Cost of one turn in USD, or null when the model has no known price (never a silent 0). No
+ * tokens cost nothing whatever the price. Cached and cache-written tokens are part of
+ * `inputTokens` and priced at their own rates.
  */
 export function turnCost(usage: TokenUsage, price: ModelPrice | undefined): number | null {
+  if (usage.inputTokens + usage.outputTokens === 0) return 0;
   if (!price) return null;
   const plain = Math.max(0, usage.inputTokens - usage.cachedTokens - usage.cacheCreationTokens);
   const dollars =

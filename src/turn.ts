@@ -1,5 +1,5 @@
 import type { ManagerConfig } from "./config.js";
-import { ProviderError, SessionError, SessionNotFoundError, StorageError } from "./errors.js";
+import { ProviderError, SessionError, StorageError } from "./errors.js";
 import { newMessageId } from "./ids.js";
 import { takeLease } from "./internal/lease.js";
 import { callHook } from "./internal/hooks.js";
@@ -15,6 +15,7 @@ import type {
   ProviderSessionInfo,
   ProviderTurnInput,
 } from "./providers/types.js";
+import { notFound } from "./storage/record.js";
 import { isTurnLeaseStorage, type SessionStorage } from "./storage/types.js";
 import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 
@@ -79,8 +80,7 @@ export async function acquireTurn(rt: Runtime, state: TurnState): Promise<HeldTu
   };
   try {
     const version = rt.versions.of(sessionId);
-    const reread = async () => (await rt.storage.getSession(sessionId)) ?? notFound(sessionId);
-    let record = version === state.version ? state.record : await reread();
+    let record = version === state.version ? state.record : await readRecord(rt, sessionId);
     let adapter = await rt.adapter(record.provider);
     if (adapter.historyMode(providerInfo(record)) !== "none" && isTurnLeaseStorage(rt.storage)) {
       releaseLease = await takeLease(rt.storage, sessionId, {
@@ -89,7 +89,7 @@ export async function acquireTurn(rt: Runtime, state: TurnState): Promise<HeldTu
         waitMs: rt.config.turnWaitMs,
       });
       const provider = record.provider;
-      record = await reread();
+      record = await readRecord(rt, sessionId);
       if (record.provider !== provider) adapter = await rt.adapter(record.provider);
     }
     state.record = record;
@@ -101,8 +101,8 @@ export async function acquireTurn(rt: Runtime, state: TurnState): Promise<HeldTu
   }
 }
 
-function notFound(sessionId: string): never {
-  throw new SessionNotFoundError(sessionId);
+async function readRecord(rt: Runtime, sessionId: string): Promise<SessionRecord> {
+  return (await rt.storage.getSession(sessionId)) ?? notFound(sessionId);
 }
 
 /** Runs `fn` holding the session's turn (see `acquireTurn`). */
@@ -198,7 +198,7 @@ async function storeUnanswered(
   try {
     await rt.storage.appendMessages(turn.record.sessionId, marked, {
       usage: { ...usage },
-      costUsd: isZero(usage) ? 0 : turnCost(usage, priceOf(rt, turn)),
+      costUsd: turnCost(usage, priceOf(rt, turn)),
       at: new Date(),
     });
     return null;
@@ -207,10 +207,6 @@ async function storeUnanswered(
       ? storageError
       : new StorageError(rt.storage.name, String(storageError), { cause: failure });
   }
-}
-
-function isZero(u: TokenUsage): boolean {
-  return u.inputTokens + u.outputTokens + u.cachedTokens + u.cacheCreationTokens === 0;
 }
 
 /** The user's price for the model that answered, else the provider's built-in one. */

@@ -1,4 +1,5 @@
 import { isStorableTime } from "../storage/record.js";
+import { toolCall as storedCall } from "../providers/types.js";
 import type { SessionMessage, ToolCall } from "../types.js";
 import { MESSAGE_ROLES } from "../types.js";
 import type { V1Message } from "./v1-reader.js";
@@ -155,18 +156,12 @@ function toolCall(call: unknown): ToolCall | null {
   const fn = call.function;
   if (isObject(fn) && typeof fn.name === "string" && typeof fn.arguments === "string") {
     if (call.type === "function") return call as unknown as ToolCall;
-    if (call.type === undefined) {
-      return {
-        id: call.id,
-        type: "function",
-        function: { name: fn.name, arguments: fn.arguments },
-      };
-    }
+    if (call.type === undefined) return storedCall(call.id, fn.name, fn.arguments);
     return null;
   }
   if (call.type === "tool_use" && typeof call.name === "string") {
     const args = JSON.stringify(call.input ?? {});
-    return { id: call.id, type: "function", function: { name: call.name, arguments: args } };
+    return storedCall(call.id, call.name, args);
   }
   return null;
 }

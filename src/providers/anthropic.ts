@@ -21,6 +21,7 @@ import type {
   ProviderStreamEvent,
   ProviderTurnInput,
 } from "./types.js";
+import { toolCall } from "./types.js";
 
 const NAME = "anthropic";
 // Above this `max_tokens` the SDK refuses a non-streaming call (it could outlast 10 minutes),
@@ -246,10 +247,6 @@ class Accumulator {
     this.#text += text;
     return text;
   }
-}
-
-function toolCall(id: string, name: string, args: string): ToolCall {
-  return { id, type: "function", function: { name, arguments: args } };
 }
 
 function reply(

@@ -21,6 +21,7 @@ import type {
   ProviderStreamEvent,
   ProviderTurnInput,
 } from "./types.js";
+import { toolCall } from "./types.js";
 
 const NAME = "openai-compatible";
 type ChatMessage = OpenAI.Chat.ChatCompletionMessageParam;
@@ -181,10 +182,6 @@ function mergeToolCall(
   if (delta.function?.name) call.function.name += delta.function.name;
   if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
   calls.set(delta.index, call);
-}
-
-function toolCall(id: string, name: string, args: string): ToolCall {
-  return { id, type: "function", function: { name, arguments: args } };
 }
 
 function reply(

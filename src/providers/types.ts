@@ -98,3 +98,8 @@ export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
   cachedTokens: 0,
   cacheCreationTokens: 0,
 });
+
+/** A function call as stored (`SessionMessage.toolCalls`), whichever API produced it. */
+export function toolCall(id: string, name: string, args: string): ToolCall {
+  return { id, type: "function", function: { name, arguments: args } };
+}
