@@ -40,7 +40,7 @@ export { sqliteStorage } from "./storage/sqlite.js";
 export type { SqliteStorageOptions } from "./storage/sqlite.js";
 export { postgresStorage } from "./storage/postgres.js";
 export type { PostgresStorageOptions } from "./storage/postgres.js";
-export { isTurnLeaseStorage } from "./storage/types.js";
+export { isSyncTurnStorage, isTurnLeaseStorage } from "./storage/types.js";
 export type {
   ListCursor,
   SessionPage,
@@ -48,6 +48,7 @@ export type {
   SessionQuery,
   SessionStorage,
   StorageUsage,
+  SyncTurnStorage,
   TurnCounters,
   TurnLeaseStorage,
 } from "./storage/types.js";

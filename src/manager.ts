@@ -8,7 +8,6 @@ import { KeyedMutex } from "./internal/mutex.js";
 import { RecordVersions } from "./internal/versions.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
-import { ZERO_COUNTERS } from "./storage/record.js";
 import type { ListCursor, SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
 import { providerInfo, type Runtime } from "./turn.js";
@@ -75,6 +74,7 @@ export class SessionManager {
       holder: randomUUID(),
       versions: new RecordVersions(),
       adapter: (name) => this.#providers.get(name),
+      adapterNow: (name) => this.#providers.ready(name),
     };
   }
 
@@ -92,12 +92,19 @@ export class SessionManager {
     model?: string,
     options: CreateSessionOptions = {},
   ): Promise<Session> {
-    const input =
+    const input: CreateSessionInput =
       typeof first === "object" && first !== null
         ? first
-        : { ...options, userId: first, provider: provider!, model: model! };
+        : {
+            userId: first,
+            provider: provider!,
+            model: model!,
+            providerConfig: options?.providerConfig,
+            sessionConfig: options?.sessionConfig,
+          };
     const record = this.#newRecord(input);
-    const adapter = await this.#providers.get(record.provider);
+    const adapter =
+      this.#providers.ready(record.provider) ?? (await this.#providers.get(record.provider));
     adapter.validateConfig?.(record.providerConfig);
     record.providerSessionId =
       (await adapter.createProviderSession?.(providerInfo(record))) ?? null;
@@ -110,7 +117,8 @@ export class SessionManager {
       }
       throw error;
     }
-    await callHook(this.#config.hooks, "onSessionCreated", record.sessionId);
+    if (this.#config.hooks)
+      await callHook(this.#config.hooks, "onSessionCreated", record.sessionId);
     return new Session(this.#rt, record);
   }
 
@@ -245,7 +253,13 @@ export class SessionManager {
       createdAt: now,
       updatedAt: now,
       lastActivity: now,
-      ...ZERO_COUNTERS,
+      messageCount: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cachedTokens: 0,
+      cacheCreationTokens: 0,
+      costUsd: 0,
+      unpricedTurns: 0,
     };
   }
 }

@@ -3,13 +3,13 @@ import { newMessageId } from "./ids.js";
 import { cloneJson } from "./internal/clone.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
-import type { ProviderReply } from "./providers/types.js";
 import { streamTurn } from "./stream-turn.js";
-import { completeTurn, failTurn, prepare, providerInfo, withTurn } from "./turn.js";
+import { acquireTurn, isPromise, providerInfo, releaseTurn, runTurn, withTurn } from "./turn.js";
 import type { Runtime, TurnState } from "./turn.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import type {
   GetMessagesOptions,
+  MessageRole,
   SessionMessage,
   SessionMetrics,
   SessionRecord,
@@ -23,6 +23,8 @@ import {
   requireRole,
   requireString,
 } from "./validate.js";
+
+const SENDABLE_ROLES: readonly MessageRole[] = ["user", "tool"];
 
 /** Options of `sendMessage` and `streamMessage`. */
 export interface SendMessageOptions {
@@ -113,17 +115,19 @@ export class Session {
 
   /** Sends a message and returns the stored reply. A failed turn keeps the input, marked `unanswered`. */
   async sendMessage(content: string, options: SendMessageOptions = {}): Promise<SessionMessage> {
-    const input = await this.#input(content, options);
-    return withTurn(this.#rt, this.#state, async (record, adapter) => {
-      const turn = await prepare(this.#rt, record, adapter, input, options.signal);
-      let reply: ProviderReply;
-      try {
-        reply = await adapter.sendTurn(turn.providerInput);
-      } catch (failure) {
-        throw await failTurn(this.#rt, turn, failure);
-      }
-      return completeTurn(this.#rt, turn, reply);
-    });
+    const rt = this.#rt;
+    // Only what is pending is awaited: most turns on the memory store finish without a promise.
+    const checked = this.#input(content, options);
+    const input = isPromise(checked) ? await checked : checked;
+    const acquired = acquireTurn(rt, this.#state);
+    const held = isPromise(acquired) ? await acquired : acquired;
+    try {
+      const reply = runTurn(rt, held, input, options.signal);
+      return isPromise(reply) ? await reply : reply;
+    } finally {
+      const released = releaseTurn(rt, held);
+      if (released) await released;
+    }
   }
 
   /**
@@ -203,15 +207,16 @@ export class Session {
     model: string,
     providerConfig?: Record<string, unknown>,
   ): Promise<void> {
+    requireString("provider", provider);
     requireString("model", model);
     const given =
       providerConfig === undefined ? undefined : requireRecord("providerConfig", providerConfig);
-    const adapter = await this.#rt.adapter(requireString("provider", provider));
-    if (given) adapter.validateConfig?.(given);
+    // The turn is queued at once, so turns asked for later run on the switched record.
     await withTurn(this.#rt, this.#state, async (record, previous) => {
+      const adapter = await this.#rt.adapter(provider);
       // Without a config the current one moves along: read under the turn, so it is current.
       const config = given ?? record.providerConfig;
-      if (!given) adapter.validateConfig?.(config);
+      adapter.validateConfig?.(config);
       const next = {
         ...providerInfo(record),
         model,
@@ -250,12 +255,13 @@ export class Session {
     yield* streamTurn(this.#rt, this.#state, input, options.signal, settle);
   }
 
-  async #input(content: string, options: SendMessageOptions): Promise<SessionMessage> {
+  /** The validated input message; a promise only when middleware has to see it. */
+  #input(content: string, options: SendMessageOptions): SessionMessage | Promise<SessionMessage> {
     if (typeof options !== "object" || options === null) {
       throw new ValidationError("options", "must be an object");
     }
     optionalSignal("signal", options.signal);
-    const role = requireRole(options.role ?? "user", ["user", "tool"]);
+    const role = requireRole(options.role ?? "user", SENDABLE_ROLES);
     const text = requireContent(content, this.#rt.config.maxMessageBytes);
     const message = newMessage(this.sessionId, role, text);
     if (options.metadata !== undefined)

@@ -1,6 +1,13 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
-import { acquireTurn, completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
+import {
+  acquireTurn,
+  completeTurn,
+  failTurn,
+  prepare,
+  releaseTurn,
+  toProviderError,
+} from "./turn.js";
 import type { PreparedTurn, Runtime, TurnState } from "./turn.js";
 import type { SessionMessage, TokenUsage } from "./types.js";
 
@@ -65,7 +72,7 @@ export async function* streamTurn(
       if (outcome === "open" && turn)
         settle(await completeTurn(rt, turn, partial(text, "aborted", spent)));
     } finally {
-      await held.release();
+      await releaseTurn(rt, held);
     }
   }
 }

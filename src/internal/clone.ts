@@ -4,6 +4,7 @@ export function cloneJson<T>(value: T): T {
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   const out: Record<string, unknown> = {};
+  if (isEmpty(value as Record<string, unknown>)) return out as T;
   for (const [k, v] of Object.entries(value)) {
     // A "__proto__" key is data (JSON.parse makes it an own key); plain assignment would take it
     // as the copy's prototype.

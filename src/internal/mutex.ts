@@ -1,31 +1,46 @@
+/** The value of a key that nobody holds but that is kept, so the next holder only updates it. */
+const FREE = 0;
+// Free keys are dropped in one sweep once this many have gathered: bounded, and no map churn per turn.
+const SWEEP_AT = 1024;
+
 /**
- * Per-key FIFO mutex: holders of the same key run one at a time, in request order.
- * Keys with nothing queued are forgotten, so the map does not grow with the number of sessions.
+ * Per-key FIFO mutex: holders of the same key run one at a time, in request order. A free key is
+ * taken synchronously (`tryAcquire`), so the usual, uncontended turn costs no promise at all.
  */
 export class KeyedMutex {
-  readonly #tails = new Map<string, Promise<void>>();
+  // null while held by one; an array of waiters once someone waits; FREE when released.
+  readonly #keys = new Map<string, Array<() => void> | null | typeof FREE>();
+  #free = 0;
 
-  /** Waits for the key and returns the function that releases it. */
-  acquire(key: string): Promise<() => void> {
-    const previous = this.#tails.get(key);
-    let release!: () => void;
-    const current = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous ? previous.then(() => current) : current;
-    this.#tails.set(key, tail);
-    const unlock = (): void => {
-      release();
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    };
-    // Uncontended (the usual case) costs no extra promise hop.
-    return previous ? previous.then(() => unlock) : Promise.resolve(unlock);
+  /** Takes the key if it is free; true when taken. */
+  tryAcquire(key: string): boolean {
+    const state = this.#keys.get(key);
+    if (state === FREE) this.#free--;
+    else if (state !== undefined) return false;
+    this.#keys.set(key, null);
+    return true;
   }
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(key);
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
+  /** Takes the key, waiting behind earlier holders. */
+  acquire(key: string): Promise<void> {
+    if (this.tryAcquire(key)) return Promise.resolve();
+    return new Promise((resolve) => {
+      let waiters = this.#keys.get(key);
+      if (!waiters) this.#keys.set(key, (waiters = []));
+      waiters.push(resolve);
+    });
+  }
+
+  /** Hands the key to the next waiter (it stays held, so nobody can cut in), or frees it. */
+  release(key: string): void {
+    const next = (this.#keys.get(key) || undefined)?.shift();
+    if (next) return next();
+    this.#keys.set(key, FREE);
+    if (++this.#free >= SWEEP_AT) this.#sweep();
+  }
+
+  #sweep(): void {
+    for (const [key, state] of this.#keys) if (state === FREE) this.#keys.delete(key);
+    this.#free = 0;
   }
 }

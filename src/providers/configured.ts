@@ -14,6 +14,8 @@ type ProviderSetting = string | null | ProviderOptions;
 export class ConfiguredProviders {
   readonly #options = new Map<string, Record<string, unknown>>();
   readonly #adapters = new Map<string, Promise<ProviderAdapter>>();
+  /** The adapters built so far, for callers that can go on without waiting (see `ready`). */
+  readonly #built = new Map<string, ProviderAdapter>();
 
   constructor(settings: Readonly<Record<string, ProviderSetting>>) {
     for (const [name, setting] of Object.entries(settings)) {
@@ -53,17 +55,27 @@ export class ConfiguredProviders {
   get(name: string): Promise<ProviderAdapter> {
     let adapter = this.#adapters.get(this.require(name));
     if (!adapter) {
-      adapter = this.#build(name);
-      adapter.catch(() => this.#adapters.delete(name));
-      this.#adapters.set(name, adapter);
+      const building = (adapter = this.#build(name));
+      this.#adapters.set(name, building);
+      // Only if still current: close() may have dropped it meanwhile.
+      building.then(
+        (built) => this.#adapters.get(name) === building && this.#built.set(name, built),
+        () => this.#adapters.delete(name),
+      );
     }
     return adapter;
+  }
+
+  /** The adapter if it is already built (and `name` configured), else undefined: no promise. */
+  ready(name: string): ProviderAdapter | undefined {
+    return this.#built.get(name);
   }
 
   async close(): Promise<void> {
     const adapters = await Promise.allSettled(this.#adapters.values());
     for (const a of adapters) if (a.status === "fulfilled") await a.value.close?.();
     this.#adapters.clear();
+    this.#built.clear();
   }
 
   async #build(name: string): Promise<ProviderAdapter> {

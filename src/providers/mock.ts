@@ -31,6 +31,7 @@ export interface MockFailure {
 
 const NAME = "mock";
 const CALLS_KEPT = 100;
+const FREE: ModelPrice = Object.freeze({ input: 0, output: 0 });
 
 /**
  * A deterministic provider for development and tests: echoes the input, estimates tokens
@@ -63,15 +64,16 @@ export class MockProvider implements ProviderAdapter {
   }
 
   priceOf(): ModelPrice {
-    return { input: 0, output: 0 };
+    return FREE;
   }
 
-  async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
+  /** Answers synchronously when there is no latency to wait for; a failure is then thrown at once. */
+  sendTurn(turn: ProviderTurnInput): ProviderReply | Promise<ProviderReply> {
     this.#record(turn);
-    await sleep(this.#options.latencyMs, turn.signal);
-    const failure = this.#failures.shift();
-    if (failure) throw toError(failure);
-    return this.#reply(turn);
+    const { latencyMs } = this.#options;
+    if (latencyMs > 0) return sleep(latencyMs, turn.signal).then(() => this.#answer(turn));
+    turn.signal?.throwIfAborted();
+    return this.#answer(turn);
   }
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
@@ -91,6 +93,12 @@ export class MockProvider implements ProviderAdapter {
   #record(turn: ProviderTurnInput): void {
     // Trimmed in bulk, so recording stays O(1) per call.
     if (this.calls.push(turn) >= 2 * CALLS_KEPT) this.calls.splice(0, CALLS_KEPT);
+  }
+
+  #answer(turn: ProviderTurnInput): ProviderReply {
+    const failure = this.#failures.shift();
+    if (failure) throw toError(failure);
+    return this.#reply(turn);
   }
 
   #reply(turn: ProviderTurnInput): ProviderReply {

@@ -68,7 +68,8 @@ export interface ModelPrice {
 export interface ProviderAdapter {
   readonly name: string;
   historyMode(session: ProviderSessionInfo): HistoryMode;
-  sendTurn(turn: ProviderTurnInput): Promise<ProviderReply>;
+  /** The reply; an adapter that has it at once (the mock) may return it without a promise. */
+  sendTurn(turn: ProviderTurnInput): ProviderReply | Promise<ProviderReply>;
   /** Yields text deltas in order, then exactly one `done` with the whole reply. */
   streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent>;
   /** Checks a session's provider config before anything is stored; throws `ValidationError`. */

@@ -19,13 +19,14 @@ export function encodeExtras(
   m: SessionMessage,
   keys: readonly string[] = EXTRA_KEYS,
 ): string | null {
-  const extras: Record<string, unknown> = {};
-  if (!isEmpty(m.metadata)) extras.metadata = m.metadata;
+  // Allocated only when there is something to keep: most messages have no extras.
+  let extras: Record<string, unknown> | undefined;
+  if (!isEmpty(m.metadata)) extras = { metadata: m.metadata };
   for (const k of keys) {
     const v = (m as unknown as Record<string, unknown>)[k];
-    if (v !== undefined) extras[k] = v;
+    if (v !== undefined) (extras ??= {})[k] = v;
   }
-  return isEmpty(extras) ? null : JSON.stringify(extras);
+  return extras ? JSON.stringify(extras) : null;
 }
 
 export function decodeMessage(

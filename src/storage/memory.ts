@@ -1,4 +1,5 @@
 import { StorageError, ValidationError } from "../errors.js";
+import { isEmpty } from "../internal/clone.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
 import { applyExtras, encodeExtras, RARE_EXTRA_KEYS } from "./codec.js";
 import {
@@ -16,6 +17,7 @@ import type {
   SessionQuery,
   SessionStorage,
   StorageUsage,
+  SyncTurnStorage,
   TurnCounters,
 } from "./types.js";
 
@@ -56,7 +58,9 @@ interface Entry {
  * const manager = createSessionManager({ storage: memoryStorage() });
  * ```
  */
-export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStorage {
+export function memoryStorage(
+  _options: MemoryStorageOptions = {},
+): SessionStorage & SyncTurnStorage {
   const sessions = new Map<string, Entry>();
   const byUser = new Map<string, Set<string>>();
   let closed = false;
@@ -107,13 +111,11 @@ export function memoryStorage(_options: MemoryStorageOptions = {}): SessionStora
       assertOpen();
       const e = entry(id);
       assertUniqueIds(messages, (m) => hasId(e, m));
-      for (const m of messages) {
-        e.messages.push(store(m, id));
-        e.ids?.add(m.messageId);
-      }
-      if (!e.ids && e.messages.length >= ID_INDEX_FROM)
-        e.ids = new Set(e.messages.map((m) => m.messageId));
-      applyCounters(e.record, messages.length, counters);
+      append(e, messages, counters);
+    },
+    appendTurnSync(id, messages, counters) {
+      assertOpen();
+      append(entry(id), messages, counters);
     },
     async addMessage(id, message) {
       await this.appendMessages(id, [message]);
@@ -184,6 +186,16 @@ function list(records: SessionRecord[], query: SessionQuery): SessionPage {
   return { sessions: page, next };
 }
 
+function append(e: Entry, messages: readonly SessionMessage[], counters?: TurnCounters): void {
+  for (const m of messages) {
+    e.messages.push(store(m, e.record.sessionId));
+    e.ids?.add(m.messageId);
+  }
+  if (!e.ids && e.messages.length >= ID_INDEX_FROM)
+    e.ids = new Set(e.messages.map((m) => m.messageId));
+  applyCounters(e.record, messages.length, counters);
+}
+
 function hasId(e: Entry, id: string): boolean {
   if (e.ids) return e.ids.has(id);
   for (const m of e.messages) if (m.messageId === id) return true;
@@ -198,7 +210,11 @@ function store(m: SessionMessage, sessionId: string): StoredMessage {
     role: m.role,
     content: m.content,
     timestamp: m.timestamp.getTime(),
-    metadata: encodeExtras(m, RARE_EXTRA_KEYS),
+    // Checked inline first: most messages have nothing to encode.
+    metadata:
+      isEmpty(m.metadata) && m.toolCalls === undefined && m.toolCallId === undefined
+        ? null
+        : encodeExtras(m, RARE_EXTRA_KEYS),
   };
   if (m.tokenCount !== undefined) s.tokenCount = m.tokenCount;
   if (m.finishReason !== undefined) s.finishReason = m.finishReason;

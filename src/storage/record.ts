@@ -53,7 +53,7 @@ export function applyCounters(
   record.cacheCreationTokens += usage.cacheCreationTokens;
   if (costUsd === null) record.unpricedTurns += 1;
   else record.costUsd += costUsd;
-  if (at > record.lastActivity) record.lastActivity = at;
+  if (at.getTime() > record.lastActivity.getTime()) record.lastActivity = at;
   record.updatedAt = at;
 }
 

@@ -112,3 +112,24 @@ export function isTurnLeaseStorage(
   const s = storage as Partial<TurnLeaseStorage>;
   return typeof s.acquireTurnLease === "function" && typeof s.releaseTurnLease === "function";
 }
+
+/**
+ * Optional capability: stores a turn synchronously (the in-process memory store), so that a turn
+ * with a provider that answers at once (the mock) completes without a promise hop, which is most
+ * of what an in-memory turn costs. The session layer calls it only with the messages it built
+ * and checked for the turn, under ids it has just minted (128 random bits), so the per-message
+ * checks `appendMessages` makes for messages from elsewhere are skipped; the effects are the same.
+ */
+export interface SyncTurnStorage {
+  appendTurnSync(
+    sessionId: string,
+    messages: readonly SessionMessage[],
+    counters: TurnCounters,
+  ): void;
+}
+
+export function isSyncTurnStorage(
+  storage: SessionStorage,
+): storage is SessionStorage & SyncTurnStorage {
+  return typeof (storage as Partial<SyncTurnStorage>).appendTurnSync === "function";
+}
