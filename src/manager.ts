@@ -106,8 +106,10 @@ export class SessionManager {
     const adapter =
       this.#providers.ready(record.provider) ?? (await this.#providers.get(record.provider));
     adapter.validateConfig?.(record.providerConfig);
-    record.providerSessionId =
-      (await adapter.createProviderSession?.(providerInfo(record))) ?? null;
+    if (adapter.createProviderSession) {
+      record.providerSessionId =
+        (await adapter.createProviderSession(providerInfo(record))) ?? null;
+    }
     try {
       await this.storage.createSession(record);
     } catch (error) {

@@ -25,6 +25,7 @@ import {
 } from "./validate.js";
 
 const SENDABLE_ROLES: readonly MessageRole[] = ["user", "tool"];
+const NO_OPTIONS: SendMessageOptions = Object.freeze({});
 
 /** Options of `sendMessage` and `streamMessage`. */
 export interface SendMessageOptions {
@@ -114,7 +115,10 @@ export class Session {
   }
 
   /** Sends a message and returns the stored reply. A failed turn keeps the input, marked `unanswered`. */
-  async sendMessage(content: string, options: SendMessageOptions = {}): Promise<SessionMessage> {
+  async sendMessage(
+    content: string,
+    options: SendMessageOptions = NO_OPTIONS,
+  ): Promise<SessionMessage> {
     const rt = this.#rt;
     // Only what is pending is awaited: most turns on the memory store finish without a promise.
     const checked = this.#input(content, options);
