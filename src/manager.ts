@@ -10,7 +10,7 @@ import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
 import type { ListCursor, SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
-import { providerInfo, type Runtime } from "./turn.js";
+import { providerInfo, type Runtime } from "./turn-lock.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
 import { optionalLimit, requireRecord, requireStatus, requireString } from "./validate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";

@@ -4,8 +4,9 @@ import { cloneJson } from "./internal/clone.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn } from "./stream-turn.js";
-import { acquireTurn, isPromise, providerInfo, releaseTurn, runTurn, withTurn } from "./turn.js";
-import type { Runtime, TurnState } from "./turn.js";
+import { runTurn } from "./turn.js";
+import { acquireTurn, isPromise, providerInfo, releaseTurn, withTurn } from "./turn-lock.js";
+import type { Runtime, TurnState } from "./turn-lock.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import type {
   GetMessagesOptions,

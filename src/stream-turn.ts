@@ -1,14 +1,9 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
-import {
-  acquireTurn,
-  completeTurn,
-  failTurn,
-  prepare,
-  releaseTurn,
-  toProviderError,
-} from "./turn.js";
-import type { PreparedTurn, Runtime, TurnState } from "./turn.js";
+import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
+import type { PreparedTurn } from "./turn.js";
+import { acquireTurn, releaseTurn } from "./turn-lock.js";
+import type { Runtime, TurnState } from "./turn-lock.js";
 import type { SessionMessage, TokenUsage } from "./types.js";
 
 /**

@@ -1,0 +1,137 @@
+/**
+ * Holding a session's turn: the in-process FIFO mutex, and the cross-process lease of storages
+ * that have one. What sessions share with their manager lives here too.
+ */
+import type { ManagerConfig } from "./config.js";
+import { takeLease } from "./internal/lease.js";
+import type { KeyedMutex } from "./internal/mutex.js";
+import type { RecordVersions } from "./internal/versions.js";
+import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
+import { notFound } from "./storage/record.js";
+import { isTurnLeaseStorage } from "./storage/types.js";
+import type { SessionStorage } from "./storage/types.js";
+import type { SessionRecord } from "./types.js";
+
+/** What sessions share with their manager. */
+export interface Runtime {
+  readonly storage: SessionStorage;
+  readonly config: ManagerConfig;
+  readonly mutex: KeyedMutex;
+  /** This manager's lease holder id. */
+  readonly holder: string;
+  readonly versions: RecordVersions;
+  adapter(provider: string): Promise<ProviderAdapter>;
+  /** The provider's adapter if it is already built, without waiting. */
+  adapterNow(provider: string): ProviderAdapter | undefined;
+}
+
+export function providerInfo(r: SessionRecord): ProviderSessionInfo {
+  return {
+    sessionId: r.sessionId,
+    userId: r.userId,
+    model: r.model,
+    providerSessionId: r.providerSessionId,
+    providerConfig: r.providerConfig,
+    metadata: r.metadata,
+  };
+}
+
+/** A held turn: the session as re-read under the lock, its adapter, and the lease if one was taken. */
+export interface HeldTurn {
+  record: SessionRecord;
+  adapter: ProviderAdapter;
+  releaseLease: (() => Promise<void>) | null;
+}
+
+/** A `Session`'s view of its record: as last read, and the manager's change count then. */
+export interface TurnState {
+  record: SessionRecord;
+  version: number;
+}
+
+/**
+ * Takes the session's turn: the in-process mutex always, and the storage's cross-process lease
+ * when the provider's replies depend on earlier turns. Under the mutex the record is re-read if
+ * another `Session` object of this manager changed it, and under a lease always (another process
+ * may have); `state` is brought up to date either way. Release with `releaseTurn`.
+ *
+ * The usual turn (lock free, record current, adapter built, no lease) is held synchronously:
+ * an in-memory turn is a few microseconds, and each promise hop would be a sizeable part of it.
+ */
+export function acquireTurn(rt: Runtime, state: TurnState): HeldTurn | Promise<HeldTurn> {
+  const sessionId = state.record.sessionId;
+  if (!rt.mutex.tryAcquire(sessionId)) {
+    return rt.mutex.acquire(sessionId).then(() => settleTurn(rt, state));
+  }
+  return heldAsIs(rt, state) ?? settleTurn(rt, state);
+}
+
+/** The turn on the record as it is, when nothing needs reading or waiting for; else null. */
+function heldAsIs(rt: Runtime, state: TurnState): HeldTurn | null {
+  const { record } = state;
+  if (rt.versions.of(record.sessionId) !== state.version) return null;
+  const adapter = rt.adapterNow(record.provider);
+  if (!adapter || (isTurnLeaseStorage(rt.storage) && keepsState(record, adapter))) return null;
+  return { record, adapter, releaseLease: null };
+}
+
+/** Whether the provider's replies depend on earlier turns (so turns need the lease). */
+function keepsState(record: SessionRecord, adapter: ProviderAdapter): boolean {
+  return adapter.historyMode(providerInfo(record)) !== "none";
+}
+
+/** Under the mutex: re-reads what changed, takes the lease if needed; frees both on failure. */
+async function settleTurn(rt: Runtime, state: TurnState): Promise<HeldTurn> {
+  const sessionId = state.record.sessionId;
+  const held: HeldTurn = { record: state.record, adapter: undefined!, releaseLease: null };
+  try {
+    const version = rt.versions.of(sessionId);
+    if (version !== state.version) held.record = await readRecord(rt, sessionId);
+    held.adapter = await rt.adapter(held.record.provider);
+    if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
+      held.releaseLease = await takeLease(rt.storage, sessionId, {
+        holder: rt.holder,
+        ttlMs: rt.config.turnLeaseMs,
+        waitMs: rt.config.turnWaitMs,
+      });
+      const provider = held.record.provider;
+      held.record = await readRecord(rt, sessionId);
+      if (held.record.provider !== provider) held.adapter = await rt.adapter(held.record.provider);
+    }
+    state.record = held.record;
+    state.version = version;
+    return held;
+  } catch (error) {
+    await releaseTurn(rt, held);
+    throw error;
+  }
+}
+
+/** Gives the turn back: the lease (if any), then the mutex, which the next waiter takes over. */
+export function releaseTurn(rt: Runtime, held: HeldTurn): void | Promise<void> {
+  const sessionId = held.record.sessionId;
+  if (!held.releaseLease) return rt.mutex.release(sessionId);
+  return held.releaseLease().finally(() => rt.mutex.release(sessionId));
+}
+
+async function readRecord(rt: Runtime, sessionId: string): Promise<SessionRecord> {
+  return (await rt.storage.getSession(sessionId)) ?? notFound(sessionId);
+}
+
+/** Runs `fn` holding the session's turn (see `acquireTurn`). */
+export async function withTurn<T>(
+  rt: Runtime,
+  state: TurnState,
+  fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>,
+): Promise<T> {
+  const held = await acquireTurn(rt, state);
+  try {
+    return await fn(held.record, held.adapter);
+  } finally {
+    await releaseTurn(rt, held);
+  }
+}
+
+export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Partial<Promise<T>> | null)?.then === "function";
+}
