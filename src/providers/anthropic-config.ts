@@ -16,6 +16,8 @@ const REFUSED: Readonly<Record<string, string>> = {
   top_k: "top_k",
 };
 
+const REFUSED_ENTRIES = Object.entries(REFUSED);
+
 const METADATA_FIELDS = ["conversationMetadata", "conversation_metadata"] as const;
 
 /** What a turn takes from the session's providerConfig. */
@@ -38,17 +40,23 @@ interface FunctionTool {
 export function readSettings(config: Readonly<Record<string, unknown>>): AnthropicSettings {
   const maxTokens = config.maxTokens ?? config.max_tokens;
   const stop = config.stopSequences ?? config.stop_sequences;
-  const dropped = [
-    ...new Set(Object.keys(REFUSED).flatMap((k) => (config[k] === undefined ? [] : [REFUSED[k]!]))),
-  ];
   const out: AnthropicSettings = {
     maxTokens: typeof maxTokens === "number" ? maxTokens : DEFAULT_MAX_TOKENS,
-    dropped,
+    dropped: droppedFields(config),
   };
   if (Array.isArray(stop)) out.stopSequences = stop as string[];
   if (Array.isArray(config.tools)) out.tools = (config.tools as unknown[]).map(toTool);
   if (typeof config.timeout === "number") out.timeoutMs = config.timeout * 1000;
   return out;
+}
+
+/** The refused API fields the config sets, each once, in `REFUSED` order. Read on every turn. */
+function droppedFields(config: Readonly<Record<string, unknown>>): string[] {
+  const dropped: string[] = [];
+  for (const [key, field] of REFUSED_ENTRIES) {
+    if (config[key] !== undefined && !dropped.includes(field)) dropped.push(field);
+  }
+  return dropped;
 }
 
 /** The guide's `conversation_metadata`: kept with the session, never sent (the API refuses it). */

@@ -152,24 +152,29 @@ function body(turn: ProviderTurnInput): ChatParams {
 
 /** Stored messages in Chat Completions form (already paired by `pairToolCalls`). */
 export function toChatMessages(messages: readonly SessionMessage[]): ChatMessage[] {
-  return messages.flatMap((m): ChatMessage[] => {
-    switch (m.role) {
-      case "system":
-        return [{ role: "system", content: m.content }];
-      case "user":
-        return [{ role: "user", content: m.content }];
-      case "assistant":
-        return m.toolCalls?.length
-          ? [{ role: "assistant", content: m.content || null, tool_calls: m.toolCalls }]
-          : [{ role: "assistant", content: m.content }];
-      case "tool":
-        return m.toolCallId
-          ? [{ role: "tool", tool_call_id: m.toolCallId, content: m.content }]
-          : [{ role: "user", content: asResultText(m).content }];
-      case "function":
-        return [{ role: "user", content: asResultText(m).content }];
-    }
-  });
+  // A loop, not flatMap: this runs over the whole transcript every turn.
+  const out: ChatMessage[] = [];
+  for (const m of messages) out.push(toChatMessage(m));
+  return out;
+}
+
+function toChatMessage(m: SessionMessage): ChatMessage {
+  switch (m.role) {
+    case "system":
+      return { role: "system", content: m.content };
+    case "user":
+      return { role: "user", content: m.content };
+    case "assistant":
+      return m.toolCalls?.length
+        ? { role: "assistant", content: m.content || null, tool_calls: m.toolCalls }
+        : { role: "assistant", content: m.content };
+    case "tool":
+      return m.toolCallId
+        ? { role: "tool", tool_call_id: m.toolCallId, content: m.content }
+        : { role: "user", content: asResultText(m).content };
+    case "function":
+      return { role: "user", content: asResultText(m).content };
+  }
 }
 
 function mergeToolCall(

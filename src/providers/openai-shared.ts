@@ -171,7 +171,12 @@ export function openaiPriceOf(model: string): ModelPrice | undefined {
  * - a tool result with no call before it, a second result for one call, and a legacy `function`
  *   message become user text (`Tool result: …`), so the model still sees the content.
  */
-export function pairToolCalls(messages: readonly SessionMessage[]): SessionMessage[] {
+export function pairToolCalls(messages: readonly SessionMessage[]): readonly SessionMessage[] {
+  // The usual transcript has no tool traffic: this runs over all of it every turn, so it is
+  // passed on as it is (no copy) unless an empty assistant message has to go.
+  if (!messages.some(isToolTraffic)) {
+    return messages.some(isEmptyReply) ? messages.filter((m) => !isEmptyReply(m)) : messages;
+  }
   const placed = new Set<number>();
   const claimed = new Set<string>();
   const out: SessionMessage[] = [];
@@ -194,6 +199,16 @@ export function pairToolCalls(messages: readonly SessionMessage[]): SessionMessa
     } else if (m.role !== "assistant" || m.content) out.push(m);
   }
   return out;
+}
+
+function isToolTraffic(m: SessionMessage): boolean {
+  return (
+    m.role === "tool" || m.role === "function" || (m.role === "assistant" && !!m.toolCalls?.length)
+  );
+}
+
+function isEmptyReply(m: SessionMessage): boolean {
+  return m.role === "assistant" && !m.content;
 }
 
 /** The first not yet placed result for `callId` after message `from`, or -1. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { toAnthropicHistory } from "../../src/providers/anthropic-history.js";
 import type { MessageRole, SessionMessage, ToolCall } from "../../src/types.js";
 import { checkRequest } from "./fake/anthropic-checks.js";
+import { textMessage, textTranscripts } from "./text-transcripts.js";
 
 let seq = 0;
 const msg = (role: MessageRole, content: string, extra: Partial<SessionMessage> = {}) =>
@@ -140,6 +141,14 @@ describe("toAnthropicHistory", () => {
   it("skips empty messages, which the API refuses", () => {
     const h = accepted([msg("user", ""), msg("assistant", ""), msg("user", "real")]);
     expect(h.messages).toEqual([{ role: "user", content: [{ type: "text", text: "real" }] }]);
+  });
+
+  it("converts text-only transcripts (its one-pass path) as the general conversion does", () => {
+    // An empty legacy `function` message adds nothing, but sends the transcript the general way.
+    const general = textMessage("function", "");
+    for (const stored of textTranscripts(4)) {
+      expect(toAnthropicHistory(stored)).toEqual(toAnthropicHistory([...stored, general]));
+    }
   });
 });
 

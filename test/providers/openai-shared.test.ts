@@ -9,6 +9,7 @@ import {
   validateSampling,
 } from "../../src/providers/openai-shared.js";
 import type { SessionMessage } from "../../src/types.js";
+import { textMessage, textTranscripts } from "./text-transcripts.js";
 
 const msg = (role: SessionMessage["role"], content: string, extra: Partial<SessionMessage> = {}) =>
   ({
@@ -85,6 +86,14 @@ describe("pairToolCalls", () => {
       msg("tool", "ra", { toolCallId: "a" }),
     ]);
     expect(out.map((m) => m.role)).toEqual(["user", "assistant", "tool", "system"]);
+  });
+
+  it("leaves text-only transcripts (its fast path) as the general pairing does", () => {
+    // An empty legacy `function` message adds nothing, but sends the transcript the general way.
+    const general = textMessage("function", "");
+    for (const messages of textTranscripts(4)) {
+      expect(pairToolCalls(messages)).toEqual(pairToolCalls([...messages, general]));
+    }
   });
 });
 
