@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createTestManager } from "../src/testing/index.js";
+import { createTestManager, MockProvider } from "../src/testing/index.js";
+import { createSessionManager } from "../src/index.js";
 
 describe("MockProvider", () => {
   it("keeps only the most recent calls (100 to 200), so a long-running mock does not grow", async () => {
@@ -13,5 +14,14 @@ describe("MockProvider", () => {
     expect(mock.calls.map((c) => c.input[0]!.content)).toEqual(
       Array.from({ length: 450 - first }, (_, i) => `m${first + i}`),
     );
+  });
+
+  it("keeps no calls when told not to (as a mock configured by name, which nobody can read)", async () => {
+    const mock = new MockProvider({ recordCalls: false });
+    const manager = createSessionManager({ providers: { mock: { adapter: mock } } });
+    const session = await manager.createSession("u", "mock", "m");
+    expect((await session.sendMessage("hi")).content).toBe("Echo: hi");
+    expect(mock.calls).toHaveLength(0);
+    await manager.close();
   });
 });

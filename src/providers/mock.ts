@@ -20,6 +20,11 @@ export interface MockProviderOptions {
    * many messages preceded the input: `Echo: hi [after 4]`. @default false
    */
   historyAware?: boolean;
+  /**
+   * Keep the most recent calls in `calls`. A mock configured by name (`providers: { mock: {} }`)
+   * is out of the caller's reach, so it keeps none. @default true
+   */
+  recordCalls?: boolean;
 }
 
 export interface MockFailure {
@@ -91,6 +96,7 @@ export class MockProvider implements ProviderAdapter {
   }
 
   #record(turn: ProviderTurnInput): void {
+    if (this.#options.recordCalls === false) return;
     // Trimmed in bulk, so recording stays O(1) per call.
     if (this.calls.push(turn) >= 2 * CALLS_KEPT) this.calls.splice(0, CALLS_KEPT);
   }
@@ -111,7 +117,7 @@ export class MockProvider implements ProviderAdapter {
 
 /** Creates the mock from manager options (`providers: { mock: { latencyMs: 5 } }`). */
 export function mockProvider(options: Record<string, unknown> = {}): MockProvider {
-  return new MockProvider(options as MockProviderOptions);
+  return new MockProvider({ recordCalls: false, ...(options as MockProviderOptions) });
 }
 
 function estimateUsage(turn: ProviderTurnInput, content: string): TokenUsage {
