@@ -14,16 +14,27 @@ function take16(): number {
   return at;
 }
 
+const HEX = Buffer.from("0123456789abcdef");
+// Where each of the 16 bytes goes in the 36-character text; the dashes are written once.
+const HEX_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+const uuidText = Buffer.alloc(36, "-");
+
 /**
- * A random, unguessable session id (UUID v4). Built with `join`, which yields one flat string:
- * Node's `randomUUID()` strings retain about 490 bytes of heap each.
+ * A random, unguessable session id (UUID v4), written into a byte buffer and read as one flat
+ * string: Node's `randomUUID()` strings retain about 490 bytes of heap each, and slicing hex
+ * text costs twice the time.
  */
 export function newSessionId(): string {
   const at = take16();
   pool[at + 6] = (pool[at + 6]! & 0x0f) | 0x40;
   pool[at + 8] = (pool[at + 8]! & 0x3f) | 0x80;
-  const h = pool.toString("hex", at, at + 16);
-  return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  for (let i = 0; i < 16; i++) {
+    const byte = pool[at + i]!;
+    const to = HEX_AT[i]!;
+    uuidText[to] = HEX[byte >> 4]!;
+    uuidText[to + 1] = HEX[byte & 15]!;
+  }
+  return uuidText.toString("latin1");
 }
 
 /** A random message id: 128 bits as 22 base64url characters (one flat 40-byte string). */
