@@ -4,6 +4,7 @@ import { cloneJson } from "./internal/clone.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn } from "./stream-turn.js";
+import { commitProviderState } from "./provider-state.js";
 import { runTurn } from "./turn.js";
 import { acquireTurn, isPromise, providerInfo, releaseTurn, withTurn } from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
@@ -172,12 +173,23 @@ export class Session {
     return this.#rt.storage.getMessages(this.sessionId, limit === undefined ? {} : { limit });
   }
 
-  /** Removes the transcript (tokens and cost already spent stay counted) and starts fresh provider state. */
+  /**
+   * Removes the transcript (tokens and cost already spent stay counted) and starts fresh provider
+   * state. The model forgets first: if a step fails, the session still works and a retry
+   * finishes the clear.
+   */
   async clearMessages(): Promise<void> {
     await withTurn(this.#rt, this.#state, async (record, adapter) => {
-      const fresh = await adapter.resetProviderSession?.(providerInfo(record));
+      const old = providerInfo(record);
+      if (old.providerSessionId && adapter.createProviderSession) {
+        const fresh = (await adapter.createProviderSession(old)) ?? null;
+        await commitProviderState(
+          () => this.#update({ providerSessionId: fresh }),
+          { adapter, session: { ...old, providerSessionId: fresh } },
+          { adapter, session: old },
+        );
+      }
       await this.#rt.storage.clearMessages(record.sessionId);
-      if (fresh !== undefined) await this.#update({ providerSessionId: fresh });
     });
   }
 
@@ -233,11 +245,12 @@ export class Session {
         ? await this.#rt.storage.getMessages(record.sessionId)
         : [];
       const providerSessionId = (await adapter.createProviderSession?.(next, history)) ?? null;
-      await this.#update({ provider, model, providerConfig: config, providerSessionId });
-      // The transcript is kept in storage; the old provider's copy (a conversation) would leak.
-      if (record.providerSessionId && record.providerSessionId !== providerSessionId) {
-        await previous.deleteProviderSession?.(providerInfo(record)).catch(() => undefined);
-      }
+      // The transcript stays in storage; the old provider's copy (a conversation) would leak.
+      await commitProviderState(
+        () => this.#update({ provider, model, providerConfig: config, providerSessionId }),
+        { adapter, session: { ...next, providerSessionId } },
+        { adapter: previous, session: providerInfo(record) },
+      );
     });
   }
 

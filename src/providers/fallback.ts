@@ -160,7 +160,6 @@ function bindCapabilities(p: ProviderAdapter): Partial<ProviderAdapter> {
   return {
     validateConfig: p.validateConfig?.bind(p),
     createProviderSession: p.createProviderSession?.bind(p),
-    resetProviderSession: p.resetProviderSession?.bind(p),
     deleteProviderSession: p.deleteProviderSession?.bind(p),
     addSystemMessage: p.addSystemMessage?.bind(p),
     getProviderMetadata: p.getProviderMetadata?.bind(p),

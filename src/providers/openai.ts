@@ -105,12 +105,6 @@ export class OpenAIProvider implements ProviderAdapter {
   }
 
   /** A fresh conversation for `clearMessages`; the old one is deleted. */
-  async resetProviderSession(session: ProviderSessionInfo): Promise<string | null> {
-    const fresh = await this.createProviderSession(session);
-    await this.deleteProviderSession(session);
-    return fresh;
-  }
-
   async deleteProviderSession(session: ProviderSessionInfo): Promise<void> {
     const id = conversationOf(session);
     if (!id) return;

@@ -82,8 +82,6 @@ export interface ProviderAdapter {
     session: ProviderSessionInfo,
     history?: readonly SessionMessage[],
   ): Promise<string | null>;
-  /** Starts fresh provider-side state after `clearMessages`; returns the new id. */
-  resetProviderSession?(session: ProviderSessionInfo): Promise<string | null>;
   deleteProviderSession?(session: ProviderSessionInfo): Promise<void>;
   /** Delivers a system message to provider-side state (client-side adapters read it from history). */
   addSystemMessage?(session: ProviderSessionInfo, message: SessionMessage): Promise<void>;

@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ProviderError, ValidationError } from "../../src/errors.js";
+import OpenAI from "openai";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ProviderError, StorageError, ValidationError } from "../../src/errors.js";
 import { createSessionManager, type SessionManager } from "../../src/manager.js";
 import { MockProvider } from "../../src/providers/mock.js";
 import { describeProviderConformance, modelCalls } from "./conformance.js";
@@ -133,6 +134,70 @@ describe("openai specifics", () => {
     expect(server.conversations.has(second)).toBe(true);
     await manager.deleteSession(session.sessionId);
     expect(server.deletedConversations.has(second)).toBe(true);
+  });
+
+  it("a clear whose storage step fails leaves a working session; a retry finishes it", async () => {
+    const session = await manager.createSession("u", "openai", "gpt-4o");
+    await session.sendMessage("remember this");
+    const first = session.providerSessionId!;
+    const clear = manager.storage.clearMessages;
+    manager.storage.clearMessages = () => Promise.reject(new StorageError("memory", "disk full"));
+    await expect(session.clearMessages()).rejects.toBeInstanceOf(StorageError);
+    // The model already forgot (fresh conversation, old one deleted); the session still works.
+    expect(server.deletedConversations.has(first)).toBe(true);
+    expect(session.providerSessionId).not.toBe(first);
+    expect((await session.sendMessage("still there?")).content).toBe("Echo: still there?");
+    manager.storage.clearMessages = clear;
+    await session.clearMessages();
+    expect(await session.getMessages()).toEqual([]);
+    expect((await session.sendMessage("fresh")).content).toBe("Echo: fresh");
+  });
+
+  it("a clear whose record update fails keeps the old conversation and drops the new one", async () => {
+    const session = await manager.createSession("u", "openai", "gpt-4o");
+    await session.sendMessage("remember this");
+    const first = session.providerSessionId!;
+    const update = manager.storage.updateSession;
+    manager.storage.updateSession = () => Promise.reject(new StorageError("memory", "down"));
+    await expect(session.clearMessages()).rejects.toBeInstanceOf(StorageError);
+    manager.storage.updateSession = update;
+    expect(session.providerSessionId).toBe(first);
+    expect(server.deletedConversations.has(first)).toBe(false);
+    // The conversation made for the clear is gone again: only the session's own one is left.
+    expect([...server.conversations.keys()]).toEqual([first]);
+    expect(await session.getMessages()).toHaveLength(2);
+    expect((await session.sendMessage("next")).content).toBe("Echo: next");
+  });
+
+  it("a switch whose record update fails drops the conversation made for it", async () => {
+    const session = await manager.createSession("u", "openai", "gpt-4o");
+    const first = session.providerSessionId!;
+    const update = manager.storage.updateSession;
+    manager.storage.updateSession = () => Promise.reject(new StorageError("memory", "down"));
+    await expect(session.switchProvider("openai", "gpt-4.1")).rejects.toBeInstanceOf(StorageError);
+    manager.storage.updateSession = update;
+    expect([...server.conversations.keys()]).toEqual([first]);
+    expect(session.model).toBe("gpt-4o");
+    expect((await session.sendMessage("still here")).content).toBe("Echo: still here");
+  });
+
+  it("a clear still clears when the old conversation cannot be deleted, with a warning", async () => {
+    const client = new OpenAI({ apiKey: API_KEY, baseURL: server.url, maxRetries: 0 });
+    const m = createSessionManager({ providers: { openai: { client } } });
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    try {
+      const session = await m.createSession("u", "openai", "gpt-4o");
+      const first = session.providerSessionId!;
+      client.conversations.delete = (() => Promise.reject(new Error("delete refused"))) as never;
+      await session.clearMessages();
+      expect(session.providerSessionId).not.toBe(first);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining(first), {
+        code: "LANGSWARM_PROVIDER_CLEANUP_FAILED",
+      });
+    } finally {
+      warn.mockRestore();
+      await m.close();
+    }
   });
 
   it("seeds a new conversation with the whole transcript when a session moves to openai", async () => {

@@ -1,0 +1,47 @@
+import { redact } from "./internal/redact.js";
+import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
+
+/** Provider-side state (an OpenAI conversation), as the adapter that owns it sees it. */
+export interface ProviderState {
+  adapter: ProviderAdapter;
+  session: ProviderSessionInfo;
+}
+
+/**
+ * Moves a session to new provider-side state in the one order that never leaves it pointing at
+ * state that is gone: `store` records the new state first, and only then is the old one deleted.
+ * If storing fails, the new state is deleted instead and the session is as it was.
+ *
+ * Deleting is best effort, since nothing points at that state any more; a failure is a process
+ * warning (code `LANGSWARM_PROVIDER_CLEANUP_FAILED`), because the state may hold messages the
+ * user meant to clear.
+ */
+export async function commitProviderState(
+  store: () => Promise<void>,
+  created: ProviderState | null,
+  replaced: ProviderState | null,
+): Promise<void> {
+  try {
+    await store();
+  } catch (error) {
+    if (created) await drop(created);
+    throw error;
+  }
+  if (replaced && replaced.session.providerSessionId !== created?.session.providerSessionId) {
+    await drop(replaced);
+  }
+}
+
+async function drop({ adapter, session }: ProviderState): Promise<void> {
+  const id = session.providerSessionId;
+  if (!id || !adapter.deleteProviderSession) return;
+  try {
+    await adapter.deleteProviderSession(session);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.emitWarning(
+      `could not delete ${adapter.name} state ${id} of session ${session.sessionId}: ${redact(reason)}`,
+      { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" },
+    );
+  }
+}
