@@ -1,42 +1,23 @@
-import { SessionNotFoundError, ValidationError } from "./errors.js";
-import { newMessageId } from "./ids.js";
+import { SessionNotFoundError } from "./errors.js";
+import { newMessage, NO_OPTIONS, turnInput, type SendMessageOptions } from "./input.js";
 import { cloneJson } from "./internal/clone.js";
+import { commitProviderState } from "./provider-state.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn } from "./stream-turn.js";
-import { commitProviderState } from "./provider-state.js";
 import { runTurn } from "./turn.js";
 import { acquireTurn, isPromise, providerInfo, releaseTurn, withTurn } from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
-import { applyMiddleware } from "./internal/middleware.js";
 import type {
   GetMessagesOptions,
-  MessageRole,
   SessionMessage,
   SessionMetrics,
   SessionRecord,
   SessionStatus,
 } from "./types.js";
-import {
-  optionalLimit,
-  optionalSignal,
-  requireContent,
-  requireRecord,
-  requireRole,
-  requireString,
-} from "./validate.js";
+import { optionalLimit, requireContent, requireRecord, requireString } from "./validate.js";
 
-const SENDABLE_ROLES: readonly MessageRole[] = ["user", "tool"];
-const NO_OPTIONS: SendMessageOptions = Object.freeze({});
-
-/** Options of `sendMessage` and `streamMessage`. */
-export interface SendMessageOptions {
-  /** `tool` sends a tool result; it needs `toolCallId`. @default "user" */
-  role?: "user" | "tool";
-  toolCallId?: string;
-  metadata?: Record<string, unknown>;
-  signal?: AbortSignal;
-}
+export type { SendMessageOptions } from "./input.js";
 
 /**
  * One conversation. The same interface for every provider; obtained from the manager.
@@ -123,7 +104,7 @@ export class Session {
   ): Promise<SessionMessage> {
     const rt = this.#rt;
     // Only what is pending is awaited: most turns on the memory store finish without a promise.
-    const checked = this.#input(content, options);
+    const checked = turnInput(this.#rt.config, this.sessionId, content, options);
     const input = isPromise(checked) ? await checked : checked;
     const acquired = acquireTurn(rt, this.#state);
     const held = isPromise(acquired) ? await acquired : acquired;
@@ -269,27 +250,8 @@ export class Session {
     options: SendMessageOptions,
     settle: (message: SessionMessage) => void,
   ): AsyncGenerator<string> {
-    const input = await this.#input(content, options);
+    const input = await turnInput(this.#rt.config, this.sessionId, content, options);
     yield* streamTurn(this.#rt, this.#state, input, options.signal, settle);
-  }
-
-  /** The validated input message; a promise only when middleware has to see it. */
-  #input(content: string, options: SendMessageOptions): SessionMessage | Promise<SessionMessage> {
-    if (typeof options !== "object" || options === null) {
-      throw new ValidationError("options", "must be an object");
-    }
-    optionalSignal("signal", options.signal);
-    const role = requireRole(options.role ?? "user", SENDABLE_ROLES);
-    const text = requireContent(content, this.#rt.config.maxMessageBytes);
-    const message = newMessage(this.sessionId, role, text);
-    if (options.metadata !== undefined)
-      message.metadata = requireRecord("metadata", options.metadata);
-    if (role === "tool") message.toolCallId = requireString("toolCallId", options.toolCallId);
-    else if (options.toolCallId !== undefined)
-      throw new ValidationError("toolCallId", "only a tool message has one");
-    return this.#rt.config.middleware.length
-      ? applyMiddleware(this.#rt.config, "outgoing", message)
-      : message;
   }
 
   async #update(patch: Parameters<Runtime["storage"]["updateSession"]>[1]): Promise<void> {
@@ -298,19 +260,4 @@ export class Session {
     this.#state.record = record;
     this.#state.version = this.#rt.versions.bump(this.sessionId);
   }
-}
-
-function newMessage(
-  sessionId: string,
-  role: SessionMessage["role"],
-  content: string,
-): SessionMessage {
-  return {
-    messageId: newMessageId(),
-    sessionId,
-    role,
-    content,
-    timestamp: new Date(),
-    metadata: {},
-  };
 }

@@ -1,0 +1,65 @@
+import type { ManagerConfig } from "./config.js";
+import { ValidationError } from "./errors.js";
+import { newMessageId } from "./ids.js";
+import { applyMiddleware } from "./internal/middleware.js";
+import type { MessageRole, SessionMessage } from "./types.js";
+import {
+  optionalSignal,
+  requireContent,
+  requireRecord,
+  requireRole,
+  requireString,
+} from "./validate.js";
+
+const SENDABLE_ROLES: readonly MessageRole[] = ["user", "tool"];
+export const NO_OPTIONS: SendMessageOptions = Object.freeze({});
+
+/** Options of `sendMessage` and `streamMessage`. */
+export interface SendMessageOptions {
+  /** `tool` sends a tool result; it needs `toolCallId`. @default "user" */
+  role?: "user" | "tool";
+  toolCallId?: string;
+  metadata?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/**
+ * The validated input message of a turn; a promise only when middleware has to see it, so the
+ * usual turn need not wait for anything (see `acquireTurn`).
+ */
+export function turnInput(
+  config: ManagerConfig,
+  sessionId: string,
+  content: string,
+  options: SendMessageOptions,
+): SessionMessage | Promise<SessionMessage> {
+  if (typeof options !== "object" || options === null) {
+    throw new ValidationError("options", "must be an object");
+  }
+  optionalSignal("signal", options.signal);
+  const role = requireRole(options.role ?? "user", SENDABLE_ROLES);
+  const text = requireContent(content, config.maxMessageBytes);
+  const message = newMessage(sessionId, role, text);
+  if (options.metadata !== undefined)
+    message.metadata = requireRecord("metadata", options.metadata);
+  if (role === "tool") message.toolCallId = requireString("toolCallId", options.toolCallId);
+  else if (options.toolCallId !== undefined)
+    throw new ValidationError("toolCallId", "only a tool message has one");
+  return config.middleware.length ? applyMiddleware(config, "outgoing", message) : message;
+}
+
+/** A new message of this session, stamped now. */
+export function newMessage(
+  sessionId: string,
+  role: SessionMessage["role"],
+  content: string,
+): SessionMessage {
+  return {
+    messageId: newMessageId(),
+    sessionId,
+    role,
+    content,
+    timestamp: new Date(),
+    metadata: {},
+  };
+}
