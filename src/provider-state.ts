@@ -38,10 +38,30 @@ async function drop({ adapter, session }: ProviderState): Promise<void> {
   try {
     await adapter.deleteProviderSession(session);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    process.emitWarning(
-      `could not delete ${adapter.name} state ${id} of session ${session.sessionId}: ${redact(reason)}`,
-      { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" },
+    warnCleanup(
+      `could not delete ${adapter.name} state ${id} of session ${session.sessionId}`,
+      error,
     );
   }
+}
+
+/**
+ * Runs the undo a provider gave for a change that then could not be stored (see
+ * `addSystemMessage`); a failed undo is a warning, the caller already has the storage's error.
+ */
+export async function undoProviderChange(
+  undo: void | (() => Promise<void>),
+  what: string,
+): Promise<void> {
+  if (!undo) return;
+  try {
+    await undo();
+  } catch (error) {
+    warnCleanup(`could not take back ${what}`, error);
+  }
+}
+
+function warnCleanup(what: string, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`${what}: ${redact(reason)}`, { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" });
 }

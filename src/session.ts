@@ -1,7 +1,7 @@
 import { SessionNotFoundError } from "./errors.js";
 import { newMessage, NO_OPTIONS, turnInput, type SendMessageOptions } from "./input.js";
 import { cloneJson } from "./internal/clone.js";
-import { commitProviderState } from "./provider-state.js";
+import { commitProviderState, undoProviderChange } from "./provider-state.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn } from "./stream-turn.js";
@@ -137,13 +137,18 @@ export class Session {
     const text = requireContent(content, this.#rt.config.maxMessageBytes);
     return withTurn(this.#rt, this.#state, async (record, adapter) => {
       const message = newMessage(record.sessionId, "system", text);
-      await adapter.addSystemMessage?.(providerInfo(record), message);
-      const at = message.timestamp;
-      await this.#rt.storage.appendMessages(record.sessionId, [message], {
-        usage: { ...ZERO_USAGE },
-        costUsd: 0,
-        at,
-      });
+      const undo = await adapter.addSystemMessage?.(providerInfo(record), message);
+      try {
+        await this.#rt.storage.appendMessages(record.sessionId, [message], {
+          usage: { ...ZERO_USAGE },
+          costUsd: 0,
+          at: message.timestamp,
+        });
+      } catch (error) {
+        // Not stored: the provider takes it back, so the model and the transcript agree.
+        await undoProviderChange(undo, `the system message in ${adapter.name}`);
+        throw error;
+      }
       return message;
     });
   }

@@ -123,12 +123,21 @@ export class OpenAIProvider implements ProviderAdapter {
    * every later turn, as a system message did in a thread. (`instructions` would apply to one
    * response only and is not kept in the conversation.)
    */
-  async addSystemMessage(session: ProviderSessionInfo, message: SessionMessage): Promise<void> {
+  async addSystemMessage(
+    session: ProviderSessionInfo,
+    message: SessionMessage,
+  ): Promise<void | (() => Promise<void>)> {
     const id = this.historyMode(session) === "native" ? conversationOf(session) : null;
     if (!id) return;
-    await this.#call(() =>
+    const added = await this.#call(() =>
       this.#client.conversations.items.create(id, { items: toInputItems([message]) }),
     );
+    return () =>
+      this.#call(async () => {
+        for (const item of added.data) {
+          await this.#client.conversations.items.delete(item.id!, { conversation_id: id });
+        }
+      });
   }
 
   async getProviderMetadata(session: ProviderSessionInfo): Promise<Record<string, unknown>> {

@@ -83,8 +83,15 @@ export interface ProviderAdapter {
     history?: readonly SessionMessage[],
   ): Promise<string | null>;
   deleteProviderSession?(session: ProviderSessionInfo): Promise<void>;
-  /** Delivers a system message to provider-side state (client-side adapters read it from history). */
-  addSystemMessage?(session: ProviderSessionInfo, message: SessionMessage): Promise<void>;
+  /**
+   * Delivers a system message to provider-side state (client-side adapters read it from history).
+   * May return an undo, called if the message then cannot be stored: the model and the stored
+   * transcript never disagree.
+   */
+  addSystemMessage?(
+    session: ProviderSessionInfo,
+    message: SessionMessage,
+  ): Promise<void | (() => Promise<void>)>;
   getProviderMetadata?(session: ProviderSessionInfo): Promise<Record<string, unknown>>;
   /** Built-in prices for this provider's models; the user's pricing table wins. */
   priceOf?(model: string): ModelPrice | undefined;

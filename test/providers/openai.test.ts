@@ -136,6 +136,25 @@ describe("openai specifics", () => {
     expect(server.deletedConversations.has(second)).toBe(true);
   });
 
+  it("a system message that cannot be stored is taken back from the conversation", async () => {
+    const session = await manager.createSession("u", "openai", "gpt-4o");
+    await session.sendMessage("one");
+    const append = manager.storage.appendMessages;
+    manager.storage.appendMessages = () => Promise.reject(new StorageError("memory", "disk full"));
+    await expect(session.sendSystemMessage("Be brief.")).rejects.toBeInstanceOf(StorageError);
+    manager.storage.appendMessages = append;
+    const roles = () =>
+      server.conversations.get(session.providerSessionId!)!.items.map((i) => i.role);
+    expect(roles()).toEqual(["user", "assistant"]);
+    await session.sendSystemMessage("Be brief.");
+    expect(roles()).toEqual(["user", "assistant", "developer"]);
+    expect((await session.getMessages()).map((m) => m.role)).toEqual([
+      "user",
+      "assistant",
+      "system",
+    ]);
+  });
+
   it("a clear whose storage step fails leaves a working session; a retry finishes it", async () => {
     const session = await manager.createSession("u", "openai", "gpt-4o");
     await session.sendMessage("remember this");

@@ -101,6 +101,8 @@ class Fake {
         sendJson(res, 200, { object: "list", data: [...c.items].reverse(), has_more: false }),
       );
     }
+    const item = /^\/v1\/conversations\/([^/]+)\/items\/([^/]+)$/.exec(path);
+    if (item && method === "DELETE") return this.deleteItem(item[1]!, item[2]!, res);
     if (method === "POST" && path === "/v1/responses") return this.responses(body, req, res);
     if (method === "POST" && path === "/v1/chat/completions") return this.chat(body, req, res);
     sendError(res, 404, `Invalid URL (${method} ${path})`);
@@ -137,6 +139,16 @@ class Fake {
       this.conversations.delete(id);
       this.deleted.add(id);
       sendJson(res, 200, { id, object: "conversation.deleted", deleted: true });
+    });
+  }
+
+  /** As the API does: the item goes, and the reply is the conversation object. */
+  deleteItem(conversation: string, itemId: string, res: ServerResponse): void {
+    this.withConversation(conversation, res, (c) => {
+      const at = c.items.findIndex((i) => i.id === itemId);
+      if (at < 0) return sendError(res, 404, `No item found with id '${itemId}'.`);
+      c.items.splice(at, 1);
+      sendJson(res, 200, conversationJson(c));
     });
   }
 
