@@ -63,7 +63,14 @@ export function acquireTurn(rt: Runtime, state: TurnState): HeldTurn | Promise<H
   if (!rt.mutex.tryAcquire(sessionId)) {
     return rt.mutex.acquire(sessionId).then(() => settleTurn(rt, state));
   }
-  return heldAsIs(rt, state) ?? settleTurn(rt, state);
+  let held: HeldTurn | null;
+  try {
+    held = heldAsIs(rt, state);
+  } catch (error) {
+    rt.mutex.release(sessionId); // an adapter's historyMode threw: the turn was never held
+    throw error;
+  }
+  return held ?? settleTurn(rt, state);
 }
 
 /** The turn on the record as it is, when nothing needs reading or waiting for; else null. */

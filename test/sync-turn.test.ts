@@ -3,6 +3,7 @@ import {
   createSessionManager,
   memoryStorage,
   ProviderError,
+  sqliteStorage,
   type SessionManager,
   type SessionMessage,
   type SessionMetrics,
@@ -155,5 +156,23 @@ describe("turns that complete synchronously", () => {
       "c",
       "d",
     ]);
+  });
+
+  it("an adapter that throws while the turn is taken leaves the session free", async () => {
+    let boom = false;
+    const flaky: ProviderAdapter = {
+      ...adapter((turn) => reply(`ok ${turn.input[0]!.content}`)),
+      historyMode: () => {
+        if (boom) throw new Error("boom");
+        return "client";
+      },
+    };
+    const m = make(flaky, { storage: sqliteStorage({ dbPath: ":memory:" }) });
+    const s = await m.createSession("u", "p", "m");
+    await s.sendMessage("one");
+    boom = true;
+    await expect(s.sendMessage("two")).rejects.toThrow("boom");
+    boom = false;
+    expect((await s.sendMessage("three")).content).toBe("ok three");
   });
 });
