@@ -95,9 +95,10 @@ export function completeTurn(
 ): SessionMessage | Promise<SessionMessage> {
   const message = toMessage(turn.record.sessionId, reply);
   const { storage, config } = rt;
-  if (!isSyncTurnStorage(storage) || config.middleware.length || config.hooks) {
-    return storeAndAnnounce(rt, turn, reply, message);
-  }
+  // The synchronous append skips the storage's field checks; a reply from a stream is checked
+  // only there, so one without text takes the checked path.
+  const plain = typeof message.content === "string" && !config.middleware.length && !config.hooks;
+  if (!plain || !isSyncTurnStorage(storage)) return storeAndAnnounce(rt, turn, reply, message);
   storage.appendTurnSync(
     turn.record.sessionId,
     batch(turn, message),

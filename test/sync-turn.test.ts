@@ -175,4 +175,17 @@ describe("turns that complete synchronously", () => {
     boom = false;
     expect((await s.sendMessage("three")).content).toBe("ok three");
   });
+
+  it("a streamed final reply without text is refused by the storage's checks", async () => {
+    const m = make({
+      ...adapter(() => reply("unused")),
+      async *streamTurn() {
+        yield { type: "delta", text: "4" };
+        yield { type: "done", reply: reply(42) };
+      },
+    });
+    const s = await m.createSession("u", "p", "m");
+    await expect(s.streamMessage("hi").complete()).rejects.toMatchObject({ field: "content" });
+    for (const message of await s.getMessages()) expect(typeof message.content).toBe("string");
+  });
 });
