@@ -104,7 +104,7 @@ export class Session {
   ): Promise<SessionMessage> {
     const rt = this.#rt;
     // Only what is pending is awaited: most turns on the memory store finish without a promise.
-    const checked = turnInput(this.#rt.config, this.sessionId, content, options);
+    const checked = turnInput(rt.config, this.sessionId, content, options);
     const input = isPromise(checked) ? await checked : checked;
     const acquired = acquireTurn(rt, this.#state);
     const held = isPromise(acquired) ? await acquired : acquired;
