@@ -24,8 +24,9 @@ export async function medianMs(rounds, fn) {
 /**
  * Runs the library and its floor alternately, `rounds` times each (after `warmUp` rounds for the
  * JIT), so that a burst of noise on the shared machine hits both; returns both medians in ms.
+ * `before` runs ahead of each timed call, outside the clock (e.g. a full GC).
  */
-export async function paired(rounds, lib, floor, warmUp = 1) {
+export async function paired(rounds, lib, floor, warmUp = 1, before = () => undefined) {
   const a = [];
   const b = [];
   for (let i = 0; i < warmUp; i++) {
@@ -33,7 +34,9 @@ export async function paired(rounds, lib, floor, warmUp = 1) {
     await floor();
   }
   for (let i = 0; i < rounds; i++) {
+    before();
     a.push(await clock(lib));
+    before();
     b.push(await clock(floor));
   }
   return { libMs: median(a), floorMs: median(b) };

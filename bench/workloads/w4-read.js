@@ -1,6 +1,6 @@
 /** W4: a 20,000-message session: read all of it, and the newest 50. */
 import { floorStore, libManager, LOCAL_BACKENDS } from "../backends.js";
-import { newId, paired, result } from "../lib.js";
+import { gc, newId, paired, result } from "../lib.js";
 
 const TURNS = 10_000;
 const LIMIT = 1.5;
@@ -29,10 +29,14 @@ export async function w4(backends = LOCAL_BACKENDS) {
         limit: LIMIT,
       }),
     );
+    // 40,000 fresh objects a read: each starts after a full GC, or a collection of the
+    // previous read's garbage lands in whichever read comes next.
     const all = await paired(
       21,
       () => session.getMessages(),
       () => floor.newest(id),
+      1,
+      gc,
     );
     out.push(
       result("W4", backend, "all 20,000 messages", {
