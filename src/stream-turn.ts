@@ -1,5 +1,6 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
+import { holdToolResult, planToolResult } from "./tool-results.js";
 import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
 import { acquireTurn, releaseTurn } from "./turn-lock.js";
@@ -30,7 +31,13 @@ export async function* streamTurn(
   try {
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
-    turn = await prepare(rt, held.record, held.adapter, input, controller.signal);
+    const plan = await planToolResult(rt, held, input);
+    if (plan.hold) {
+      outcome = "done"; // a held tool result: stored, and no reply until its siblings arrive
+      settle(await holdToolResult(rt, held, input));
+      return;
+    }
+    turn = await prepare(rt, held.record, held.adapter, input, controller.signal, plan.earlier);
     controller.signal.throwIfAborted();
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
       if (event.type === "delta") {

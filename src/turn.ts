@@ -8,6 +8,7 @@ import { ZERO_USAGE } from "./providers/types.js";
 import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import type { TurnCounters } from "./storage/types.js";
+import { holdToolResult, planToolResult } from "./tool-results.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 
@@ -15,12 +16,16 @@ import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 export interface PreparedTurn {
   record: SessionRecord;
   adapter: ProviderAdapter;
+  /** The message this turn stores. */
+  input: SessionMessage;
+  /** What the provider gets: the input, after held tool results for native state. */
   providerInput: ProviderTurnInput;
 }
 
 /**
  * Builds the provider input: the stored transcript only when the adapter keeps history
- * client-side (so only then is there anything to wait for).
+ * client-side (so only then is there anything to wait for). `earlier` are held tool results
+ * (see `planToolResult`), which provider-side state has not seen yet.
  */
 export function prepare(
   rt: Runtime,
@@ -28,15 +33,19 @@ export function prepare(
   adapter: ProviderAdapter,
   input: SessionMessage,
   signal?: AbortSignal,
+  earlier: readonly SessionMessage[] = [],
 ): PreparedTurn | Promise<PreparedTurn> {
   const session = providerInfo(record);
-  if (adapter.historyMode(session) !== "client") {
-    return { record, adapter, providerInput: { session, history: [], input: [input], signal } };
+  const mode = adapter.historyMode(session);
+  const sent = mode === "native" && earlier.length ? [...earlier, input] : [input];
+  if (mode !== "client") {
+    return { record, adapter, input, providerInput: { session, history: [], input: sent, signal } };
   }
   return rt.storage.getMessages(record.sessionId).then((history) => ({
     record,
     adapter,
-    providerInput: { session, history, input: [input], signal },
+    input,
+    providerInput: { session, history, input: sent, signal },
   }));
 }
 
@@ -51,8 +60,21 @@ export function runTurn(
   input: SessionMessage,
   signal?: AbortSignal,
 ): SessionMessage | Promise<SessionMessage> {
+  if (input.role === "tool") return runToolResult(rt, held, input, signal);
   const prepared = prepare(rt, held.record, held.adapter, input, signal);
   return isPromise(prepared) ? prepared.then((t) => askAndStore(rt, t)) : askAndStore(rt, prepared);
+}
+
+/** A tool result: held while its siblings are unanswered, else sent with them. */
+async function runToolResult(
+  rt: Runtime,
+  held: HeldTurn,
+  input: SessionMessage,
+  signal?: AbortSignal,
+): Promise<SessionMessage> {
+  const plan = await planToolResult(rt, held, input);
+  if (plan.hold) return holdToolResult(rt, held, input);
+  return askAndStore(rt, await prepare(rt, held.record, held.adapter, input, signal, plan.earlier));
 }
 
 function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<SessionMessage> {
@@ -120,14 +142,14 @@ async function storeAndAnnounce(
     counters(rt, turn, reply, message),
   );
   if (rt.config.hooks) {
-    await callHook(rt.config.hooks, "onMessageSent", turn.providerInput.input[0]!);
+    await callHook(rt.config.hooks, "onMessageSent", turn.input);
     await callHook(rt.config.hooks, "onReplyReceived", message);
   }
   return message;
 }
 
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {
-  return [...turn.providerInput.input, reply];
+  return [turn.input, reply];
 }
 
 function counters(
@@ -167,7 +189,7 @@ export async function failTurn(
 ): Promise<SessionError> {
   const error = toProviderError(turn.adapter.name, failure);
   const storageError = await storeUnanswered(rt, turn, error, spent);
-  if (!storageError) await callHook(rt.config.hooks, "onMessageSent", turn.providerInput.input[0]!);
+  if (!storageError) await callHook(rt.config.hooks, "onMessageSent", turn.input);
   return storageError ?? error;
 }
 
@@ -181,10 +203,10 @@ async function storeUnanswered(
   failure: unknown,
   usage: TokenUsage,
 ): Promise<SessionError | null> {
-  const marked = turn.providerInput.input.map((m) => ({
-    ...m,
-    metadata: { ...m.metadata, unanswered: true, error: describe(failure) },
-  }));
+  const { input } = turn;
+  const marked = [
+    { ...input, metadata: { ...input.metadata, unanswered: true, error: describe(failure) } },
+  ];
   try {
     await rt.storage.appendMessages(turn.record.sessionId, marked, {
       usage: { ...usage },

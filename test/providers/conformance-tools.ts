@@ -20,13 +20,42 @@ export function toolTests(ctx: SuiteContext): void {
     server().enqueue({ kind: "reply", text: "", toolCalls: calls });
     const asked = await session.sendMessage("weather in Oslo and Rome?");
     expect(asked.finishReason).toBe("tool_calls");
-    await session.sendMessage("Oslo: 3C", { role: "tool", toolCallId: "call_par_A" });
+    const callsBefore = modelCalls(server()).length;
+    // Held: the API refuses a request that answers only some of a message's calls.
+    const first = await session.sendMessage("Oslo: 3C", { role: "tool", toolCallId: "call_par_A" });
+    expect(first).toMatchObject({ role: "tool", content: "Oslo: 3C", toolCallId: "call_par_A" });
+    expect(modelCalls(server())).toHaveLength(callsBefore);
     const answer = await session.sendMessage("Rome: 18C", {
       role: "tool",
       toolCallId: "call_par_B",
     });
     expect(answer.role).toBe("assistant");
+    expect(modelCalls(server())).toHaveLength(callsBefore + 1);
+    expect(bodyText(ctx)).toContain("Oslo: 3C");
     expect(bodyText(ctx)).toContain("Rome: 18C");
+    expect((await session.getMessages()).map((m) => m.role)).toEqual([
+      "user",
+      "assistant",
+      "tool",
+      "tool",
+      "assistant",
+    ]);
+  });
+
+  it("streams nothing for a held tool result; its reply is the stored result", async () => {
+    const session = await start();
+    server().enqueue({ kind: "reply", text: "", toolCalls: calls });
+    await session.sendMessage("weather in Oslo and Rome?");
+    const stream = session.streamMessage("Oslo: 3C", { role: "tool", toolCallId: "call_par_A" });
+    const deltas: string[] = [];
+    for await (const d of stream) deltas.push(d);
+    expect(deltas).toEqual([]);
+    expect(await stream.reply).toMatchObject({ role: "tool", toolCallId: "call_par_A" });
+    const answer = await session
+      .streamMessage("Rome: 18C", { role: "tool", toolCallId: "call_par_B" })
+      .complete();
+    expect(answer.role).toBe("assistant");
+    expect(bodyText(ctx)).toContain("Oslo: 3C");
   });
 
   it("keeps a tool exchange when a system message was added between call and result", async () => {

@@ -25,20 +25,23 @@ function textOf(content: unknown): string {
   return (content as Json[]).map((p) => (typeof p.text === "string" ? p.text : "")).join("");
 }
 
-/** Every function_call_output needs its function_call; every call in the input needs an output. */
+/**
+ * Every function_call_output needs its function_call, and every function call, in the input or
+ * already in the conversation (a parallel call the model made last turn), needs its output: the
+ * API refuses a turn that answers only some of a response's calls.
+ */
 export function checkResponsesTools(conversation: Json[], input: Json[]): string | null {
-  const calls = new Set(
-    [...conversation, ...input].filter((i) => i.type === "function_call").map((i) => i.call_id),
-  );
+  const all = [...conversation, ...input];
+  const calls = new Set(all.filter((i) => i.type === "function_call").map((i) => i.call_id));
   const outputs = new Set(
-    [...conversation, ...input]
-      .filter((i) => i.type === "function_call_output")
-      .map((i) => i.call_id),
+    all.filter((i) => i.type === "function_call_output").map((i) => i.call_id),
   );
   for (const item of input) {
     if (item.type === "function_call_output" && !calls.has(item.call_id)) {
       return `No tool call found for function call output with call_id ${String(item.call_id)}.`;
     }
+  }
+  for (const item of all) {
     if (item.type === "function_call" && !outputs.has(item.call_id)) {
       return `No tool output found for function call ${String(item.call_id)}.`;
     }

@@ -1,0 +1,64 @@
+import { ZERO_USAGE } from "./providers/types.js";
+import { callHook } from "./internal/hooks.js";
+import type { Runtime, HeldTurn } from "./turn-lock.js";
+import type { SessionMessage } from "./types.js";
+
+// How far back a result's tool-call message is looked for: parallel calls are answered within a
+// few messages of the call, and the read must stay small.
+const REACH = 100;
+
+/** What to do with a tool result: hold it until its siblings arrive, or send it with theirs. */
+export type ToolResultPlan = { hold: true } | { hold: false; earlier: SessionMessage[] };
+
+const SEND_ALONE: ToolResultPlan = { hold: false, earlier: [] };
+
+/**
+ * A tool result goes to the model only together with every result of its tool-call message: the
+ * APIs refuse a request in which a call of that message has no result (OpenAI: "No tool output
+ * found for function call"). So while other calls of the message are unanswered the result is
+ * stored and held; the last one is sent with the held ones (which client-side history adapters
+ * read from the transcript anyway). A result whose call is out of reach is sent as it is.
+ */
+export async function planToolResult(
+  rt: Runtime,
+  held: HeldTurn,
+  input: SessionMessage,
+): Promise<ToolResultPlan> {
+  if (input.role !== "tool" || !input.toolCallId) return SEND_ALONE;
+  const recent = await rt.storage.getMessages(held.record.sessionId, { limit: REACH });
+  return planFrom(recent, input.toolCallId);
+}
+
+export function planFrom(recent: readonly SessionMessage[], callId: string): ToolResultPlan {
+  let at = recent.length - 1;
+  while (at >= 0 && !asks(recent[at]!, callId)) at--;
+  if (at < 0) return SEND_ALONE;
+  const calls = recent[at]!.toolCalls!.map((c) => c.id);
+  // The first stored result of each other call (a later one repeats it).
+  const results = new Map<string, SessionMessage>();
+  for (const m of recent.slice(at + 1)) {
+    const id = m.role === "tool" ? m.toolCallId : undefined;
+    if (id && id !== callId && calls.includes(id) && !results.has(id)) results.set(id, m);
+  }
+  const waiting = calls.some((id) => id !== callId && !results.has(id));
+  return waiting ? { hold: true } : { hold: false, earlier: [...results.values()] };
+}
+
+function asks(m: SessionMessage, callId: string): boolean {
+  return m.role === "assistant" && !!m.toolCalls?.some((c) => c.id === callId);
+}
+
+/** Stores a held result (no tokens spent) and returns it: there is no reply yet. */
+export async function holdToolResult(
+  rt: Runtime,
+  held: HeldTurn,
+  input: SessionMessage,
+): Promise<SessionMessage> {
+  await rt.storage.appendMessages(held.record.sessionId, [input], {
+    usage: { ...ZERO_USAGE },
+    costUsd: 0,
+    at: input.timestamp,
+  });
+  await callHook(rt.config.hooks, "onMessageSent", input);
+  return input;
+}
