@@ -51,6 +51,21 @@ describe("openai specifics", () => {
     await server.close();
   });
 
+  /** Runs `fn`, expecting a StorageError, while one storage method fails; restores it after. */
+  async function whileFailing(
+    method: "appendMessages" | "clearMessages" | "updateSession",
+    fn: () => Promise<unknown>,
+  ): Promise<void> {
+    const storage = manager.storage;
+    const original = storage[method];
+    storage[method] = (() => Promise.reject(new StorageError("memory", "down"))) as never;
+    try {
+      await expect(fn()).rejects.toBeInstanceOf(StorageError);
+    } finally {
+      storage[method] = original as never;
+    }
+  }
+
   it("refuses assistantId: the Assistants API is gone", async () => {
     for (const field of ["assistantId", "assistant_id"]) {
       const error = await manager
@@ -139,10 +154,7 @@ describe("openai specifics", () => {
   it("a system message that cannot be stored is taken back from the conversation", async () => {
     const session = await manager.createSession("u", "openai", "gpt-4o");
     await session.sendMessage("one");
-    const append = manager.storage.appendMessages;
-    manager.storage.appendMessages = () => Promise.reject(new StorageError("memory", "disk full"));
-    await expect(session.sendSystemMessage("Be brief.")).rejects.toBeInstanceOf(StorageError);
-    manager.storage.appendMessages = append;
+    await whileFailing("appendMessages", () => session.sendSystemMessage("Be brief."));
     const roles = () =>
       server.conversations.get(session.providerSessionId!)!.items.map((i) => i.role);
     expect(roles()).toEqual(["user", "assistant"]);
@@ -159,14 +171,11 @@ describe("openai specifics", () => {
     const session = await manager.createSession("u", "openai", "gpt-4o");
     await session.sendMessage("remember this");
     const first = session.providerSessionId!;
-    const clear = manager.storage.clearMessages;
-    manager.storage.clearMessages = () => Promise.reject(new StorageError("memory", "disk full"));
-    await expect(session.clearMessages()).rejects.toBeInstanceOf(StorageError);
+    await whileFailing("clearMessages", () => session.clearMessages());
     // The model already forgot (fresh conversation, old one deleted); the session still works.
     expect(server.deletedConversations.has(first)).toBe(true);
     expect(session.providerSessionId).not.toBe(first);
     expect((await session.sendMessage("still there?")).content).toBe("Echo: still there?");
-    manager.storage.clearMessages = clear;
     await session.clearMessages();
     expect(await session.getMessages()).toEqual([]);
     expect((await session.sendMessage("fresh")).content).toBe("Echo: fresh");
@@ -176,10 +185,7 @@ describe("openai specifics", () => {
     const session = await manager.createSession("u", "openai", "gpt-4o");
     await session.sendMessage("remember this");
     const first = session.providerSessionId!;
-    const update = manager.storage.updateSession;
-    manager.storage.updateSession = () => Promise.reject(new StorageError("memory", "down"));
-    await expect(session.clearMessages()).rejects.toBeInstanceOf(StorageError);
-    manager.storage.updateSession = update;
+    await whileFailing("updateSession", () => session.clearMessages());
     expect(session.providerSessionId).toBe(first);
     expect(server.deletedConversations.has(first)).toBe(false);
     // The conversation made for the clear is gone again: only the session's own one is left.
@@ -191,10 +197,7 @@ describe("openai specifics", () => {
   it("a switch whose record update fails drops the conversation made for it", async () => {
     const session = await manager.createSession("u", "openai", "gpt-4o");
     const first = session.providerSessionId!;
-    const update = manager.storage.updateSession;
-    manager.storage.updateSession = () => Promise.reject(new StorageError("memory", "down"));
-    await expect(session.switchProvider("openai", "gpt-4.1")).rejects.toBeInstanceOf(StorageError);
-    manager.storage.updateSession = update;
+    await whileFailing("updateSession", () => session.switchProvider("openai", "gpt-4.1"));
     expect([...server.conversations.keys()]).toEqual([first]);
     expect(session.model).toBe("gpt-4o");
     expect((await session.sendMessage("still here")).content).toBe("Echo: still here");
