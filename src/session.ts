@@ -97,7 +97,11 @@ export class Session {
     };
   }
 
-  /** Sends a message and returns the stored reply. A failed turn keeps the input, marked `unanswered`. */
+  /**
+   * Sends a message and returns the stored reply. A failed turn keeps the input, marked
+   * `unanswered`. A tool result whose sibling calls are still unanswered is held: stored and
+   * returned as it is, and the model gets all the results together with the last one.
+   */
   async sendMessage(
     content: string,
     options: SendMessageOptions = NO_OPTIONS,
