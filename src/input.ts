@@ -24,15 +24,16 @@ export interface SendMessageOptions {
 }
 
 /**
- * The validated input message of a turn; a promise only when middleware has to see it, so the
- * usual turn need not wait for anything (see `acquireTurn`).
+ * The validated input message of a turn, built at once so that the turn can take its place in
+ * the session's queue at call time; outgoing middleware runs on it once the turn is held
+ * (`outgoing`).
  */
 export function turnInput(
   config: ManagerConfig,
   sessionId: string,
   content: string,
   options: SendMessageOptions,
-): SessionMessage | Promise<SessionMessage> {
+): SessionMessage {
   if (typeof options !== "object" || options === null) {
     throw new ValidationError("options", "must be an object");
   }
@@ -45,6 +46,14 @@ export function turnInput(
   if (role === "tool") message.toolCallId = requireString("toolCallId", options.toolCallId);
   else if (options.toolCallId !== undefined)
     throw new ValidationError("toolCallId", "only a tool message has one");
+  return message;
+}
+
+/** The input through the outgoing middleware; a promise only when there is middleware. */
+export function outgoing(
+  config: ManagerConfig,
+  message: SessionMessage,
+): SessionMessage | Promise<SessionMessage> {
   return config.middleware.length ? applyMiddleware(config, "outgoing", message) : message;
 }
 

@@ -1,10 +1,12 @@
-import { SessionNotFoundError } from "./errors.js";
-import { newMessage, NO_OPTIONS, turnInput, type SendMessageOptions } from "./input.js";
+import { SessionNotFoundError, ValidationError } from "./errors.js";
+import { newMessage, NO_OPTIONS, outgoing, turnInput, type SendMessageOptions } from "./input.js";
 import { cloneJson } from "./internal/clone.js";
 import { commitProviderState, undoProviderChange } from "./provider-state.js";
 import { ZERO_USAGE } from "./providers/types.js";
+import type { ProviderAdapter } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn } from "./stream-turn.js";
+import { openToolCalls } from "./tool-results.js";
 import { runTurn } from "./turn.js";
 import { acquireTurn, isPromise, providerInfo, releaseTurn, withTurn } from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
@@ -107,12 +109,14 @@ export class Session {
     options: SendMessageOptions = NO_OPTIONS,
   ): Promise<SessionMessage> {
     const rt = this.#rt;
-    // Only what is pending is awaited: most turns on the memory store finish without a promise.
-    const checked = turnInput(rt.config, this.sessionId, content, options);
-    const input = isPromise(checked) ? await checked : checked;
+    // The turn is queued at call time; only what is pending is awaited, so most turns on the
+    // memory store finish without a promise.
+    const message = turnInput(rt.config, this.sessionId, content, options);
     const acquired = acquireTurn(rt, this.#state);
     const held = isPromise(acquired) ? await acquired : acquired;
     try {
+      const ready = outgoing(rt.config, message);
+      const input = isPromise(ready) ? await ready : ready;
       const reply = runTurn(rt, held, input, options.signal);
       return isPromise(reply) ? await reply : reply;
     } finally {
@@ -236,8 +240,12 @@ export class Session {
         : [];
       const providerSessionId = (await adapter.createProviderSession?.(next, history)) ?? null;
       // The transcript stays in storage; the old provider's copy (a conversation) would leak.
+      // A refused move is refused before anything is recorded, so the new state is dropped.
       await commitProviderState(
-        () => this.#update({ provider, model, providerConfig: config, providerSessionId }),
+        async () => {
+          if (providerSessionId) refuseOpenCalls(adapter, history);
+          await this.#update({ provider, model, providerConfig: config, providerSessionId });
+        },
         { adapter, session: { ...next, providerSessionId } },
         { adapter: previous, session: providerInfo(record) },
       );
@@ -259,7 +267,7 @@ export class Session {
     options: SendMessageOptions,
     settle: (message: SessionMessage) => void,
   ): AsyncGenerator<string> {
-    const input = await turnInput(this.#rt.config, this.sessionId, content, options);
+    const input = turnInput(this.#rt.config, this.sessionId, content, options);
     yield* streamTurn(this.#rt, this.#state, input, options.signal, settle);
   }
 
@@ -269,4 +277,17 @@ export class Session {
     this.#state.record = record;
     this.#state.version = this.#rt.versions.bump(this.sessionId);
   }
+}
+
+/**
+ * A conversation kept by the provider refuses tool calls without their results, and results
+ * whose calls it does not hold: moving a session with unanswered calls there would strand them.
+ */
+function refuseOpenCalls(adapter: ProviderAdapter, history: readonly SessionMessage[]): void {
+  const open = openToolCalls(history);
+  if (open.length === 0) return;
+  throw new ValidationError(
+    "provider",
+    `${adapter.name} keeps the conversation itself; answer the open tool calls first (${open.join(", ")})`,
+  );
 }

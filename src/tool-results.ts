@@ -7,17 +7,24 @@ import type { SessionMessage } from "./types.js";
 // few messages of the call, and the read must stay small.
 const REACH = 100;
 
-/** What to do with a tool result: hold it until its siblings arrive, or send it with theirs. */
-export type ToolResultPlan = { hold: true } | { hold: false; earlier: SessionMessage[] };
+/**
+ * What to do with a tool result: hold it until its siblings arrive, or send it with theirs.
+ * `orphan`: no message in the transcript asked for the call (it was cleared).
+ */
+export type ToolResultPlan =
+  { hold: true } | { hold: false; earlier: SessionMessage[]; orphan: boolean };
 
-const SEND_ALONE: ToolResultPlan = { hold: false, earlier: [] };
+const SEND_ALONE: ToolResultPlan = { hold: false, earlier: [], orphan: false };
+const ORPHAN: ToolResultPlan = { hold: false, earlier: [], orphan: true };
 
 /**
  * A tool result goes to the model only together with every result of its tool-call message: the
  * APIs refuse a request in which a call of that message has no result (OpenAI: "No tool output
  * found for function call"). So while other calls of the message are unanswered the result is
  * stored and held; the last one is sent with the held ones (which client-side history adapters
- * read from the transcript anyway). A result whose call is out of reach is sent as it is.
+ * read from the transcript anyway). A result whose call is out of reach is sent as it is, and
+ * one whose call is in no stored message (cleared) is sent without its call id: as text, since
+ * the API refuses a result for a call it does not have.
  */
 export async function planToolResult(
   rt: Runtime,
@@ -26,13 +33,18 @@ export async function planToolResult(
 ): Promise<ToolResultPlan> {
   if (input.role !== "tool" || !input.toolCallId) return SEND_ALONE;
   const recent = await rt.storage.getMessages(held.record.sessionId, { limit: REACH });
-  return planFrom(recent, input.toolCallId);
+  return planFrom(recent, input.toolCallId, recent.length < REACH);
 }
 
-export function planFrom(recent: readonly SessionMessage[], callId: string): ToolResultPlan {
+/** `whole`: `recent` is the whole transcript, so a call not in it was never made or was cleared. */
+export function planFrom(
+  recent: readonly SessionMessage[],
+  callId: string,
+  whole = false,
+): ToolResultPlan {
   let at = recent.length - 1;
   while (at >= 0 && !asks(recent[at]!, callId)) at--;
-  if (at < 0) return SEND_ALONE;
+  if (at < 0) return whole ? ORPHAN : SEND_ALONE;
   const calls = recent[at]!.toolCalls!.map((c) => c.id);
   // The first stored result of each other call (a later one repeats it).
   const results = new Map<string, SessionMessage>();
@@ -41,7 +53,25 @@ export function planFrom(recent: readonly SessionMessage[], callId: string): Too
     if (id && id !== callId && calls.includes(id) && !results.has(id)) results.set(id, m);
   }
   const waiting = calls.some((id) => id !== callId && !results.has(id));
-  return waiting ? { hold: true } : { hold: false, earlier: [...results.values()] };
+  return waiting ? { hold: true } : { hold: false, earlier: [...results.values()], orphan: false };
+}
+
+/** What the provider gets for a result that is not held: the held ones first (see above). */
+export function resultsToSend(plan: ToolResultPlan, input: SessionMessage): SessionMessage[] {
+  if (plan.hold) return [input];
+  if (!plan.orphan) return [...plan.earlier, input];
+  const text = { ...input };
+  delete text.toolCallId;
+  return [text];
+}
+
+/** The calls of the newest tool-call message that have no result yet. */
+export function openToolCalls(messages: readonly SessionMessage[]): string[] {
+  let at = messages.length - 1;
+  while (at >= 0 && !(messages[at]!.role === "assistant" && messages[at]!.toolCalls?.length)) at--;
+  if (at < 0) return [];
+  const answered = new Set(messages.slice(at + 1).map((m) => m.toolCallId));
+  return messages[at]!.toolCalls!.map((c) => c.id).filter((id) => !answered.has(id));
 }
 
 function asks(m: SessionMessage, callId: string): boolean {

@@ -3,6 +3,7 @@
  * that have one. What sessions share with their manager lives here too.
  */
 import type { ManagerConfig } from "./config.js";
+import { deepFreeze } from "./internal/clone.js";
 import { takeLease } from "./internal/lease.js";
 import type { KeyedMutex } from "./internal/mutex.js";
 import type { RecordVersions } from "./internal/versions.js";
@@ -25,14 +26,19 @@ export interface Runtime {
   adapterNow(provider: string): ProviderAdapter | undefined;
 }
 
+/**
+ * What a provider sees of a session. Its config and metadata are the session's own objects,
+ * frozen (once per record) rather than copied each turn: an adapter, or whoever reads the mock's
+ * call log, cannot change the session through them.
+ */
 export function providerInfo(r: SessionRecord): ProviderSessionInfo {
   return {
     sessionId: r.sessionId,
     userId: r.userId,
     model: r.model,
     providerSessionId: r.providerSessionId,
-    providerConfig: r.providerConfig,
-    metadata: r.metadata,
+    providerConfig: deepFreeze(r.providerConfig),
+    metadata: deepFreeze(r.metadata),
   };
 }
 

@@ -8,7 +8,7 @@ import { ZERO_USAGE } from "./providers/types.js";
 import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import type { TurnCounters } from "./storage/types.js";
-import { holdToolResult, planToolResult } from "./tool-results.js";
+import { holdToolResult, planToolResult, resultsToSend } from "./tool-results.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 
@@ -25,7 +25,8 @@ export interface PreparedTurn {
 /**
  * Builds the provider input: the stored transcript only when the adapter keeps history
  * client-side (so only then is there anything to wait for). `earlier` are held tool results
- * (see `planToolResult`), which provider-side state has not seen yet.
+ * (see `planToolResult`): stored, but not yet sent, so they go with this turn's input and not
+ * in the history, whatever the adapter (a fallback chain may mix both kinds).
  */
 export function prepare(
   rt: Runtime,
@@ -33,20 +34,25 @@ export function prepare(
   adapter: ProviderAdapter,
   input: SessionMessage,
   signal?: AbortSignal,
+  sent: SessionMessage[] = [input],
   earlier: readonly SessionMessage[] = [],
 ): PreparedTurn | Promise<PreparedTurn> {
   const session = providerInfo(record);
-  const mode = adapter.historyMode(session);
-  const sent = mode === "native" && earlier.length ? [...earlier, input] : [input];
-  if (mode !== "client") {
+  if (adapter.historyMode(session) !== "client") {
     return { record, adapter, input, providerInput: { session, history: [], input: sent, signal } };
   }
-  return rt.storage.getMessages(record.sessionId).then((history) => ({
+  return rt.storage.getMessages(record.sessionId).then((stored) => ({
     record,
     adapter,
     input,
-    providerInput: { session, history, input: sent, signal },
+    providerInput: { session, history: withoutHeld(stored, earlier), input: sent, signal },
   }));
+}
+
+function withoutHeld(stored: SessionMessage[], held: readonly SessionMessage[]): SessionMessage[] {
+  if (!held.length) return stored;
+  const ids = new Set(held.map((m) => m.messageId));
+  return stored.filter((m) => !ids.has(m.messageId));
 }
 
 /**
@@ -74,7 +80,12 @@ async function runToolResult(
 ): Promise<SessionMessage> {
   const plan = await planToolResult(rt, held, input);
   if (plan.hold) return holdToolResult(rt, held, input);
-  return askAndStore(rt, await prepare(rt, held.record, held.adapter, input, signal, plan.earlier));
+  const sent = resultsToSend(plan, input);
+  const earlier = plan.earlier;
+  return askAndStore(
+    rt,
+    await prepare(rt, held.record, held.adapter, input, signal, sent, earlier),
+  );
 }
 
 function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<SessionMessage> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planFrom } from "../src/tool-results.js";
+import { openToolCalls, planFrom } from "../src/tool-results.js";
 import type { SessionMessage, ToolCall } from "../src/types.js";
 
 const call = (id: string): ToolCall => ({
@@ -31,12 +31,20 @@ describe("which tool results wait for their siblings", () => {
   it("sends the last result with the held ones, in the order they were stored", () => {
     const b = result("b");
     const a = result("a");
-    expect(planFrom([asked("a", "b", "c"), b, a], "c")).toEqual({ hold: false, earlier: [b, a] });
+    expect(planFrom([asked("a", "b", "c"), b, a], "c")).toEqual({
+      hold: false,
+      earlier: [b, a],
+      orphan: false,
+    });
   });
 
   it("sends a result alone when its message asked for one call, or is out of reach", () => {
-    expect(planFrom([asked("a")], "a")).toEqual({ hold: false, earlier: [] });
-    expect(planFrom([msg("user"), msg("assistant")], "gone")).toEqual({ hold: false, earlier: [] });
+    expect(planFrom([asked("a")], "a")).toEqual({ hold: false, earlier: [], orphan: false });
+    const noCall = [msg("user"), msg("assistant")];
+    // Out of reach (older than what was read): sent as it is.
+    expect(planFrom(noCall, "gone")).toEqual({ hold: false, earlier: [], orphan: false });
+    // Not in the whole transcript (cleared): sent as text.
+    expect(planFrom(noCall, "gone", true)).toEqual({ hold: false, earlier: [], orphan: true });
   });
 
   it("takes the first stored result of a call, and never this call's own earlier ones", () => {
@@ -44,11 +52,18 @@ describe("which tool results wait for their siblings", () => {
     const again = result("a", "again");
     const failedB = result("b", "failed before");
     const plan = planFrom([asked("a", "b"), first, again, failedB], "b");
-    expect(plan).toEqual({ hold: false, earlier: [first] });
+    expect(plan).toEqual({ hold: false, earlier: [first], orphan: false });
   });
 
   it("looks at the newest message that asked for the call", () => {
     const old = [asked("a", "b"), result("a"), result("b"), msg("assistant")];
     expect(planFrom([...old, asked("a", "z")], "a")).toEqual({ hold: true });
+  });
+
+  it("finds the open calls of the newest tool-call message", () => {
+    expect(openToolCalls([asked("a", "b"), result("a")])).toEqual(["b"]);
+    expect(openToolCalls([asked("a", "b"), result("a"), result("b")])).toEqual([]);
+    expect(openToolCalls([asked("a"), result("a"), msg("user"), asked("c")])).toEqual(["c"]);
+    expect(openToolCalls([msg("user")])).toEqual([]);
   });
 });

@@ -26,3 +26,11 @@ export function isEmpty(value: Record<string, unknown> | undefined): boolean {
   for (const _ in value) return false;
   return true;
 }
+
+/** Freezes JSON-like data in place, all the way down, and returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
+}

@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createSessionManager,
+  memoryStorage,
+  ProviderError,
+  sqliteStorage,
+  type SessionManager,
+  type SessionMessage,
+} from "../src/index.js";
+import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "../src/providers/types.js";
+import { MockProvider } from "../src/testing/index.js";
+
+let managers: SessionManager[] = [];
+afterEach(async () => {
+  await Promise.all(managers.map((m) => m.close()));
+  managers = [];
+});
+
+const usage = { inputTokens: 3, outputTokens: 4, cachedTokens: 0, cacheCreationTokens: 0 };
+/** A synchronous adapter: asks for two parallel tools on "tools?", fails on "fail". */
+function toolAdapter(mode: "none" | "client"): ProviderAdapter & { seen: ProviderTurnInput[] } {
+  const seen: ProviderTurnInput[] = [];
+  return {
+    name: "p",
+    seen,
+    historyMode: () => mode,
+    priceOf: () => ({ input: 1, output: 2 }),
+    sendTurn(turn): ProviderReply {
+      seen.push(turn);
+      const last = turn.input.at(-1)!;
+      if (last.content === "fail")
+        throw new ProviderError("p", "down", { status: 503, retryable: true });
+      if (last.content === "tools?") {
+        return {
+          content: "",
+          usage,
+          finishReason: "tool_calls",
+          toolCalls: ["a", "b"].map((id) => ({
+            id,
+            type: "function" as const,
+            function: { name: "f", arguments: "{}" },
+          })),
+        };
+      }
+      return { content: `ok ${last.content}`, usage, finishReason: "stop" };
+    },
+    async *streamTurn(turn) {
+      const reply = this.sendTurn(turn) as ProviderReply;
+      yield { type: "delta" as const, text: reply.content };
+      yield { type: "done" as const, reply };
+    },
+  };
+}
+
+const shape = (m: SessionMessage) => {
+  const { messageId, sessionId, timestamp, ...rest } = m;
+  return messageId && sessionId && timestamp ? rest : null;
+};
+
+describe("same data on every path", () => {
+  it("memory (sync), memory with hooks and sqlite store the same messages and counters", async () => {
+    const results = [];
+    for (const extra of [
+      { storage: memoryStorage() },
+      { storage: memoryStorage(), hooks: { onReplyReceived: () => undefined } },
+      { storage: sqliteStorage({ dbPath: ":memory:" }) },
+    ]) {
+      const m = createSessionManager({
+        providers: { p: { adapter: toolAdapter("client") } },
+        ...extra,
+      });
+      managers.push(m);
+      const s = await m.createSession("u", "p", "m");
+      await s.sendMessage("tools?");
+      await s.sendMessage("A", { role: "tool", toolCallId: "a" });
+      await s.sendMessage("B", { role: "tool", toolCallId: "b" });
+      await expect(s.sendMessage("fail")).rejects.toBeInstanceOf(ProviderError);
+      await s.streamMessage("streamed").complete();
+      await s.sendSystemMessage("sys");
+      const { sessionDuration, lastActivity, ...metrics } = await s.getMetrics();
+      results.push({
+        messages: (await s.getMessages()).map(shape),
+        metrics,
+        ok: sessionDuration >= 0 && !!lastActivity,
+      });
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
+});
+
+describe("isolation", () => {
+  it("what the mock records cannot change the session's settings", async () => {
+    const mock = new MockProvider();
+    const m = createSessionManager({ providers: { mock: { adapter: mock } } });
+    managers.push(m);
+    const s = await m.createSession("u", "mock", "m", {
+      providerConfig: { temperature: 0.5 },
+      sessionConfig: { metadata: { tag: "x" } },
+    });
+    await s.sendMessage("one");
+    const seen = mock.calls[0]!.session;
+    expect(() => ((seen.providerConfig as Record<string, unknown>).temperature = 2)).toThrow(
+      TypeError,
+    );
+    expect(() => ((seen.metadata as Record<string, unknown>).tag = "changed")).toThrow(TypeError);
+    expect(s.providerConfig).toEqual({ temperature: 0.5 });
+    expect(s.metadata).toEqual({ tag: "x" });
+    await s.sendMessage("two");
+    expect(mock.calls[1]!.session.providerConfig).toEqual({ temperature: 0.5 });
+  });
+});
