@@ -1,14 +1,21 @@
-import { SessionNotFoundError, ValidationError } from "./errors.js";
+import { SessionNotFoundError } from "./errors.js";
 import { newMessage, NO_OPTIONS, outgoing, turnInput, type SendMessageOptions } from "./input.js";
 import { cloneJson } from "./internal/clone.js";
+import { cloneRecord } from "./storage/record.js";
 import { commitProviderState, undoProviderChange } from "./provider-state.js";
 import { ZERO_USAGE } from "./providers/types.js";
-import type { ProviderAdapter } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn } from "./stream-turn.js";
-import { openToolCalls } from "./tool-results.js";
+import { refuseOpenCalls } from "./tool-results.js";
 import { runTurn } from "./turn.js";
-import { acquireTurn, isPromise, providerInfo, releaseTurn, withTurn } from "./turn-lock.js";
+import {
+  acquireTurn,
+  isPromise,
+  ownRecord,
+  providerInfo,
+  releaseTurn,
+  withTurn,
+} from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
 import type {
   GetMessagesOptions,
@@ -38,7 +45,7 @@ export class Session {
   /** @internal Sessions are made by `SessionManager`. */
   constructor(rt: Runtime, record: SessionRecord) {
     this.#rt = rt;
-    this.#state = { record, version: rt.versions.of(record.sessionId) };
+    this.#state = { record: ownRecord(record), version: rt.versions.of(record.sessionId) };
   }
 
   get #record(): SessionRecord {
@@ -194,7 +201,7 @@ export class Session {
 
   /** Totals from storage: messages, tokens, duration in seconds, cost (null when unknown). */
   async getMetrics(): Promise<SessionMetrics> {
-    const r = await this.refresh();
+    const r = await this.#refresh();
     return {
       totalMessages: r.messageCount,
       totalTokens: r.inputTokens + r.outputTokens,
@@ -243,7 +250,7 @@ export class Session {
       // A refused move is refused before anything is recorded, so the new state is dropped.
       await commitProviderState(
         async () => {
-          if (providerSessionId) refuseOpenCalls(adapter, history);
+          if (providerSessionId) refuseOpenCalls(adapter.name, history);
           await this.#update({ provider, model, providerConfig: config, providerSessionId });
         },
         { adapter, session: { ...next, providerSessionId } },
@@ -252,14 +259,9 @@ export class Session {
     });
   }
 
-  /** Re-reads the session from storage (status, counters, context changed elsewhere). */
+  /** Re-reads the session from storage (status, counters, context changed elsewhere); returns a copy. */
   async refresh(): Promise<SessionRecord> {
-    const version = this.#rt.versions.of(this.sessionId);
-    const record = await this.#rt.storage.getSession(this.sessionId);
-    if (!record) throw new SessionNotFoundError(this.sessionId);
-    this.#state.record = record;
-    this.#state.version = version;
-    return record;
+    return cloneRecord(await this.#refresh());
   }
 
   async *#stream(
@@ -271,23 +273,19 @@ export class Session {
     yield* streamTurn(this.#rt, this.#state, input, options.signal, settle);
   }
 
+  async #refresh(): Promise<SessionRecord> {
+    const version = this.#rt.versions.of(this.sessionId);
+    const record = await this.#rt.storage.getSession(this.sessionId);
+    if (!record) throw new SessionNotFoundError(this.sessionId);
+    this.#state.record = ownRecord(record);
+    this.#state.version = version;
+    return record;
+  }
+
   async #update(patch: Parameters<Runtime["storage"]["updateSession"]>[1]): Promise<void> {
     const record = await this.#rt.storage.updateSession(this.sessionId, patch);
     if (!record) throw new SessionNotFoundError(this.sessionId);
-    this.#state.record = record;
+    this.#state.record = ownRecord(record);
     this.#state.version = this.#rt.versions.bump(this.sessionId);
   }
-}
-
-/**
- * A conversation kept by the provider refuses tool calls without their results, and results
- * whose calls it does not hold: moving a session with unanswered calls there would strand them.
- */
-function refuseOpenCalls(adapter: ProviderAdapter, history: readonly SessionMessage[]): void {
-  const open = openToolCalls(history);
-  if (open.length === 0) return;
-  throw new ValidationError(
-    "provider",
-    `${adapter.name} keeps the conversation itself; answer the open tool calls first (${open.join(", ")})`,
-  );
 }

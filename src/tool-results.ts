@@ -1,3 +1,4 @@
+import { ValidationError } from "./errors.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { callHook } from "./internal/hooks.js";
 import type { Runtime, HeldTurn } from "./turn-lock.js";
@@ -91,4 +92,17 @@ export async function holdToolResult(
   });
   await callHook(rt.config.hooks, "onMessageSent", input);
   return input;
+}
+
+/**
+ * A conversation kept by the provider refuses tool calls without their results, and results
+ * whose calls it does not hold: moving a session with unanswered calls there would strand them.
+ */
+export function refuseOpenCalls(provider: string, history: readonly SessionMessage[]): void {
+  const open = openToolCalls(history);
+  if (open.length === 0) return;
+  throw new ValidationError(
+    "provider",
+    `${provider} keeps the conversation itself; answer the open tool calls first (${open.join(", ")})`,
+  );
 }

@@ -27,18 +27,25 @@ export interface Runtime {
 }
 
 /**
- * What a provider sees of a session. Its config and metadata are the session's own objects,
- * frozen (once per record) rather than copied each turn: an adapter, or whoever reads the mock's
- * call log, cannot change the session through them.
+ * A record as a `Session` keeps it: its config and metadata frozen, once, since every turn hands
+ * them to the provider (`providerInfo`) and an adapter, or whoever reads the mock's call log,
+ * must not change the session through them. Copying them each turn would cost every turn.
  */
+export function ownRecord(record: SessionRecord): SessionRecord {
+  deepFreeze(record.providerConfig);
+  deepFreeze(record.metadata);
+  return record;
+}
+
+/** What a provider sees of a session (its config and metadata frozen, see `ownRecord`). */
 export function providerInfo(r: SessionRecord): ProviderSessionInfo {
   return {
     sessionId: r.sessionId,
     userId: r.userId,
     model: r.model,
     providerSessionId: r.providerSessionId,
-    providerConfig: deepFreeze(r.providerConfig),
-    metadata: deepFreeze(r.metadata),
+    providerConfig: r.providerConfig,
+    metadata: r.metadata,
   };
 }
 
@@ -128,7 +135,7 @@ export function releaseTurn(rt: Runtime, held: HeldTurn): void | Promise<void> {
 }
 
 async function readRecord(rt: Runtime, sessionId: string): Promise<SessionRecord> {
-  return (await rt.storage.getSession(sessionId)) ?? notFound(sessionId);
+  return ownRecord((await rt.storage.getSession(sessionId)) ?? notFound(sessionId));
 }
 
 /** Runs `fn` holding the session's turn (see `acquireTurn`). */

@@ -109,4 +109,16 @@ describe("isolation", () => {
     await s.sendMessage("two");
     expect(mock.calls[1]!.session.providerConfig).toEqual({ temperature: 0.5 });
   });
+
+  it("refresh() returns a copy the caller may change", async () => {
+    const m = createSessionManager({ providers: { mock: { adapter: new MockProvider() } } });
+    managers.push(m);
+    const s = await m.createSession("u", "mock", "m", { providerConfig: { temperature: 0.5 } });
+    await s.sendMessage("one");
+    const record = await s.refresh();
+    record.providerConfig.temperature = 2;
+    record.model = "other";
+    expect(s.providerConfig).toEqual({ temperature: 0.5 });
+    expect(s.model).toBe("m");
+  });
 });
