@@ -135,7 +135,8 @@ export class Session {
   /**
    * Streams the reply's text deltas; the reply is stored when the stream ends. Breaking off the
    * loop (or aborting `options.signal`) stores what arrived with `finishReason: "aborted"`. The
-   * session's turn is held until the loop ends, so finish or break it (or call `complete()`).
+   * stream takes the session's turn when its iteration starts and holds it until the loop ends,
+   * so finish or break it (or call `complete()`).
    *
    * ```ts
    * const stream = session.streamMessage("Hi");
