@@ -1,12 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createSessionManager, StorageError, type SessionManager } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { StorageError } from "../src/index.js";
 import type { ProviderAdapter, ProviderReply } from "../src/providers/types.js";
+import { managersClosedAfterEach } from "./helpers/managers.js";
 
-let managers: SessionManager[] = [];
-afterEach(async () => {
-  await Promise.all(managers.map((m) => m.close().catch(() => undefined)));
-  managers = [];
-});
+const createSessionManager = managersClosedAfterEach();
 const usage = { inputTokens: 1, outputTokens: 1, cachedTokens: 0, cacheCreationTokens: 0 };
 const within = <T>(p: Promise<T>, ms = 1000) =>
   Promise.race([p, new Promise<never>((_, r) => setTimeout(() => r(new Error("HANG")), ms))]);
@@ -49,7 +46,6 @@ describe("no turn is left held after a synchronous throw", () => {
     it(`adapter steps throwing synchronously (${mode})`, async () => {
       const fail = new Set<string>();
       const m = createSessionManager({ providers: { p: { adapter: adapter(fail, mode) } } });
-      managers.push(m);
       const s = await m.createSession("u", "p", "m");
       const ops: [Step, () => Promise<unknown>][] = [
         ["historyMode", () => s.sendMessage("x")],
@@ -72,7 +68,6 @@ describe("no turn is left held after a synchronous throw", () => {
 
   it("storage methods throwing synchronously", async () => {
     const m = createSessionManager({ providers: { p: { adapter: adapter(new Set(), "client") } } });
-    managers.push(m);
     const s = await m.createSession("u", "p", "m");
     const storage = m.storage as unknown as Record<string, unknown>;
     for (const method of [

@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  createSessionManager,
   memoryStorage,
   ProviderError,
   sqliteStorage,
@@ -10,18 +9,14 @@ import {
 } from "../src/index.js";
 import type { ProviderAdapter, ProviderReply } from "../src/providers/types.js";
 import { MockProvider } from "../src/testing/index.js";
+import { managersClosedAfterEach } from "./helpers/managers.js";
 
 // A turn on the memory store with a provider that answers at once never awaits anything;
 // these check that this path keeps every rule of the general one.
-let managers: SessionManager[] = [];
-afterEach(async () => {
-  await Promise.all(managers.map((m) => m.close()));
-  managers = [];
-});
+const createSessionManager = managersClosedAfterEach();
 
 function make(adapter: ProviderAdapter, extra: Record<string, unknown> = {}): SessionManager {
   const m = createSessionManager({ providers: { p: { adapter } }, ...extra });
-  managers.push(m);
   return m;
 }
 

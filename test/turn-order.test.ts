@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createSessionManager, type SessionManager } from "../src/index.js";
+import { describe, expect, it } from "vitest";
 import { MockProvider } from "../src/testing/index.js";
+import { managersClosedAfterEach } from "./helpers/managers.js";
 
-let managers: SessionManager[] = [];
-afterEach(async () => {
-  await Promise.all(managers.map((m) => m.close()));
-  managers = [];
-});
+const createSessionManager = managersClosedAfterEach();
 function make(extra: Record<string, unknown> = {}) {
   const a = new MockProvider();
   const b = new MockProvider({ reply: (t) => `B: ${t.input.at(-1)!.content}` });
@@ -14,7 +10,6 @@ function make(extra: Record<string, unknown> = {}) {
     providers: { mock: { adapter: a }, other: { adapter: b } },
     ...extra,
   });
-  managers.push(m);
   return m;
 }
 const identity = { outgoing: (m: unknown) => m };

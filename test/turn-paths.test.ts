@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  createSessionManager,
-  memoryStorage,
-  ProviderError,
-  sqliteStorage,
-  type SessionManager,
-  type SessionMessage,
-} from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { memoryStorage, ProviderError, sqliteStorage, type SessionMessage } from "../src/index.js";
 import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "../src/providers/types.js";
 import { MockProvider } from "../src/testing/index.js";
+import { managersClosedAfterEach } from "./helpers/managers.js";
 
-let managers: SessionManager[] = [];
-afterEach(async () => {
-  await Promise.all(managers.map((m) => m.close()));
-  managers = [];
-});
+const createSessionManager = managersClosedAfterEach();
 
 const usage = { inputTokens: 3, outputTokens: 4, cachedTokens: 0, cacheCreationTokens: 0 };
 /** A synchronous adapter: asks for two parallel tools on "tools?", fails on "fail". */
@@ -69,7 +59,6 @@ describe("same data on every path", () => {
         providers: { p: { adapter: toolAdapter("client") } },
         ...extra,
       });
-      managers.push(m);
       const s = await m.createSession("u", "p", "m");
       await s.sendMessage("tools?");
       await s.sendMessage("A", { role: "tool", toolCallId: "a" });
@@ -93,7 +82,6 @@ describe("isolation", () => {
   it("what the mock records cannot change the session's settings", async () => {
     const mock = new MockProvider();
     const m = createSessionManager({ providers: { mock: { adapter: mock } } });
-    managers.push(m);
     const s = await m.createSession("u", "mock", "m", {
       providerConfig: { temperature: 0.5 },
       sessionConfig: { metadata: { tag: "x" } },
@@ -112,7 +100,6 @@ describe("isolation", () => {
 
   it("refresh() returns a copy the caller may change", async () => {
     const m = createSessionManager({ providers: { mock: { adapter: new MockProvider() } } });
-    managers.push(m);
     const s = await m.createSession("u", "mock", "m", { providerConfig: { temperature: 0.5 } });
     await s.sendMessage("one");
     const record = await s.refresh();
