@@ -90,18 +90,9 @@ export class SessionManager {
     first: string | CreateSessionInput,
     provider?: string,
     model?: string,
-    options: CreateSessionOptions = {},
+    options?: CreateSessionOptions,
   ): Promise<Session> {
-    const input: CreateSessionInput =
-      typeof first === "object" && first !== null
-        ? first
-        : {
-            userId: first,
-            provider: provider!,
-            model: model!,
-            providerConfig: options?.providerConfig,
-            sessionConfig: options?.sessionConfig,
-          };
+    const input = createSessionInput(first, provider, model, options);
     const record = this.#newRecord(input);
     const adapter =
       this.#providers.ready(record.provider) ?? (await this.#providers.get(record.provider));
@@ -276,6 +267,23 @@ export class SessionManager {
  */
 export function createSessionManager(options: ManagerOptionsInput = {}): SessionManager {
   return new SessionManager(options);
+}
+
+/** `createSession`'s two signatures as one input object (the object form is used as it is). */
+export function createSessionInput(
+  first: string | CreateSessionInput,
+  provider?: string,
+  model?: string,
+  options?: CreateSessionOptions,
+): CreateSessionInput {
+  if (typeof first === "object" && first !== null) return first;
+  return {
+    userId: first,
+    provider: provider!,
+    model: model!,
+    providerConfig: options?.providerConfig,
+    sessionConfig: options?.sessionConfig,
+  };
 }
 
 function optionalText(field: string, value: unknown, max = 256): string | null {

@@ -144,7 +144,7 @@ export class Session {
    * const reply = await stream.reply;
    * ```
    */
-  streamMessage(content: string, options: SendMessageOptions = {}): MessageStream {
+  streamMessage(content: string, options: SendMessageOptions = NO_OPTIONS): MessageStream {
     return new MessageStream((settle) => this.#stream(content, options, settle));
   }
 

@@ -1,7 +1,7 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
 import { outgoing } from "./input.js";
-import { holdToolResult, planToolResult, resultsToSend } from "./tool-results.js";
+import { holdToolResult, planToolResult } from "./tool-results.js";
 import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
 import { acquireTurn, releaseTurn } from "./turn-lock.js";
@@ -33,22 +33,13 @@ export async function* streamTurn(
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
     const input = await outgoing(rt.config, message);
-    const plan = await planToolResult(rt, held, input);
-    if (plan.hold) {
+    const send = await planToolResult(rt, held, input);
+    if (send === "hold") {
       outcome = "done"; // a held tool result: stored, and no reply until its siblings arrive
       settle(await holdToolResult(rt, held, input));
       return;
     }
-    const sent = resultsToSend(plan, input);
-    turn = await prepare(
-      rt,
-      held.record,
-      held.adapter,
-      input,
-      controller.signal,
-      sent,
-      plan.earlier,
-    );
+    turn = await prepare(rt, held.record, held.adapter, input, controller.signal, send);
     controller.signal.throwIfAborted();
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
       if (event.type === "delta") {

@@ -1,7 +1,7 @@
 import { ValidationError } from "./errors.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { callHook } from "./internal/hooks.js";
-import type { Runtime, HeldTurn } from "./turn-lock.js";
+import { providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionMessage } from "./types.js";
 
 // How far back a result's tool-call message is looked for: parallel calls are answered within a
@@ -14,6 +14,15 @@ const REACH = 100;
  */
 export type ToolResultPlan =
   { hold: true } | { hold: false; earlier: SessionMessage[]; orphan: boolean };
+
+/** What a turn sends for a tool result that is not held (see `prepare`). */
+export interface ToolSend {
+  sent: SessionMessage[];
+  /** Held results sent with this one: stored already, so left out of client-side history. */
+  earlier: readonly SessionMessage[];
+  /** The whole stored transcript, when the plan read it: client-side history reuses it. */
+  transcript?: SessionMessage[];
+}
 
 const SEND_ALONE: ToolResultPlan = { hold: false, earlier: [], orphan: false };
 const ORPHAN: ToolResultPlan = { hold: false, earlier: [], orphan: true };
@@ -31,10 +40,19 @@ export async function planToolResult(
   rt: Runtime,
   held: HeldTurn,
   input: SessionMessage,
-): Promise<ToolResultPlan> {
-  if (input.role !== "tool" || !input.toolCallId) return SEND_ALONE;
-  const recent = await rt.storage.getMessages(held.record.sessionId, { limit: REACH });
-  return planFrom(recent, input.toolCallId, recent.length < REACH);
+): Promise<"hold" | ToolSend | undefined> {
+  if (input.role !== "tool" || !input.toolCallId) return undefined;
+  // Client-side history needs the whole transcript anyway: it is read once, for both.
+  const whole = held.adapter.historyMode(providerInfo(held.record)) === "client";
+  const id = held.record.sessionId;
+  const recent = await rt.storage.getMessages(id, whole ? {} : { limit: REACH });
+  const plan = planFrom(recent, input.toolCallId, whole || recent.length < REACH);
+  if (plan.hold) return "hold";
+  return {
+    sent: resultsToSend(plan, input),
+    earlier: plan.earlier,
+    transcript: whole ? recent : undefined,
+  };
 }
 
 /** `whole`: `recent` is the whole transcript, so a call not in it was never made or was cleared. */
@@ -58,8 +76,10 @@ export function planFrom(
 }
 
 /** What the provider gets for a result that is not held: the held ones first (see above). */
-export function resultsToSend(plan: ToolResultPlan, input: SessionMessage): SessionMessage[] {
-  if (plan.hold) return [input];
+function resultsToSend(
+  plan: Extract<ToolResultPlan, { hold: false }>,
+  input: SessionMessage,
+): SessionMessage[] {
   if (!plan.orphan) return [...plan.earlier, input];
   const text = { ...input };
   delete text.toolCallId;

@@ -8,7 +8,7 @@ import { ZERO_USAGE } from "./providers/types.js";
 import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import type { TurnCounters } from "./storage/types.js";
-import { holdToolResult, planToolResult, resultsToSend } from "./tool-results.js";
+import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 
@@ -34,22 +34,24 @@ export function prepare(
   adapter: ProviderAdapter,
   input: SessionMessage,
   signal?: AbortSignal,
-  sent: SessionMessage[] = [input],
-  earlier: readonly SessionMessage[] = [],
+  send?: ToolSend,
 ): PreparedTurn | Promise<PreparedTurn> {
   const session = providerInfo(record);
+  const sent = send?.sent ?? [input];
   if (adapter.historyMode(session) !== "client") {
     return { record, adapter, input, providerInput: { session, history: [], input: sent, signal } };
   }
-  return rt.storage.getMessages(record.sessionId).then((stored) => ({
+  const withHistory = (stored: SessionMessage[]): PreparedTurn => ({
     record,
     adapter,
     input,
-    providerInput: { session, history: withoutHeld(stored, earlier), input: sent, signal },
-  }));
+    providerInput: { session, history: withoutHeld(stored, send?.earlier), input: sent, signal },
+  });
+  if (send?.transcript) return withHistory(send.transcript);
+  return rt.storage.getMessages(record.sessionId).then(withHistory);
 }
 
-function withoutHeld(stored: SessionMessage[], held: readonly SessionMessage[]): SessionMessage[] {
+function withoutHeld(stored: SessionMessage[], held: readonly SessionMessage[] = []) {
   if (!held.length) return stored;
   const ids = new Set(held.map((m) => m.messageId));
   return stored.filter((m) => !ids.has(m.messageId));
@@ -78,14 +80,9 @@ async function runToolResult(
   input: SessionMessage,
   signal?: AbortSignal,
 ): Promise<SessionMessage> {
-  const plan = await planToolResult(rt, held, input);
-  if (plan.hold) return holdToolResult(rt, held, input);
-  const sent = resultsToSend(plan, input);
-  const earlier = plan.earlier;
-  return askAndStore(
-    rt,
-    await prepare(rt, held.record, held.adapter, input, signal, sent, earlier),
-  );
+  const send = await planToolResult(rt, held, input);
+  if (send === "hold") return holdToolResult(rt, held, input);
+  return askAndStore(rt, await prepare(rt, held.record, held.adapter, input, signal, send));
 }
 
 function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<SessionMessage> {

@@ -108,4 +108,21 @@ describe("isolation", () => {
     expect(s.providerConfig).toEqual({ temperature: 0.5 });
     expect(s.model).toBe("m");
   });
+
+  it("a tool result with client-side history reads the transcript once, and sends it whole", async () => {
+    const storage = memoryStorage();
+    const adapter = toolAdapter("client");
+    const m = createSessionManager({ providers: { p: { adapter } }, storage });
+    const s = await m.createSession("u", "p", "m");
+    await s.sendMessage("tools?");
+    await s.sendMessage("A", { role: "tool", toolCallId: "a" });
+    let reads = 0;
+    const read = storage.getMessages.bind(storage);
+    storage.getMessages = (...args) => (reads++, read(...args));
+    expect((await s.sendMessage("B", { role: "tool", toolCallId: "b" })).content).toBe("ok B");
+    expect(reads).toBe(1);
+    const last = adapter.seen.at(-1)!;
+    expect(last.history.map((x) => x.content)).toEqual(["tools?", ""]);
+    expect(last.input.map((x) => x.content)).toEqual(["A", "B"]);
+  });
 });

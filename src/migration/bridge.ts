@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
 import { lazy } from "../internal/lazy.js";
+import { createSessionInput } from "../manager.js";
 import type { CreateSessionInput, CreateSessionOptions, SessionManager } from "../manager.js";
 import type { Session } from "../session.js";
 import type { ListSessionsOptions } from "../types.js";
@@ -105,12 +106,9 @@ export class SessionBridge {
     first: string | CreateSessionInput,
     provider?: string,
     model?: string,
-    options: CreateSessionOptions = {},
+    options?: CreateSessionOptions,
   ): Promise<Session> {
-    const input: CreateSessionInput =
-      typeof first === "object" && first !== null
-        ? { ...first }
-        : { ...options, userId: first, provider: provider!, model: model! };
+    const input = createSessionInput(first, provider, model, options);
     const chosen = input.sessionConfig?.sessionId;
     if (chosen !== undefined) {
       // A V2 session under a V1 session's id would hide the V1 history for good.
