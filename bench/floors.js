@@ -31,7 +31,7 @@ export function mapFloor() {
       const now = Date.now();
       const at = new Date(now);
       s.messages.push({
-        messageId: newId(),
+        messageId: newId(now),
         sessionId: id,
         role: "user",
         content,
@@ -39,7 +39,7 @@ export function mapFloor() {
         metadata: {},
       });
       s.messages.push({
-        messageId: newId(),
+        messageId: newId(now),
         sessionId: id,
         role: "assistant",
         content: t.reply,
@@ -99,8 +99,8 @@ export function sqliteFloor(path) {
     const t = echoTurn(content);
     const now = Date.now();
     const { last_seq: last } = bump.get(t.inputTokens, t.outputTokens, now, now, id);
-    insertMessage.run(id, last - 1, newId(), "user", content, now, null);
-    insertMessage.run(id, last, newId(), "assistant", t.reply, now, replyExtras(t));
+    insertMessage.run(id, last - 1, newId(now), "user", content, now, null);
+    insertMessage.run(id, last, newId(now), "assistant", t.reply, now, replyExtras(t));
     return t.reply;
   });
   return {

@@ -37,8 +37,40 @@ export function newSessionId(): string {
   return uuidText.toString("latin1");
 }
 
-/** A random message id: 128 bits as 22 base64url characters (one flat 40-byte string). */
-export function newMessageId(): string {
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+// The base64url digit whose character comes r-th in byte order: base64url's alphabet is not in
+// byte order ("-" < "0" < "A" < "_" < "a"), so a time written with these digits sorts as text.
+const DIGIT_OF_RANK = [...BASE64URL].sort().map((c) => BASE64URL.indexOf(c));
+const stamp = Buffer.alloc(6);
+let stampedMs = -1;
+
+/** Writes `ms` as 8 six-bit digits (48 bits), most significant first, into `stamp`. */
+function setStamp(ms: number): void {
+  writeDigits(Math.floor(ms / 0x1000000), 0);
+  writeDigits(ms % 0x1000000, 3);
+  stampedMs = ms;
+}
+
+/** 24 bits as 4 digits, in the 3 bytes of `stamp` from `at`. */
+function writeDigits(bits: number, at: number): void {
+  const a = DIGIT_OF_RANK[(bits >> 18) & 63]!;
+  const b = DIGIT_OF_RANK[(bits >> 12) & 63]!;
+  const c = DIGIT_OF_RANK[(bits >> 6) & 63]!;
+  const d = DIGIT_OF_RANK[bits & 63]!;
+  stamp[at] = (a << 2) | (b >> 4);
+  stamp[at + 1] = ((b & 15) << 4) | (c >> 2);
+  stamp[at + 2] = ((c & 3) << 6) | d;
+}
+
+/**
+ * A message id: 22 base64url characters (one flat 40-byte string), the first 8 the creation
+ * time in milliseconds and the other 14 random (80 bits, so still unguessable). Ids made later
+ * sort later, so a session's id index grows at its end: with random ids each insert landed on a
+ * random index page, and a turn on a 20,000-message SQLite session cost 1.2x a new session's.
+ */
+export function newMessageId(now: number = Date.now()): string {
   const at = take16();
+  if (now !== stampedMs) setStamp(now);
+  for (let i = 0; i < 6; i++) pool[at + i] = stamp[i]!;
   return pool.toString("base64url", at, at + 16);
 }

@@ -63,12 +63,13 @@ export function newMessage(
   role: SessionMessage["role"],
   content: string,
 ): SessionMessage {
+  const timestamp = new Date();
   return {
-    messageId: newMessageId(),
+    messageId: newMessageId(timestamp.getTime()),
     sessionId,
     role,
     content,
-    timestamp: new Date(),
+    timestamp,
     metadata: {},
   };
 }

@@ -257,12 +257,13 @@ export function toProviderError(provider: string, failure: unknown): ProviderErr
 }
 
 function toMessage(sessionId: string, reply: ProviderReply): SessionMessage {
+  const timestamp = new Date();
   const message: SessionMessage = {
-    messageId: newMessageId(),
+    messageId: newMessageId(timestamp.getTime()),
     sessionId,
     role: "assistant",
     content: reply.content,
-    timestamp: new Date(),
+    timestamp,
     metadata: { ...reply.metadata },
     tokenCount: reply.usage.outputTokens,
   };
