@@ -2,7 +2,8 @@
 import pg from "pg";
 import { MIGRATIONS } from "../dist/storage/schema/postgres.js";
 import { replyExtras } from "./floors.js";
-import { echoTurn, newId } from "./lib.js";
+import { newMessageId } from "../dist/ids.js";
+import { echoTurn } from "./lib.js";
 
 export async function pgFloor(url, schema) {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
@@ -23,6 +24,7 @@ export async function pgFloor(url, schema) {
     // that bumps the counters, locks the session row and inserts both messages.
     async turn(id, content) {
       const t = echoTurn(content);
+      const at = new Date();
       await client.query({
         name: "floor-turn",
         text: `WITH s AS (
@@ -37,10 +39,10 @@ export async function pgFloor(url, schema) {
           id,
           t.inputTokens,
           t.outputTokens,
-          new Date(),
-          newId(),
+          at,
+          newMessageId(at.getTime()),
           content,
-          newId(),
+          newMessageId(at.getTime()),
           t.reply,
           replyExtras(t),
         ],
