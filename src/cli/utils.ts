@@ -1,5 +1,10 @@
 import type { Command } from "commander";
-import { createSessionManager, SessionError, type SessionManager } from "../index.js";
+import {
+  createSessionManager,
+  SessionError,
+  ValidationError,
+  type SessionManager,
+} from "../index.js";
 
 export interface GlobalOptions {
   storage: "memory" | "sqlite" | "postgres";
@@ -7,10 +12,16 @@ export interface GlobalOptions {
   connectionString?: string;
 }
 
-/** Opens a manager from the global flags; provider keys come from the environment only. */
-export function openManager(command: Command): SessionManager {
+/**
+ * Opens a manager from the global flags; provider keys come from the environment only. `mock`
+ * configures the mock provider (e.g. a latency, to watch replies stream).
+ */
+export function openManager(
+  command: Command,
+  mock: Record<string, unknown> | null = null,
+): SessionManager {
   const g = command.optsWithGlobals<GlobalOptions>();
-  const providers: Record<string, string | null> = { mock: null };
+  const providers: Record<string, string | Record<string, unknown> | null> = { mock };
   if (process.env.OPENAI_API_KEY) providers.openai = process.env.OPENAI_API_KEY;
   if (process.env.ANTHROPIC_API_KEY) providers.anthropic = process.env.ANTHROPIC_API_KEY;
   const connectionString = g.connectionString ?? process.env.DATABASE_URL;
@@ -24,6 +35,15 @@ export function openManager(command: Command): SessionManager {
           : {},
     providers,
   });
+}
+
+/** A flag that is a count: plain digits only (`Number()` would take "", " 5", "1e2", "0x10"). */
+export function parseCount(flag: string, value: string, min: number, max: number): number {
+  const count = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(count >= min && count <= max)) {
+    throw new ValidationError(flag, `must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return count;
 }
 
 /** Prints rows as an aligned plain-text table. */

@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -28,6 +28,41 @@ function cli(
     child.stdin.end(input);
   });
 }
+
+/** A running CLI (under `script` for a terminal) with helpers to wait for its output. */
+function running(command: string, args: string[]) {
+  const child = spawn(command, args, { env: { ...process.env, OPENAI_API_KEY: "" } });
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stdout += d));
+  const closed = new Promise<number>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? -1));
+  });
+  return {
+    child,
+    closed,
+    output: () => stdout,
+    async waitFor(pattern: RegExp, from = 0): Promise<void> {
+      for (let waited = 0; !pattern.test(stdout.slice(from)); waited += 10) {
+        if (waited > 10_000) throw new Error(`no ${pattern} in: ${stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+  };
+}
+
+async function shownMessages(
+  db: string,
+): Promise<{ role: string; content: string; finishReason?: string }[]> {
+  const [listed] = JSON.parse((await cli(["--db", db, "sessions", "list", "--json"])).stdout) as {
+    sessionId: string;
+  }[];
+  const shown = await cli(["--db", db, "sessions", "show", listed!.sessionId, "--json"]);
+  return JSON.parse(shown.stdout).messages;
+}
+
+const LONG = "hello there, this is a long message that takes a while to stream back";
 
 describe("langswarm-session CLI", () => {
   const db = join(dir, "cli.db");
@@ -88,6 +123,12 @@ describe("langswarm-session CLI", () => {
     const bad = await cli(["--db", db, "--storage", "redis", "sessions", "list"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("invalid storage");
+    const latency = await cli(["--db", join(dir, "none.db"), "chat", "--mock-latency", "1e3"]);
+    expect(latency.code).toBe(1);
+    expect(latency.stderr).toContain(
+      'invalid --mock-latency: must be an integer from 0 to 60000, got "1e3"',
+    );
+    expect(existsSync(join(dir, "none.db"))).toBe(false);
   });
 
   it("refuses bad sessions list flags with a validation error naming the flag", async () => {
@@ -109,6 +150,48 @@ describe("langswarm-session CLI", () => {
     const ok = await cli(["--db", db, "sessions", "list", ...flags]);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toBeInstanceOf(Array);
+  });
+
+  it("stops a streamed reply on Ctrl+C from a pipe, keeps what arrived, and exits", async () => {
+    const piped = join(dir, "piped.db");
+    const chat = running(process.execPath, [bin, "--db", piped, "chat", "--mock-latency", "40"]);
+    chat.child.stdin.write(`${LONG}\n`); // stdin stays open: the signal alone ends the chat
+    await chat.waitFor(/Echo: hello/);
+    chat.child.kill("SIGINT");
+    expect(await chat.closed).toBe(0);
+    expect(chat.output()).toContain(" [stopped]\n");
+    const [input, reply] = await shownMessages(piped);
+    expect(input).toMatchObject({ role: "user", content: LONG });
+    expect(reply).toMatchObject({ role: "assistant", finishReason: "aborted" });
+    expect(`Echo: ${LONG}`.startsWith(reply!.content)).toBe(true);
+    expect(reply!.content.length).toBeLessThan(`Echo: ${LONG}`.length);
+  });
+
+  it("in a terminal, Ctrl+C stops the reply and returns to the prompt; at the prompt it quits", async () => {
+    const tty = join(dir, "tty.db");
+    const chat = running("script", [
+      "-qfec",
+      `${process.execPath} ${bin} --db ${tty} chat --mock-latency 40`,
+      "/dev/null",
+    ]);
+    await chat.waitFor(/you> /);
+    chat.child.stdin.write(`${LONG}\r`);
+    await chat.waitFor(/Echo: hello/);
+    chat.child.stdin.write("\x03");
+    await chat.waitFor(/\[stopped\]/);
+    const at = chat.output().length;
+    chat.child.stdin.write("after\r");
+    await chat.waitFor(/Echo: after[^]*you> /, at);
+    chat.child.stdin.write("\x03");
+    expect(await chat.closed).toBe(0);
+    const messages = await shownMessages(tty);
+    expect(messages.map((m) => [m.role, m.finishReason])).toEqual([
+      ["user", undefined],
+      ["assistant", "aborted"],
+      ["user", undefined],
+      ["assistant", "stop"],
+    ]);
+    expect(messages[3]!.content).toBe("Echo: after");
   });
 
   it("prints help", async () => {

@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { SessionError, type Session, type SessionManager } from "../../index.js";
-import { openManager, printTable, reportError } from "../utils.js";
+import { openManager, parseCount, printTable, reportError } from "../utils.js";
 
 interface ChatOptions {
   user: string;
@@ -9,6 +9,7 @@ interface ChatOptions {
   model: string;
   session?: string;
   stream: boolean;
+  mockLatency: string;
 }
 
 const HELP = "/history  /metrics  /system <text>  /clear  /quit";
@@ -25,8 +26,10 @@ export function chatCommand(program: Command): void {
     .option("--model <name>", "model", "mock-model")
     .option("--session <id>", "resume this session")
     .option("--no-stream", "print whole replies instead of streaming")
+    .option("--mock-latency <ms>", "the mock's delay before a reply and between chunks", "0")
     .action(async (options: ChatOptions, command: Command) => {
-      const manager = openManager(command);
+      const latencyMs = parseCount("--mock-latency", options.mockLatency, 0, 60_000);
+      const manager = openManager(command, latencyMs ? { latencyMs } : null);
       try {
         await chat(manager, options);
       } finally {
@@ -49,14 +52,34 @@ async function chat(manager: SessionManager, options: ChatOptions): Promise<void
     `session ${session.sessionId} (${session.provider}/${session.model}). ${HELP}\n`,
   );
   rl.setPrompt("you> ");
-  if (tty) rl.prompt();
-  for await (const line of rl) {
-    const text = line.trim();
-    if (text === "/quit" || text === "/exit") break;
-    if (text) await handle(session, text, options.stream, tty).catch(reportTurnError);
+  let turn: AbortController | null = null;
+  let stopped = false;
+  // Ctrl+C stops the reply being written (what arrived is kept, marked aborted). At the prompt,
+  // or when reading a pipe, it ends the chat; either way the storage is closed properly.
+  const interrupt = (): void => {
+    turn?.abort();
+    if (turn && tty) return;
+    stopped = true;
+    rl.close();
+  };
+  rl.on("SIGINT", interrupt); // a terminal: readline reads Ctrl+C as a key
+  process.on("SIGINT", interrupt); // a pipe: Ctrl+C is a signal
+  try {
     if (tty) rl.prompt();
+    for await (const line of rl) {
+      const text = line.trim();
+      if (stopped || text === "/quit" || text === "/exit") break;
+      if (text) {
+        turn = new AbortController();
+        await handle(session, text, options.stream, tty, turn.signal).catch(reportTurnError);
+        turn = null;
+      }
+      if (tty) rl.prompt();
+    }
+  } finally {
+    process.off("SIGINT", interrupt);
+    rl.close();
   }
-  rl.close();
 }
 
 async function handle(
@@ -64,16 +87,22 @@ async function handle(
   text: string,
   stream: boolean,
   tty: boolean,
+  signal: AbortSignal,
 ): Promise<void> {
   if (text.startsWith("/")) return command(session, text);
   const out = process.stdout;
   if (tty) out.write("assistant> ");
-  if (!stream) {
-    out.write(`${(await session.sendMessage(text)).content}\n`);
-    return;
+  try {
+    if (!stream) {
+      out.write(`${(await session.sendMessage(text, { signal })).content}\n`);
+      return;
+    }
+    for await (const delta of session.streamMessage(text, { signal })) out.write(delta);
+    out.write("\n");
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    out.write(" [stopped]\n");
   }
-  for await (const delta of session.streamMessage(text)) out.write(delta);
-  out.write("\n");
 }
 
 async function command(session: Session, text: string): Promise<void> {

@@ -5,6 +5,7 @@ import cliProgress from "cli-progress";
 import { ValidationError } from "../../errors.js";
 import { MigrationAbortedError, migrateV1, verifyMigration } from "../../migration/index.js";
 import type { MigrationProgress, MigrationReport, VerifyReport } from "../../migration/index.js";
+import { parseCount } from "../utils.js";
 
 interface MigrateOptions {
   report: string;
@@ -63,10 +64,7 @@ export function migrateCommand(program: Command): void {
 async function run(source: string, target: string, options: MigrateOptions): Promise<number> {
   let report: MigrationReport | null = null;
   try {
-    const batchSize = Number(options.batchSize);
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new ValidationError("--batch-size", "must be a positive integer");
-    }
+    const batchSize = parseCount("--batch-size", options.batchSize, 1, 100_000);
     const providerMap = parseProviderMap(options.providerMap);
     const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
     const progress = progressDisplay();

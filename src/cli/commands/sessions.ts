@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { ValidationError } from "../../index.js";
 import type { SessionQuery } from "../../storage/types.js";
 import { requireStatus, requireString } from "../../validate.js";
-import { openManager, printTable } from "../utils.js";
+import { openManager, parseCount, printTable } from "../utils.js";
 
 /** The most sessions one listing prints, as for `getUserSessions`. */
 const MAX_LIMIT = 1000;
@@ -87,20 +86,8 @@ function listQuery(options: ListOptions): SessionQuery {
   return {
     userId: options.user === undefined ? undefined : requireString("--user", options.user),
     status: options.status === undefined ? undefined : requireStatus(options.status, "--status"),
-    limit: parseLimit(options.limit),
+    limit: parseCount("--limit", options.limit, 1, MAX_LIMIT),
   };
-}
-
-function parseLimit(value: string): number {
-  // Number() would accept "", " 5", "1e2" and "0x10": only plain digits are a count.
-  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) {
-    throw new ValidationError(
-      "--limit",
-      `must be an integer from 1 to ${MAX_LIMIT}, got "${value}"`,
-    );
-  }
-  return limit;
 }
 
 function print(value: unknown): void {
