@@ -2,7 +2,7 @@ import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
 import { outgoing } from "./input.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
-import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
+import { completeTurn, failTurn, prepare, replyFault, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
 import { acquireTurn, releaseTurn } from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
@@ -48,6 +48,8 @@ export async function* streamTurn(
       } else if (event.type === "usage") {
         spent = event.usage;
       } else {
+        const fault = replyFault(held.adapter.name, event.reply);
+        if (fault) throw fault;
         outcome = "done";
         settle(await completeTurn(rt, turn, event.reply));
         break; // anything an adapter sends after its final reply is not part of the turn

@@ -10,6 +10,7 @@ import { isSyncTurnStorage } from "./storage/types.js";
 import type { TurnCounters } from "./storage/types.js";
 import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
+import { isJsonRecord, repairedText } from "./validate.js";
 import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 
 /** A turn that is ready to run: the session as it is, the adapter, and the new input. */
@@ -105,13 +106,29 @@ function acceptReply(
   turn: PreparedTurn,
   reply: ProviderReply,
 ): SessionMessage | Promise<SessionMessage> {
-  if (typeof reply?.content === "string") return completeTurn(rt, turn, reply);
-  const name = turn.adapter.name;
-  return rejectTurn(rt, turn, new ProviderError(name, "the reply has no text content"));
+  const fault = replyFault(turn.adapter.name, reply);
+  return fault ? rejectTurn(rt, turn, fault, reply ?? undefined) : completeTurn(rt, turn, reply);
 }
 
-async function rejectTurn(rt: Runtime, turn: PreparedTurn, failure: unknown): Promise<never> {
-  throw await failTurn(rt, turn, failure);
+/**
+ * Why the storage could not keep this reply (no text, metadata that is not JSON), as the
+ * provider's failure; null when it can.
+ */
+export function replyFault(provider: string, reply: ProviderReply): ProviderError | null {
+  if (typeof reply?.content !== "string")
+    return new ProviderError(provider, "the reply has no text content");
+  if (reply.metadata !== undefined && !isJsonRecord(reply.metadata))
+    return new ProviderError(provider, "the reply's metadata is not a plain JSON object");
+  return null;
+}
+
+async function rejectTurn(
+  rt: Runtime,
+  turn: PreparedTurn,
+  failure: unknown,
+  spent?: ProviderReply,
+): Promise<never> {
+  throw await failTurn(rt, turn, failure, spent?.usage, spent?.model);
 }
 
 /**
@@ -125,9 +142,8 @@ export function completeTurn(
 ): SessionMessage | Promise<SessionMessage> {
   const message = toMessage(turn.record.sessionId, reply);
   const { storage, config } = rt;
-  // The synchronous append skips the storage's field checks; a reply from a stream is checked
-  // only there, so one without text takes the checked path.
-  const plain = typeof message.content === "string" && !config.middleware.length && !config.hooks;
+  // The synchronous append skips the storage's field checks: the reply passed `replyFault`.
+  const plain = !config.middleware.length && !config.hooks;
   if (!plain || !isSyncTurnStorage(storage)) return storeAndAnnounce(rt, turn, reply, message);
   storage.appendTurnSync(
     turn.record.sessionId,
@@ -184,7 +200,7 @@ async function incoming(
     return await applyMiddleware(rt.config, "incoming", message);
   } catch (failure) {
     // The reply cannot be stored, but its tokens were spent: keep the input and count them.
-    throw (await storeUnanswered(rt, turn, failure, reply.usage)) ?? failure;
+    throw (await storeUnanswered(rt, turn, failure, reply.usage, reply.model)) ?? failure;
   }
 }
 
@@ -194,9 +210,10 @@ export async function failTurn(
   turn: PreparedTurn,
   failure: unknown,
   spent: TokenUsage = ZERO_USAGE,
+  model?: string,
 ): Promise<SessionError> {
   const error = toProviderError(turn.adapter.name, failure);
-  const storageError = await storeUnanswered(rt, turn, error, spent);
+  const storageError = await storeUnanswered(rt, turn, error, spent, model);
   if (!storageError) await callHook(rt.config.hooks, "onMessageSent", turn.input);
   return storageError ?? error;
 }
@@ -210,6 +227,7 @@ async function storeUnanswered(
   turn: PreparedTurn,
   failure: unknown,
   usage: TokenUsage,
+  model?: string,
 ): Promise<SessionError | null> {
   const { input } = turn;
   const marked = [
@@ -218,7 +236,7 @@ async function storeUnanswered(
   try {
     await rt.storage.appendMessages(turn.record.sessionId, marked, {
       usage: { ...usage },
-      costUsd: turnCost(usage, priceOf(rt, turn)),
+      costUsd: turnCost(usage, priceOf(rt, turn, model)),
       at: new Date(),
     });
     return null;
@@ -258,13 +276,14 @@ export function toProviderError(provider: string, failure: unknown): ProviderErr
 
 function toMessage(sessionId: string, reply: ProviderReply): SessionMessage {
   const timestamp = new Date();
+  const repaired = repairedText(reply.content);
   const message: SessionMessage = {
     messageId: newMessageId(timestamp.getTime()),
     sessionId,
     role: "assistant",
-    content: reply.content,
+    content: repaired ?? reply.content,
     timestamp,
-    metadata: { ...reply.metadata },
+    metadata: repaired === null ? { ...reply.metadata } : { ...reply.metadata, textRepaired: true },
     tokenCount: reply.usage.outputTokens,
   };
   if (reply.finishReason !== undefined) message.finishReason = reply.finishReason;

@@ -32,12 +32,34 @@ type WellFormedString = string & { isWellFormed(): boolean };
  * Text every backend stores verbatim: no NUL (Postgres `text` cannot hold it) and no lone
  * surrogate (SQLite and Postgres would store U+FFFD instead).
  */
-function requireStorable(field: string, value: string): string {
+export function requireStorable(field: string, value: string): string {
   if (value.includes("\0")) throw new ValidationError(field, "must not contain NUL (U+0000)");
   if (!(value as WellFormedString).isWellFormed()) {
     throw new ValidationError(field, "must be well-formed Unicode (it has a lone surrogate)");
   }
   return value;
+}
+
+/**
+ * Text from outside (a provider's reply) made storable by every backend: NUL and lone
+ * surrogates become U+FFFD, as SQLite and Postgres would otherwise each do differently (or
+ * refuse the turn). Null when the text is storable as it is.
+ */
+export function repairedText(value: string): string | null {
+  if (!value.includes("\0") && (value as WellFormedString).isWellFormed()) return null;
+  return (value as WellFormedString & { toWellFormed(): string })
+    .toWellFormed()
+    .replaceAll("\0", "\uFFFD");
+}
+
+/** True if `value` is a plain JSON object that `requireRecord` would accept. */
+export function isJsonRecord(value: unknown): boolean {
+  try {
+    requireRecord("value", value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function requireRole(

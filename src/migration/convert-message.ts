@@ -117,6 +117,12 @@ function checkMessage(m: V1Message, field: string, messageId: string): void {
       `content of message ${JSON.stringify(m.id)} is not valid Unicode (a lone surrogate); fix it in V1 and re-run`,
     );
   }
+  // Postgres text cannot hold NUL, so no backend takes it: the data reads back the same everywhere.
+  if (typeof m.content === "string" && m.content.includes("\0")) {
+    throw new Error(
+      `content of message ${JSON.stringify(m.id)} contains a NUL character; fix it in V1 and re-run`,
+    );
+  }
 }
 
 /** False for a string holding a lone UTF-16 surrogate. */

@@ -9,6 +9,7 @@ import {
   cloneRecord,
   compareActivity,
   isAfter,
+  messageLimit,
   notFound,
 } from "./record.js";
 import type {
@@ -120,10 +121,11 @@ export function memoryStorage(
     async addMessage(id, message) {
       await this.appendMessages(id, [message]);
     },
-    async getMessages(id, options: GetMessagesOptions = {}) {
+    async getMessages(id, options?: GetMessagesOptions) {
+      const limit = messageLimit(options);
       assertOpen();
       const e = entry(id);
-      const from = options.limit === undefined ? 0 : Math.max(0, e.messages.length - options.limit);
+      const from = limit === undefined ? 0 : Math.max(0, e.messages.length - limit);
       const out: SessionMessage[] = [];
       for (let i = from; i < e.messages.length; i++) out.push(load(e.messages[i]!));
       return out;

@@ -17,7 +17,7 @@ import {
 } from "./postgres-connection.js";
 import { appendValues, postgresStatements } from "./postgres-statements.js";
 import type { MessageRow, Statement } from "./postgres-statements.js";
-import { applyPatch, notFound, validateMessages } from "./record.js";
+import { applyPatch, messageLimit, notFound, validateMessages } from "./record.js";
 import { migrate, TABLES } from "./schema/postgres.js";
 import { mutableValues, toPage } from "./sql.js";
 import type {
@@ -189,13 +189,14 @@ export function postgresStorage(
     addMessage(id, message) {
       return this.appendMessages(id, [message]);
     },
-    getMessages: (id, opts: GetMessagesOptions = {}) =>
-      guard("getMessages", () =>
+    getMessages: async (id, opts?: GetMessagesOptions) => {
+      const limit = messageLimit(opts);
+      return guard("getMessages", () =>
         retried(async (c) => {
           const { rows } =
-            opts.limit === undefined
+            limit === undefined
               ? await run<MessageRow>(c, sql.allMessages, [id])
-              : await run<MessageRow>(c, sql.newestMessages, [id, opts.limit]);
+              : await run<MessageRow>(c, sql.newestMessages, [id, limit]);
           // An empty result is the only case where the session's existence is in doubt.
           if (rows.length === 0 && (await run(c, sql.sessionExists, [id])).rowCount === 0) {
             notFound(id);
@@ -204,7 +205,8 @@ export function postgresStorage(
             decodeMessage(id, r.message_id, r.role, r.content, r.ts, r.extras),
           );
         }),
-      ),
+      );
+    },
     clearMessages: (id) =>
       guard("clearMessages", () =>
         transaction(async (c) => {

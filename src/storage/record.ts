@@ -1,7 +1,8 @@
 import { SessionNotFoundError, ValidationError } from "../errors.js";
 import { cloneJson } from "../internal/clone.js";
 import { MESSAGE_ROLES } from "../types.js";
-import type { SessionMessage, SessionRecord } from "../types.js";
+import { optionalLimit, requireRecord, requireStorable } from "../validate.js";
+import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
 import type { ListCursor, SessionPatch, TurnCounters } from "./types.js";
 
 /** The counters of a session that has had no turn yet. */
@@ -96,7 +97,10 @@ export function isStorableTime(ms: number): boolean {
   return Number.isInteger(ms) && ms >= MIN_TIME && ms <= MAX_TIME;
 }
 
-/** Storage-level checks on messages written directly (e.g. `storage.addMessage`). */
+/**
+ * Storage-level checks on messages written directly (e.g. `storage.addMessage`): every field
+ * must be storable verbatim by every backend, so that they all read back the same message.
+ */
 export function validateMessages(messages: readonly SessionMessage[]): void {
   for (const m of messages) {
     if (typeof m.messageId !== "string" || m.messageId.length === 0 || m.messageId.length > 1024) {
@@ -105,16 +109,42 @@ export function validateMessages(messages: readonly SessionMessage[]): void {
         "must be a non-empty string of at most 1024 characters",
       );
     }
+    requireStorable("messageId", m.messageId);
     if (!MESSAGE_ROLES.includes(m.role))
       throw new ValidationError("role", `unknown role ${String(m.role)}`);
     if (typeof m.content !== "string") throw new ValidationError("content", "must be a string");
+    requireStorable("content", m.content);
     if (!(m.timestamp instanceof Date) || Number.isNaN(m.timestamp.getTime())) {
       throw new ValidationError("timestamp", "must be a valid Date");
     }
     if (!isStorableTime(m.timestamp.getTime())) {
       throw new ValidationError("timestamp", "must be within the years 0001 to 9999 UTC");
     }
+    validateExtras(m);
   }
+}
+
+function validateExtras(m: SessionMessage): void {
+  requireRecord("metadata", m.metadata);
+  for (const field of ["finishReason", "providerMessageId", "toolCallId"] as const) {
+    const value = m[field];
+    if (value === undefined) continue;
+    if (typeof value !== "string") throw new ValidationError(field, "must be a string");
+    requireStorable(field, value);
+  }
+  const { tokenCount, toolCalls } = m;
+  if (tokenCount !== undefined && !(Number.isSafeInteger(tokenCount) && tokenCount >= 0)) {
+    throw new ValidationError("tokenCount", "must be a whole number of tokens");
+  }
+  if (toolCalls !== undefined) {
+    if (!Array.isArray(toolCalls)) throw new ValidationError("toolCalls", "must be an array");
+    requireRecord("toolCalls", { calls: toolCalls }); // plain JSON, as it is stored
+  }
+}
+
+/** The `limit` of a `getMessages` call: a whole number of messages, or undefined for all. */
+export function messageLimit(options: GetMessagesOptions | null | undefined): number | undefined {
+  return optionalLimit("limit", options?.limit, Number.MAX_SAFE_INTEGER);
 }
 
 /** Rejects a batch that repeats a message id, before anything is written. */

@@ -4,7 +4,7 @@ import { importLib, lazy } from "../internal/lazy.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
 import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
-import { notFound, validateMessages } from "./record.js";
+import { messageLimit, notFound, validateMessages } from "./record.js";
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS } from "./schema/sqlite.js";
 import { prepareStatements, type Statements } from "./sqlite-statements.js";
 import type {
@@ -77,7 +77,10 @@ export function sqliteStorage(
     addMessage(id, message) {
       return this.appendMessages(id, [message]);
     },
-    getMessages: (id, opts: GetMessagesOptions = {}) => run((s) => readMessages(s, id, opts)),
+    getMessages: async (id, opts?: GetMessagesOptions) => {
+      const limit = messageLimit(opts);
+      return run((s) => readMessages(s, id, limit));
+    },
     clearMessages: (id) => run((s) => s.clear(id)),
     getMemoryUsage: () => run((s) => usage(s)),
     acquireTurnLease: (id, holder, ttlMs) =>
@@ -155,16 +158,14 @@ function appendTx(
   }
 }
 
-function readMessages(s: Statements, id: string, opts: GetMessagesOptions): SessionMessage[] {
+function readMessages(s: Statements, id: string, limit: number | undefined): SessionMessage[] {
   type Row = Pick<SessionMessage, "role" | "content"> & {
     message_id: string;
     timestamp: number;
     extras: string | null;
   };
   const rows = (
-    opts.limit === undefined
-      ? s.allMessages.all(id)
-      : s.newestMessages.all(id, opts.limit).reverse()
+    limit === undefined ? s.allMessages.all(id) : s.newestMessages.all(id, limit).reverse()
   ) as Row[];
   // An empty result is the only case where the session's existence is in doubt.
   if (rows.length === 0 && !s.sessionExists.get(id)) notFound(id);

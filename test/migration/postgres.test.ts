@@ -68,7 +68,7 @@ describe("migrateV1 into Postgres by connection string", () => {
     const report = await migrateV1({ source: path, target, timezone: TZ });
     expect(report.migratedSessions).toBe(1);
     expect(report.errors).toEqual([
-      { sessionId: "pg_nul", error: expect.stringMatching(/0x00|\\u0000|null character/i) },
+      { sessionId: "pg_nul", error: expect.stringMatching(/contains a NUL character/) },
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionNotFoundError, StorageError, ValidationError } from "../../src/errors.js";
 import { isTurnLeaseStorage, type SessionStorage } from "../../src/storage/types.js";
+import { describeInputChecks } from "./conformance-input.js";
 import { makeMessage, makeRecord, usage } from "./fixtures.js";
 
 export interface ConformanceOptions {
@@ -321,6 +322,8 @@ export function describeStorageConformance(options: ConformanceOptions): void {
         await closing.close(); // closing twice is harmless
       }
     });
+
+    describeInputChecks(() => storage);
 
     it("reports its usage", async () => {
       const u = await storage.getMemoryUsage();

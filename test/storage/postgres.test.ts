@@ -107,13 +107,13 @@ describe("postgres backend", () => {
     await storage.close();
   });
 
-  it("refuses NUL (which Postgres text cannot hold) in content, and keeps it in metadata", async () => {
+  it("refuses NUL (which Postgres text cannot hold) in content before the query, and keeps it in metadata", async () => {
     const storage = postgresStorage({ connectionString: url, schema: freshSchema() });
     const r = makeRecord();
     await storage.createSession(r);
     await expect(
       storage.appendMessages(r.sessionId, [makeMessage(r.sessionId, { content: "a\0b" })]),
-    ).rejects.toThrow(StorageError);
+    ).rejects.toMatchObject({ name: "ValidationError", field: "content" });
     const m = makeMessage(r.sessionId, { metadata: { nul: "\0" } });
     await storage.appendMessages(r.sessionId, [m]);
     expect(await storage.getMessages(r.sessionId)).toEqual([m]);

@@ -1,0 +1,61 @@
+import { expect, it } from "vitest";
+import { ValidationError } from "../../src/errors.js";
+import type { SessionStorage } from "../../src/storage/types.js";
+import type { SessionMessage } from "../../src/types.js";
+import { makeMessage, makeRecord, usage } from "./fixtures.js";
+
+/**
+ * Part of the conformance suite: what every backend refuses, naming the field, before it writes
+ * anything. Whatever one backend could not keep verbatim, none takes, so all read back the same.
+ */
+export function describeInputChecks(storage: () => SessionStorage): void {
+  it("refuses a message some backend could not keep verbatim, naming the field, writing nothing", async () => {
+    const s = storage();
+    const r = makeRecord();
+    await s.createSession(r);
+    const kept = makeMessage(r.sessionId);
+    await s.appendMessages(r.sessionId, [kept]);
+    const bad: [string, Partial<SessionMessage> | Record<string, unknown>][] = [
+      ["content", { content: "a\0b" }],
+      ["content", { content: "x\ud800y" }],
+      ["messageId", { messageId: "id\0" }],
+      ["metadata.at", { metadata: { at: new Date(0) } }],
+      ["metadata", { metadata: ["not", "an", "object"] }],
+      ["metadata.n", { metadata: { n: Number.NaN } }],
+      ["toolCalls", { toolCalls: "nope" }],
+      ["tokenCount", { tokenCount: "7" }],
+      ["tokenCount", { tokenCount: -1 }],
+      ["finishReason", { finishReason: 5 }],
+      ["toolCallId", { role: "tool", toolCallId: "call\0" }],
+    ];
+    for (const [field, change] of bad) {
+      const message = { ...makeMessage(r.sessionId), ...change } as SessionMessage;
+      const refused = (call: Promise<unknown>) =>
+        expect(call, field).rejects.toMatchObject({ name: "ValidationError", field });
+      await refused(s.addMessage(r.sessionId, message));
+      await refused(s.appendMessages(r.sessionId, [makeMessage(r.sessionId), message], turn()));
+    }
+    expect(await s.getMessages(r.sessionId)).toEqual([kept]);
+    expect((await s.getSession(r.sessionId))!.messageCount).toBe(1);
+    expect((await s.getSession(r.sessionId))!.inputTokens).toBe(0);
+  });
+
+  it("refuses a limit that is not a whole number of messages", async () => {
+    const s = storage();
+    const r = makeRecord();
+    await s.createSession(r);
+    await s.appendMessages(r.sessionId, [makeMessage(r.sessionId), makeMessage(r.sessionId)]);
+    for (const limit of [-1, 2.5, Number.NaN, "2"]) {
+      await expect(
+        s.getMessages(r.sessionId, { limit } as { limit: number }),
+        String(limit),
+      ).rejects.toThrow(ValidationError);
+    }
+    expect(await s.getMessages(r.sessionId, { limit: 0 })).toEqual([]);
+    expect(await s.getMessages(r.sessionId, { limit: Number.MAX_SAFE_INTEGER })).toHaveLength(2);
+  });
+}
+
+function turn() {
+  return { usage: usage(5, 5), costUsd: 0, at: new Date() };
+}
