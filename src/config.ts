@@ -9,7 +9,13 @@ const positiveInt = z.number().int().positive();
 /** Per-provider options. Unknown keys are kept for the adapter (e.g. the mock's `latencyMs`). */
 export const ProviderOptions = z.looseObject({
   apiKey: z.string().min(1).optional(),
-  baseURL: z.url().optional(),
+  // fetch refuses a URL with credentials, so every request would fail as a "connection error".
+  baseURL: z
+    .url()
+    .refine((u) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(u), {
+      message: "must not hold a user name or password; pass them in apiKey or defaultHeaders",
+    })
+    .optional(),
   timeoutMs: positiveInt.optional(),
   maxRetries: z.number().int().min(0).max(10).optional(),
   defaultHeaders: z.record(z.string(), z.string()).optional(),
@@ -84,11 +90,15 @@ export interface SessionMiddleware {
 
 export const ManagerOptions = z.strictObject({
   storage: z
-    .union([z.enum(["memory", "sqlite", "postgres"]), z.custom<SessionStorage>(isStorage)])
+    .union([z.enum(["memory", "sqlite", "postgres"]), z.custom<SessionStorage>(isStorage)], {
+      error: 'must be "memory", "sqlite", "postgres" or a storage object',
+    })
     .default("memory"),
   storageConfig: StorageConfig.default({}),
+  // A key, or null / undefined / "" for none given (so `openai: process.env.OPENAI_API_KEY`
+  // works unset): the adapter then looks for the provider's environment variable.
   providers: z
-    .record(z.string(), z.union([z.string().min(1), z.null(), ProviderOptions]))
+    .record(z.string(), z.union([z.string(), z.null(), z.undefined(), ProviderOptions]))
     .default({ mock: null }),
   /** Largest message content accepted, in UTF-8 bytes. */
   maxMessageBytes: positiveInt.default(1024 * 1024),

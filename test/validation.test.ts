@@ -176,6 +176,11 @@ describe("manager options are validated before any side effect", () => {
       "providers.openai.baseURL",
     ],
     [
+      "base URL with a password (fetch refuses it)",
+      { providers: { "openai-compatible": { baseURL: "http://user:pw@127.0.0.1:1/v1" } } },
+      "providers.openai-compatible.baseURL",
+    ],
+    [
       "fallback to an unconfigured provider",
       { providers: { mock: { fallback: ["anthropic"] } } },
       "providers.mock.fallback",
@@ -211,6 +216,39 @@ describe("manager options are validated before any side effect", () => {
       });
     } catch (e) {
       expect(String((e as Error).message)).not.toContain("sk-secret");
+    }
+  });
+
+  it("says which storages there are", () => {
+    expect(() => createSessionManager({ storage: "redis" as "memory" })).toThrow(
+      'invalid storage: must be "memory", "sqlite", "postgres" or a storage object',
+    );
+  });
+
+  it("takes an unset key variable (`openai: process.env.OPENAI_API_KEY`) as no key given", async () => {
+    const saved = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
+    delete process.env.OPENAI_API_KEY;
+    process.env.ANTHROPIC_API_KEY = "";
+    try {
+      const unset: string | undefined = process.env.OPENAI_API_KEY;
+      const manager = createSessionManager({
+        providers: { mock: null, openai: unset, anthropic: process.env.ANTHROPIC_API_KEY },
+      });
+      // The mock still works; the first session of a provider without a key names the field.
+      await (await manager.createSession("u", "mock", "m")).sendMessage("hi");
+      await expect(manager.createSession("u", "anthropic", "claude")).rejects.toMatchObject({
+        field: "providers.anthropic.apiKey",
+      });
+      await expect(manager.createSession("u", "openai", "gpt-5")).rejects.toThrow(
+        /apiKey|API key/i,
+      );
+      await manager.close();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        const key = `${name.toUpperCase()}_API_KEY`;
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
     }
   });
 

@@ -77,9 +77,14 @@ export function reportError(error: unknown): number {
   return 1;
 }
 
+// C0 and C1 controls and DEL: a newline would break the table, an escape sequence the terminal.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** One table cell: times in UTC, text on one line, controls shown as spaces, at most 60 wide. */
 function format(value: unknown): string {
-  if (value instanceof Date) return value.toISOString().replace("T", " ").slice(0, 19);
+  if (value instanceof Date) return `${value.toISOString().replace("T", " ").slice(0, 19)}Z`;
   if (value === null || value === undefined) return "";
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text.replace(/\n/g, " ");
+  const text = (typeof value === "string" ? value : JSON.stringify(value)).replace(CONTROL, " ");
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -5,7 +5,7 @@ import { withFallback, type FallbackTarget } from "./fallback.js";
 import { PROVIDER_NAMES, createProvider, isAdapter, isProviderName } from "./registry.js";
 import type { ProviderAdapter } from "./types.js";
 
-type ProviderSetting = string | null | ProviderOptions;
+type ProviderSetting = string | null | undefined | ProviderOptions;
 
 /**
  * The providers a manager was configured with: names checked and keys registered for redaction
@@ -100,7 +100,7 @@ function fallbackEntries(options: Record<string, unknown>): { provider: string; 
 }
 
 function toOptions(name: string, setting: ProviderSetting): Record<string, unknown> {
-  if (setting === null) return {};
+  if (setting === null || setting === undefined || setting === "") return {};
   if (typeof setting === "string") return { apiKey: setting };
   return { ...parseOrThrow(ProviderOptions, setting, `providers.${name}`) };
 }

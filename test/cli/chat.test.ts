@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { createSessionManager } from "../../src/index.js";
 
 const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "lss-cli-"));
@@ -114,6 +115,45 @@ describe("langswarm-session CLI", () => {
       (await cli(["--db", db, "sessions", "show", first!.sessionId, "--json"])).stdout,
     );
     expect(shown.messages.at(-1).content).toBe("Echo: Again");
+  });
+
+  it("resumes a session as its own user when --user is not given, and refuses another user's", async () => {
+    const [first] = JSON.parse((await cli(["--db", db, "sessions", "list", "--json"])).stdout) as {
+      sessionId: string;
+    }[];
+    const resumed = await cli(["--db", db, "chat", "--session", first!.sessionId], "Hi again\n");
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain("Echo: Hi again");
+    const other = await cli(
+      ["--db", db, "chat", "--session", first!.sessionId, "--user", "bob"],
+      "x\n",
+    );
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("SESSION_NOT_FOUND");
+  });
+
+  it("exits 1 after a scripted chat in which a line failed, having run the others", async () => {
+    const failing = join(dir, "failing.db");
+    const { code, stdout, stderr } = await cli(
+      ["--db", failing, "chat"],
+      "Hello\n/system\nStill here\n",
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain("error: [session] invalid content: must not be empty");
+    expect(stdout).toContain("Echo: Hello\n");
+    expect(stdout).toContain("Echo: Still here\n");
+  });
+
+  it("shows stored text on one line in tables, without control characters", async () => {
+    const tables = join(dir, "tables.db");
+    const manager = createSessionManager({ storage: "sqlite", storageConfig: { dbPath: tables } });
+    const session = await manager.createSession("u", "mock", "m");
+    await session.sendMessage("two\nlines and a \u001b[31mred\u001b[0m word");
+    await manager.close();
+    const { stdout } = await cli(["--db", tables, "sessions", "show", session.sessionId]);
+    expect(stdout).not.toContain("\u001b");
+    expect(stdout).toMatch(/ user +two lines and a {2}\[31mred \[0m word\n/);
+    expect(stdout).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/);
   });
 
   it("exits non-zero with a clear message for an unknown session or bad flags", async () => {

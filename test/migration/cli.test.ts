@@ -148,6 +148,12 @@ describe("langswarm-session migrate", () => {
     expect(map.code).toBe(1);
     expect(map.stderr).toMatch(/invalid --provider-map/);
     expect(readReport(join(tmp.dir, "p.json")).fatal).toMatch(/--provider-map/);
+    const report = await cli(["migrate", clean, "t.db", "--report", "/nonexistent/r.json"]);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toContain(
+      "invalid --report: cannot be written: /nonexistent is not a writable directory (VALIDATION_ERROR)",
+    );
+    expect(report.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(join(tmp.dir, "t.db"))).toBe(false);
   });
 

@@ -1,10 +1,10 @@
 import { createInterface } from "node:readline";
-import type { Command } from "commander";
+import { CommanderError, type Command } from "commander";
 import { SessionError, type Session, type SessionManager } from "../../index.js";
 import { openManager, parseCount, printTable, reportError } from "../utils.js";
 
 interface ChatOptions {
-  user: string;
+  user?: string;
   provider: string;
   model: string;
   session?: string;
@@ -21,7 +21,7 @@ export function chatCommand(program: Command): void {
     .description(
       "chat in a session (new, or --session <id> to resume); reads lines from a pipe too",
     )
-    .option("--user <id>", "user id", "local-user")
+    .option("--user <id>", "user id (default local-user; on --session, the session's own)")
     .option("--provider <name>", "provider (keys from OPENAI_API_KEY / ANTHROPIC_API_KEY)", "mock")
     .option("--model <name>", "model", "mock-model")
     .option("--session <id>", "resume this session")
@@ -30,18 +30,22 @@ export function chatCommand(program: Command): void {
     .action(async (options: ChatOptions, command: Command) => {
       const latencyMs = parseCount("--mock-latency", options.mockLatency, 0, 60_000);
       const manager = openManager(command, latencyMs ? { latencyMs } : null);
+      let failed: number;
       try {
-        await chat(manager, options);
+        failed = await chat(manager, options);
       } finally {
         await manager.close();
       }
+      // A script learns that some of its lines failed (each was reported as it happened).
+      if (failed) throw new CommanderError(1, "langswarm.failedLines", `${failed} lines failed`);
     });
 }
 
-async function chat(manager: SessionManager, options: ChatOptions): Promise<void> {
+/** Runs the chat; returns how many lines failed when reading a pipe (0 on a terminal). */
+async function chat(manager: SessionManager, options: ChatOptions): Promise<number> {
   const session = options.session
-    ? await manager.getSession(options.session, { userId: options.user })
-    : await manager.createSession(options.user, options.provider, options.model);
+    ? await manager.getSession(options.session, options.user ? { userId: options.user } : {})
+    : await manager.createSession(options.user ?? "local-user", options.provider, options.model);
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const rl = createInterface({
     input: process.stdin,
@@ -54,6 +58,7 @@ async function chat(manager: SessionManager, options: ChatOptions): Promise<void
   rl.setPrompt("you> ");
   let turn: AbortController | null = null;
   let stopped = false;
+  let failed = 0;
   // Ctrl+C stops the reply being written (what arrived is kept, marked aborted). At the prompt,
   // or when reading a pipe, it ends the chat; either way the storage is closed properly.
   const interrupt = (): void => {
@@ -71,7 +76,11 @@ async function chat(manager: SessionManager, options: ChatOptions): Promise<void
       if (stopped || text === "/quit" || text === "/exit") break;
       if (text) {
         turn = new AbortController();
-        await handle(session, text, options.stream, tty, turn.signal).catch(reportTurnError);
+        const ok = await handle(session, text, options.stream, tty, turn.signal).then(
+          () => true,
+          reportTurnError,
+        );
+        if (!ok && !tty) failed++;
         turn = null;
       }
       if (tty) rl.prompt();
@@ -80,6 +89,7 @@ async function chat(manager: SessionManager, options: ChatOptions): Promise<void
     process.off("SIGINT", interrupt);
     rl.close();
   }
+  return failed;
 }
 
 async function handle(
@@ -125,8 +135,9 @@ async function command(session: Session, text: string): Promise<void> {
   }
 }
 
-function reportTurnError(error: unknown): void {
+function reportTurnError(error: unknown): false {
   // A failed turn is reported and the chat goes on; anything else is a bug worth its stack.
   if (error instanceof SessionError) process.stderr.write(`error: ${error.message}\n`);
   else reportError(error);
+  return false;
 }

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { accessSync, constants, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { CommanderError } from "commander";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
@@ -65,6 +66,7 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
   let report: MigrationReport | null = null;
   try {
     const batchSize = parseCount("--batch-size", options.batchSize, 1, 100_000);
+    requireWritableDir("--report", options.report);
     const providerMap = parseProviderMap(options.providerMap);
     const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
     const progress = progressDisplay();
@@ -209,4 +211,15 @@ function printSummary(r: MigrationReport, verify: VerifyReport | null, path: str
     }
   }
   out.write(`report: ${path}\n`);
+}
+
+/** The report is written after the run: a path it cannot be written to is refused before it. */
+function requireWritableDir(flag: string, path: string): void {
+  const dir = dirname(path);
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new ValidationError(flag, `cannot be written: ${dir} is not a writable directory`);
+  }
 }
