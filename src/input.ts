@@ -73,3 +73,13 @@ export function newMessage(
     metadata: {},
   };
 }
+
+/**
+ * Stamps a turn's input anew when the turn starts after waiting behind others, so that times
+ * (and the ids made from them) follow the order of the transcript.
+ */
+export function stampNow(message: SessionMessage): void {
+  const timestamp = new Date();
+  message.timestamp = timestamp;
+  message.messageId = newMessageId(timestamp.getTime());
+}

@@ -4,13 +4,11 @@ import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
 import { SessionNotFoundError, ValidationError } from "./errors.js";
 import { newSessionId } from "./ids.js";
 import { callHook } from "./internal/hooks.js";
-import { KeyedMutex } from "./internal/mutex.js";
-import { RecordVersions } from "./internal/versions.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
 import type { ListCursor, SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
-import { providerInfo, type Runtime } from "./turn-lock.js";
+import { providerInfo, turnLocksOf, type Runtime } from "./turn-lock.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
 import { optionalLimit, requireRecord, requireStatus, requireString } from "./validate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
@@ -70,9 +68,8 @@ export class SessionManager {
     this.#rt = {
       storage: this.storage,
       config: this.#config,
-      mutex: new KeyedMutex(),
+      ...turnLocksOf(this.storage),
       holder: randomUUID(),
-      versions: new RecordVersions(),
       adapter: (name) => this.#providers.get(name),
       adapterNow: (name) => this.#providers.ready(name),
     };

@@ -1,9 +1,12 @@
 import { redact } from "./internal/redact.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 
-/** Provider-side state (an OpenAI conversation), as the adapter that owns it sees it. */
+/**
+ * Provider-side state (an OpenAI conversation), as the adapter that owns it sees it; the adapter
+ * is null when this manager cannot use that provider (its state can then only be reported).
+ */
 export interface ProviderState {
-  adapter: ProviderAdapter;
+  adapter: ProviderAdapter | null;
   session: ProviderSessionInfo;
 }
 
@@ -34,11 +37,15 @@ export async function commitProviderState(
 
 async function drop({ adapter, session }: ProviderState): Promise<void> {
   const id = session.providerSessionId;
-  if (!id || !adapter.deleteProviderSession) return;
+  if (id && !adapter) {
+    const what = `could not delete the provider state ${id} of session ${session.sessionId}`;
+    return warnProviderCleanup(what, "its provider is not usable by this manager");
+  }
+  if (!id || !adapter?.deleteProviderSession) return;
   try {
     await adapter.deleteProviderSession(session);
   } catch (error) {
-    warnCleanup(
+    warnProviderCleanup(
       `could not delete ${adapter.name} state ${id} of session ${session.sessionId}`,
       error,
     );
@@ -57,11 +64,12 @@ export async function undoProviderChange(
   try {
     await undo();
   } catch (error) {
-    warnCleanup(`could not take back ${what}`, error);
+    warnProviderCleanup(`could not take back ${what}`, error);
   }
 }
 
-function warnCleanup(what: string, error: unknown): void {
+/** Provider-side state left behind, as a process warning (it may hold cleared messages). */
+function warnProviderCleanup(what: string, error: unknown): void {
   const reason = error instanceof Error ? error.message : String(error);
   process.emitWarning(`${what}: ${redact(reason)}`, { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" });
 }

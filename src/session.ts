@@ -1,5 +1,12 @@
 import { SessionNotFoundError } from "./errors.js";
-import { newMessage, NO_OPTIONS, outgoing, turnInput, type SendMessageOptions } from "./input.js";
+import {
+  newMessage,
+  NO_OPTIONS,
+  outgoing,
+  stampNow,
+  turnInput,
+  type SendMessageOptions,
+} from "./input.js";
 import { cloneJson } from "./internal/clone.js";
 import { cloneRecord } from "./storage/record.js";
 import { commitProviderState, undoProviderChange } from "./provider-state.js";
@@ -15,8 +22,9 @@ import {
   providerInfo,
   releaseTurn,
   withTurn,
+  withTurnLeaving,
 } from "./turn-lock.js";
-import type { Runtime, TurnState } from "./turn-lock.js";
+import type { HeldTurn, Runtime, TurnState } from "./turn-lock.js";
 import type {
   GetMessagesOptions,
   SessionMessage,
@@ -120,7 +128,11 @@ export class Session {
     // memory store finish without a promise.
     const message = turnInput(rt.config, this.sessionId, content, options);
     const acquired = acquireTurn(rt, this.#state);
-    const held = isPromise(acquired) ? await acquired : acquired;
+    let held: HeldTurn;
+    if (isPromise(acquired)) {
+      held = await acquired;
+      stampNow(message);
+    } else held = acquired;
     try {
       const ready = outgoing(rt.config, message);
       const input = isPromise(ready) ? await ready : ready;
@@ -230,8 +242,9 @@ export class Session {
     requireString("model", model);
     const given =
       providerConfig === undefined ? undefined : requireRecord("providerConfig", providerConfig);
-    // The turn is queued at once, so turns asked for later run on the switched record.
-    await withTurn(this.#rt, this.#state, async (record, previous) => {
+    // The turn is queued at once, so turns asked for later run on the switched record. A session
+    // can leave a provider this manager cannot use (e.g. one migrated from V1).
+    await withTurnLeaving(this.#rt, this.#state, async (record, previous) => {
       const adapter = await this.#rt.adapter(provider);
       // Without a config the current one moves along: read under the turn, so it is current.
       const config = given ?? record.providerConfig;

@@ -1,6 +1,6 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
-import { outgoing } from "./input.js";
+import { outgoing, stampNow } from "./input.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
 import { completeTurn, failTurn, prepare, replyFault, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
@@ -23,6 +23,7 @@ export async function* streamTurn(
   settle: (message: SessionMessage) => void,
 ): AsyncGenerator<string> {
   const held = await acquireTurn(rt, state);
+  stampNow(message);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
   let text = "";

@@ -5,8 +5,8 @@
 import type { ManagerConfig } from "./config.js";
 import { deepFreeze } from "./internal/clone.js";
 import { takeLease } from "./internal/lease.js";
-import type { KeyedMutex } from "./internal/mutex.js";
-import type { RecordVersions } from "./internal/versions.js";
+import { KeyedMutex } from "./internal/mutex.js";
+import { RecordVersions } from "./internal/versions.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import { notFound } from "./storage/record.js";
 import { isTurnLeaseStorage } from "./storage/types.js";
@@ -24,6 +24,22 @@ export interface Runtime {
   adapter(provider: string): Promise<ProviderAdapter>;
   /** The provider's adapter if it is already built, without waiting. */
   adapterNow(provider: string): ProviderAdapter | undefined;
+}
+
+const locksByStorage = new WeakMap<SessionStorage, Pick<Runtime, "mutex" | "versions">>();
+
+/**
+ * The turn lock and record versions of a storage object, shared by every manager in this process
+ * that uses it: their turns on one session are serialised, and each sees the others' changes.
+ * (Managers on separate objects for one database are kept in step by the storage's lease.)
+ */
+export function turnLocksOf(storage: SessionStorage): Pick<Runtime, "mutex" | "versions"> {
+  let locks = locksByStorage.get(storage);
+  if (!locks) {
+    locks = { mutex: new KeyedMutex(), versions: new RecordVersions() };
+    locksByStorage.set(storage, locks);
+  }
+  return locks;
 }
 
 /**
@@ -49,10 +65,14 @@ export function providerInfo(r: SessionRecord): ProviderSessionInfo {
   };
 }
 
-/** A held turn: the session as re-read under the lock, its adapter, and the lease if one was taken. */
-export interface HeldTurn {
+/**
+ * A held turn: the session as re-read under the lock, its adapter, and the lease if one was
+ * taken. The adapter is null only for a turn that moves away from a provider this manager
+ * cannot use (`withTurnLeaving`).
+ */
+export interface HeldTurn<A extends ProviderAdapter | null = ProviderAdapter> {
   record: SessionRecord;
-  adapter: ProviderAdapter;
+  adapter: A;
   releaseLease: (() => Promise<void>) | null;
 }
 
@@ -71,10 +91,20 @@ export interface TurnState {
  * The usual turn (lock free, record current, adapter built, no lease) is held synchronously:
  * an in-memory turn is a few microseconds, and each promise hop would be a sizeable part of it.
  */
-export function acquireTurn(rt: Runtime, state: TurnState): HeldTurn | Promise<HeldTurn> {
+export function acquireTurn(rt: Runtime, state: TurnState): HeldTurn | Promise<HeldTurn>;
+export function acquireTurn(
+  rt: Runtime,
+  state: TurnState,
+  needsAdapter: false,
+): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>>;
+export function acquireTurn(
+  rt: Runtime,
+  state: TurnState,
+  needsAdapter = true,
+): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
   if (!rt.mutex.tryAcquire(sessionId)) {
-    return rt.mutex.acquire(sessionId).then(() => settleTurn(rt, state));
+    return rt.mutex.acquire(sessionId).then(() => settleTurn(rt, state, needsAdapter));
   }
   let held: HeldTurn | null;
   try {
@@ -83,7 +113,7 @@ export function acquireTurn(rt: Runtime, state: TurnState): HeldTurn | Promise<H
     rt.mutex.release(sessionId); // an adapter's historyMode threw: the turn was never held
     throw error;
   }
-  return held ?? settleTurn(rt, state);
+  return held ?? settleTurn(rt, state, needsAdapter);
 }
 
 /** The turn on the record as it is, when nothing needs reading or waiting for; else null. */
@@ -95,19 +125,38 @@ function heldAsIs(rt: Runtime, state: TurnState): HeldTurn | null {
   return { record, adapter, releaseLease: null };
 }
 
-/** Whether the provider's replies depend on earlier turns (so turns need the lease). */
-function keepsState(record: SessionRecord, adapter: ProviderAdapter): boolean {
-  return adapter.historyMode(providerInfo(record)) !== "none";
+/**
+ * Whether the provider's replies depend on earlier turns (so turns need the lease); assumed of
+ * a provider this manager cannot use.
+ */
+function keepsState(record: SessionRecord, adapter: ProviderAdapter | null): boolean {
+  return !adapter || adapter.historyMode(providerInfo(record)) !== "none";
 }
 
 /** Under the mutex: re-reads what changed, takes the lease if needed; frees both on failure. */
-async function settleTurn(rt: Runtime, state: TurnState): Promise<HeldTurn> {
+async function settleTurn(
+  rt: Runtime,
+  state: TurnState,
+  needsAdapter: boolean,
+): Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
-  const held: HeldTurn = { record: state.record, adapter: undefined!, releaseLease: null };
+  const held: HeldTurn<ProviderAdapter | null> = {
+    record: state.record,
+    adapter: null,
+    releaseLease: null,
+  };
+  const adapterOf = async (provider: string): Promise<ProviderAdapter | null> => {
+    try {
+      return await rt.adapter(provider);
+    } catch (error) {
+      if (needsAdapter) throw error;
+      return null;
+    }
+  };
   try {
     const version = rt.versions.of(sessionId);
     if (version !== state.version) held.record = await readRecord(rt, sessionId);
-    held.adapter = await rt.adapter(held.record.provider);
+    held.adapter = await adapterOf(held.record.provider);
     if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
       held.releaseLease = await takeLease(rt.storage, sessionId, {
         holder: rt.holder,
@@ -116,7 +165,7 @@ async function settleTurn(rt: Runtime, state: TurnState): Promise<HeldTurn> {
       });
       const provider = held.record.provider;
       held.record = await readRecord(rt, sessionId);
-      if (held.record.provider !== provider) held.adapter = await rt.adapter(held.record.provider);
+      if (held.record.provider !== provider) held.adapter = await adapterOf(held.record.provider);
     }
     state.record = held.record;
     state.version = version;
@@ -128,7 +177,10 @@ async function settleTurn(rt: Runtime, state: TurnState): Promise<HeldTurn> {
 }
 
 /** Gives the turn back: the lease (if any), then the mutex, which the next waiter takes over. */
-export function releaseTurn(rt: Runtime, held: HeldTurn): void | Promise<void> {
+export function releaseTurn(
+  rt: Runtime,
+  held: HeldTurn<ProviderAdapter | null>,
+): void | Promise<void> {
   const sessionId = held.record.sessionId;
   if (!held.releaseLease) return rt.mutex.release(sessionId);
   return held.releaseLease().finally(() => rt.mutex.release(sessionId));
@@ -145,6 +197,23 @@ export async function withTurn<T>(
   fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>,
 ): Promise<T> {
   const held = await acquireTurn(rt, state);
+  try {
+    return await fn(held.record, held.adapter);
+  } finally {
+    await releaseTurn(rt, held);
+  }
+}
+
+/**
+ * `withTurn` for a move away from the session's provider: that provider's adapter is null when
+ * this manager cannot use it (not configured, e.g. a session migrated from V1, or no key).
+ */
+export async function withTurnLeaving<T>(
+  rt: Runtime,
+  state: TurnState,
+  fn: (record: SessionRecord, adapter: ProviderAdapter | null) => Promise<T>,
+): Promise<T> {
+  const held = await acquireTurn(rt, state, false);
   try {
     return await fn(held.record, held.adapter);
   } finally {
