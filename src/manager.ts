@@ -10,7 +10,14 @@ import type { ListCursor, SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
 import { providerInfo, turnLocksOf, type Runtime } from "./turn-lock.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
-import { optionalLimit, requireRecord, requireStatus, requireString } from "./validate.js";
+import {
+  optionalLimit,
+  refuseUnknownKeys,
+  requireOptions,
+  requireRecord,
+  requireStatus,
+  requireString,
+} from "./validate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 
 /** `createSession`'s options, also accepted as one object with `userId`, `provider`, `model`. */
@@ -36,6 +43,8 @@ export interface CreateSessionInput extends CreateSessionOptions {
 export type SessionList = Session[] & { nextCursor: string | null };
 
 const DEFAULT_PAGE = 100;
+const INPUT_KEYS = ["userId", "provider", "model", "providerConfig", "sessionConfig"] as const;
+const SESSION_CONFIG_KEYS = ["name", "description", "context", "metadata", "sessionId"] as const;
 // A thousand years: beyond it a cutoff date is out of every backend's range.
 const MAX_HOURS = 24 * 366 * 1000;
 const MAX_PAGE = 1000;
@@ -113,17 +122,19 @@ export class SessionManager {
   }
 
   /** Finds a session; with `{ userId }`, a session of another user is reported as not found. */
-  async getSession(sessionId: string, options: { userId?: string } = {}): Promise<Session> {
+  async getSession(sessionId: string, options?: { userId?: string }): Promise<Session> {
+    const { userId } = requireOptions(options);
     const record = await this.#record(sessionId);
-    if (options.userId !== undefined && record.userId !== requireString("userId", options.userId)) {
+    if (userId !== undefined && record.userId !== requireString("userId", userId)) {
       throw new SessionNotFoundError(sessionId);
     }
     return new Session(this.#rt, record);
   }
 
   /** A user's sessions, newest activity first; pass `nextCursor` back as `cursor` for the next page. */
-  async getUserSessions(userId: string, options: ListSessionsOptions = {}): Promise<SessionList> {
+  async getUserSessions(userId: string, given?: ListSessionsOptions): Promise<SessionList> {
     requireString("userId", userId);
+    const options = requireOptions(given);
     const page = await this.storage.listSessions({
       userId,
       status: options.status === undefined ? undefined : requireStatus(options.status),
@@ -165,9 +176,11 @@ export class SessionManager {
    * Archives (default) or deletes active sessions with no activity for `maxInactiveHours`.
    * Returns how many sessions were cleaned up.
    */
-  async cleanupInactiveSessions(
-    options: { maxInactiveHours?: number; action?: "archive" | "delete" } = {},
-  ): Promise<number> {
+  async cleanupInactiveSessions(given?: {
+    maxInactiveHours?: number;
+    action?: "archive" | "delete";
+  }): Promise<number> {
+    const options = requireOptions(given);
     const hours = options.maxInactiveHours ?? 24;
     if (typeof hours !== "number" || !Number.isFinite(hours) || hours < 0 || hours > MAX_HOURS) {
       throw new ValidationError("maxInactiveHours", `must be a number from 0 to ${MAX_HOURS}`);
@@ -219,6 +232,7 @@ export class SessionManager {
     const model = requireString("model", input.model);
     const sc =
       input.sessionConfig === undefined ? {} : requireRecord("sessionConfig", input.sessionConfig);
+    refuseUnknownKeys("sessionConfig", sc, SESSION_CONFIG_KEYS);
     const providerConfig =
       input.providerConfig === undefined
         ? {}
@@ -273,7 +287,11 @@ export function createSessionInput(
   model?: string,
   options?: CreateSessionOptions,
 ): CreateSessionInput {
-  if (typeof first === "object" && first !== null) return first;
+  if (typeof first === "object" && first !== null) {
+    refuseUnknownKeys("", first, INPUT_KEYS);
+    return first;
+  }
+  refuseUnknownKeys("options", requireOptions(options), INPUT_KEYS.slice(3));
   return {
     userId: first,
     provider: provider!,

@@ -1,5 +1,9 @@
 import { redact } from "./internal/redact.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
+import type { SessionPatch } from "./storage/types.js";
+import { refuseOpenCalls } from "./tool-results.js";
+import { providerInfo, type Runtime } from "./turn-lock.js";
+import type { SessionRecord } from "./types.js";
 
 /**
  * Provider-side state (an OpenAI conversation), as the adapter that owns it sees it; the adapter
@@ -72,4 +76,43 @@ export async function undoProviderChange(
 function warnProviderCleanup(what: string, error: unknown): void {
   const reason = error instanceof Error ? error.message : String(error);
   process.emitWarning(`${what}: ${redact(reason)}`, { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" });
+}
+
+/** A `switchProvider` call, under the session's turn: the record as it is, and where it goes. */
+export interface ProviderMove {
+  record: SessionRecord;
+  /** The current provider's adapter; null if this manager cannot use it. */
+  previous: ProviderAdapter | null;
+  provider: string;
+  model: string;
+  /** The new provider config; without one, the current one moves along. */
+  given: Record<string, unknown> | undefined;
+}
+
+/**
+ * Moves a session to another provider or model. A native-state provider starts with the
+ * transcript so far, so the move loses nothing; the old provider's state is deleted once the move
+ * is recorded, and a refused move (open tool calls) drops the new state.
+ */
+export async function moveProvider(
+  rt: Runtime,
+  { record, previous, provider, model, given }: ProviderMove,
+  update: (patch: SessionPatch) => Promise<void>,
+): Promise<void> {
+  const adapter = await rt.adapter(provider);
+  const config = given ?? record.providerConfig;
+  adapter.validateConfig?.(config);
+  const next = { ...providerInfo(record), model, providerConfig: config, providerSessionId: null };
+  const history = adapter.createProviderSession
+    ? await rt.storage.getMessages(record.sessionId)
+    : [];
+  const providerSessionId = (await adapter.createProviderSession?.(next, history)) ?? null;
+  await commitProviderState(
+    async () => {
+      if (providerSessionId) refuseOpenCalls(adapter.name, history);
+      await update({ provider, model, providerConfig: config, providerSessionId });
+    },
+    { adapter, session: { ...next, providerSessionId } },
+    { adapter: previous, session: providerInfo(record) },
+  );
 }

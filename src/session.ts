@@ -9,11 +9,10 @@ import {
 } from "./input.js";
 import { cloneJson } from "./internal/clone.js";
 import { cloneRecord } from "./storage/record.js";
-import { commitProviderState, undoProviderChange } from "./provider-state.js";
+import { commitProviderState, moveProvider, undoProviderChange } from "./provider-state.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn } from "./stream-turn.js";
-import { refuseOpenCalls } from "./tool-results.js";
 import { runTurn } from "./turn.js";
 import {
   acquireTurn,
@@ -32,7 +31,13 @@ import type {
   SessionRecord,
   SessionStatus,
 } from "./types.js";
-import { optionalLimit, requireContent, requireRecord, requireString } from "./validate.js";
+import {
+  optionalLimit,
+  requireContent,
+  requireOptions,
+  requireRecord,
+  requireString,
+} from "./validate.js";
 
 export type { SendMessageOptions } from "./input.js";
 
@@ -182,8 +187,8 @@ export class Session {
   }
 
   /** Oldest first; `{ limit: N }` gives the newest N, still oldest first. No network call. */
-  async getMessages(options: GetMessagesOptions = {}): Promise<SessionMessage[]> {
-    const limit = optionalLimit("limit", options.limit, Number.MAX_SAFE_INTEGER);
+  async getMessages(options?: GetMessagesOptions): Promise<SessionMessage[]> {
+    const limit = optionalLimit("limit", requireOptions(options).limit, Number.MAX_SAFE_INTEGER);
     return this.#rt.storage.getMessages(this.sessionId, limit === undefined ? {} : { limit });
   }
 
@@ -244,33 +249,11 @@ export class Session {
       providerConfig === undefined ? undefined : requireRecord("providerConfig", providerConfig);
     // The turn is queued at once, so turns asked for later run on the switched record. A session
     // can leave a provider this manager cannot use (e.g. one migrated from V1).
-    await withTurnLeaving(this.#rt, this.#state, async (record, previous) => {
-      const adapter = await this.#rt.adapter(provider);
-      // Without a config the current one moves along: read under the turn, so it is current.
-      const config = given ?? record.providerConfig;
-      adapter.validateConfig?.(config);
-      const next = {
-        ...providerInfo(record),
-        model,
-        providerConfig: config,
-        providerSessionId: null,
-      };
-      // A native-state provider starts with the transcript so far, so the move loses nothing.
-      const history = adapter.createProviderSession
-        ? await this.#rt.storage.getMessages(record.sessionId)
-        : [];
-      const providerSessionId = (await adapter.createProviderSession?.(next, history)) ?? null;
-      // The transcript stays in storage; the old provider's copy (a conversation) would leak.
-      // A refused move is refused before anything is recorded, so the new state is dropped.
-      await commitProviderState(
-        async () => {
-          if (providerSessionId) refuseOpenCalls(adapter.name, history);
-          await this.#update({ provider, model, providerConfig: config, providerSessionId });
-        },
-        { adapter, session: { ...next, providerSessionId } },
-        { adapter: previous, session: providerInfo(record) },
-      );
-    });
+    await withTurnLeaving(this.#rt, this.#state, (record, previous) =>
+      moveProvider(this.#rt, { record, previous, provider, model, given }, (patch) =>
+        this.#update(patch),
+      ),
+    );
   }
 
   /** Re-reads the session from storage (status, counters, context changed elsewhere); returns a copy. */

@@ -165,6 +165,24 @@ export function optionalLimit(
   return value as number;
 }
 
+/** An options argument: undefined is none; anything but an object (null too) is refused. */
+export function requireOptions<T extends object>(value: T | undefined, field = "options"): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ValidationError(field, `must be an object, got ${kind(value)}`);
+  }
+  return value;
+}
+
+/** Refuses a key that is not an option (a typo would otherwise be ignored without a word). */
+export function refuseUnknownKeys(field: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new ValidationError(field ? `${field}.${key}` : key, "is not a known option");
+    }
+  }
+}
+
 /** An `AbortSignal` or nothing; duck-typed so that a signal from another realm passes too. */
 export function optionalSignal(field: string, value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined;

@@ -144,6 +144,44 @@ describe("bad input gets a ValidationError naming the field, and changes nothing
           metadata: {},
         }),
     ],
+    ["null messages options", "options", ({ session }) => session.getMessages(null as never)],
+    [
+      "null getSession options",
+      "options",
+      ({ manager, session }) => manager.getSession(session.sessionId, null as never),
+    ],
+    [
+      "null listing options",
+      "options",
+      ({ manager }) => manager.getUserSessions("u", null as never),
+    ],
+    [
+      "null cleanup options",
+      "options",
+      ({ manager }) => manager.cleanupInactiveSessions(null as never),
+    ],
+    [
+      "a misspelt session config key",
+      "sessionConfig.nmae",
+      ({ manager }) =>
+        manager.createSession("u", "mock", "m", { sessionConfig: { nmae: "x" } as never }),
+    ],
+    [
+      "a session id at the top of the object form",
+      "sessionId",
+      ({ manager }) =>
+        manager.createSession({
+          userId: "u",
+          provider: "mock",
+          model: "m",
+          sessionId: "s",
+        } as never),
+    ],
+    [
+      "an unknown key in createSession's options",
+      "options.sessionconfig",
+      ({ manager }) => manager.createSession("u", "mock", "m", { sessionconfig: {} } as never),
+    ],
   ];
   for (const [name, field, call] of cases) it(name, () => expectRefused(call, field));
 
