@@ -8,6 +8,7 @@ import {
   type SendMessageOptions,
 } from "./input.js";
 import { cloneJson } from "./internal/clone.js";
+import { runAnnounced } from "./internal/hooks.js";
 import { cloneRecord } from "./storage/record.js";
 import { commitProviderState, moveProvider, undoProviderChange } from "./provider-state.js";
 import { ZERO_USAGE } from "./providers/types.js";
@@ -146,6 +147,7 @@ export class Session {
     } finally {
       const released = releaseTurn(rt, held);
       if (released) await released;
+      if (held.announced) await runAnnounced(rt.config.hooks, held);
     }
   }
 

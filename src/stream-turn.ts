@@ -1,6 +1,7 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
 import { outgoing, stampNow } from "./input.js";
+import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
 import { completeTurn, failTurn, prepare, replyFault, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
@@ -40,7 +41,7 @@ export async function* streamTurn(
       settle(await holdToolResult(rt, held, input));
       return;
     }
-    turn = await prepare(rt, held.record, held.adapter, input, controller.signal, send);
+    turn = await prepare(rt, held, input, controller.signal, send);
     controller.signal.throwIfAborted();
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
       if (event.type === "delta") {
@@ -80,6 +81,7 @@ export async function* streamTurn(
         settle(await completeTurn(rt, turn, partial(text, "aborted", spent)));
     } finally {
       await releaseTurn(rt, held);
+      await runAnnounced(rt.config.hooks, held);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ValidationError } from "./errors.js";
 import { ZERO_USAGE } from "./providers/types.js";
-import { callHook } from "./internal/hooks.js";
+import { announce } from "./internal/hooks.js";
 import { providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionMessage } from "./types.js";
 
@@ -110,7 +110,7 @@ export async function holdToolResult(
     costUsd: 0,
     at: input.timestamp,
   });
-  await callHook(rt.config.hooks, "onMessageSent", input);
+  announce(rt.config.hooks, held, "onMessageSent", input);
   return input;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ManagerConfig } from "./config.js";
 import { deepFreeze } from "./internal/clone.js";
+import type { Announcement } from "./internal/hooks.js";
 import { takeLease } from "./internal/lease.js";
 import { KeyedMutex } from "./internal/mutex.js";
 import { RecordVersions } from "./internal/versions.js";
@@ -74,6 +75,8 @@ export interface HeldTurn<A extends ProviderAdapter | null = ProviderAdapter> {
   record: SessionRecord;
   adapter: A;
   releaseLease: (() => Promise<void>) | null;
+  /** Hooks of this turn, run once it is released (see `announce`). */
+  announced?: Announcement[];
 }
 
 /** A `Session`'s view of its record: as last read, and the manager's change count then. */

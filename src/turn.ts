@@ -1,6 +1,6 @@
 import { ProviderError, SessionError, StorageError } from "./errors.js";
 import { newMessageId } from "./ids.js";
-import { callHook } from "./internal/hooks.js";
+import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { redact } from "./internal/redact.js";
 import { turnCost } from "./pricing.js";
@@ -17,6 +17,8 @@ import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
 export interface PreparedTurn {
   record: SessionRecord;
   adapter: ProviderAdapter;
+  /** The turn it runs under, which its hooks wait for (see `announce`). */
+  held: HeldTurn;
   /** The message this turn stores. */
   input: SessionMessage;
   /** What the provider gets: the input, after held tool results for native state. */
@@ -31,20 +33,22 @@ export interface PreparedTurn {
  */
 export function prepare(
   rt: Runtime,
-  record: SessionRecord,
-  adapter: ProviderAdapter,
+  held: HeldTurn,
   input: SessionMessage,
   signal?: AbortSignal,
   send?: ToolSend,
 ): PreparedTurn | Promise<PreparedTurn> {
+  const { record, adapter } = held;
   const session = providerInfo(record);
   const sent = send?.sent ?? [input];
   if (adapter.historyMode(session) !== "client") {
-    return { record, adapter, input, providerInput: { session, history: [], input: sent, signal } };
+    const providerInput = { session, history: [], input: sent, signal };
+    return { record, adapter, held, input, providerInput };
   }
   const withHistory = (stored: SessionMessage[]): PreparedTurn => ({
     record,
     adapter,
+    held,
     input,
     providerInput: { session, history: withoutHeld(stored, send?.earlier), input: sent, signal },
   });
@@ -70,7 +74,7 @@ export function runTurn(
   signal?: AbortSignal,
 ): SessionMessage | Promise<SessionMessage> {
   if (input.role === "tool") return runToolResult(rt, held, input, signal);
-  const prepared = prepare(rt, held.record, held.adapter, input, signal);
+  const prepared = prepare(rt, held, input, signal);
   return isPromise(prepared) ? prepared.then((t) => askAndStore(rt, t)) : askAndStore(rt, prepared);
 }
 
@@ -83,7 +87,7 @@ async function runToolResult(
 ): Promise<SessionMessage> {
   const send = await planToolResult(rt, held, input);
   if (send === "hold") return holdToolResult(rt, held, input);
-  return askAndStore(rt, await prepare(rt, held.record, held.adapter, input, signal, send));
+  return askAndStore(rt, await prepare(rt, held, input, signal, send));
 }
 
 function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<SessionMessage> {
@@ -165,10 +169,8 @@ async function storeAndAnnounce(
     batch(turn, message),
     counters(rt, turn, reply, message),
   );
-  if (rt.config.hooks) {
-    await callHook(rt.config.hooks, "onMessageSent", turn.input);
-    await callHook(rt.config.hooks, "onReplyReceived", message);
-  }
+  announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
+  announce(rt.config.hooks, turn.held, "onReplyReceived", message);
   return message;
 }
 
@@ -214,7 +216,7 @@ export async function failTurn(
 ): Promise<SessionError> {
   const error = toProviderError(turn.adapter.name, failure);
   const storageError = await storeUnanswered(rt, turn, error, spent, model);
-  if (!storageError) await callHook(rt.config.hooks, "onMessageSent", turn.input);
+  if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   return storageError ?? error;
 }
 

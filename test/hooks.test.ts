@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createSessionManager, type SessionMessage } from "../src/index.js";
+import { createSessionManager, type Session, type SessionMessage } from "../src/index.js";
+import { MockProvider } from "../src/testing/index.js";
 
 describe("lifecycle hooks and middleware", () => {
   it("calls every hook once, in order, with the stored data", async () => {
@@ -44,5 +45,50 @@ describe("lifecycle hooks and middleware", () => {
     const stored = await session.getMessages();
     expect(stored.map((m) => m.content)).toEqual(["pay with [card]", "ECHO: PAY WITH [CARD]"]);
     expect(stored[1]!.metadata).toEqual({ reviewed: true });
+  });
+
+  it("runs a turn's hooks after the turn: a hook may run a turn on the same session and await it", async () => {
+    const events: string[] = [];
+    let session: Session | undefined;
+    const followUp = async (m: SessionMessage) => {
+      events.push(`reply:${m.content}`);
+      if (m.content.startsWith("Echo: hi")) await session!.sendMessage(`follow-up to ${m.content}`);
+    };
+    const manager = createSessionManager({
+      providers: { mock: { adapter: new MockProvider({ latencyMs: 1 }) } },
+      hooks: {
+        onMessageSent: (m) => void events.push(`sent:${m.content}`),
+        onReplyReceived: followUp,
+      },
+    });
+    session = await manager.createSession("u", "mock", "m");
+    await session.sendMessage("hi");
+    expect(events).toEqual([
+      "sent:hi",
+      "reply:Echo: hi",
+      "sent:follow-up to Echo: hi",
+      "reply:Echo: follow-up to Echo: hi",
+    ]);
+    events.length = 0;
+    await session.streamMessage("hi again").complete();
+    await session.sendMessage("x", { metadata: {} }).catch(() => undefined);
+    expect(events.slice(0, 3)).toEqual([
+      "sent:hi again",
+      "reply:Echo: hi again",
+      "sent:follow-up to Echo: hi again",
+    ]);
+    expect((await session.getMessages()).map((m) => m.content)).toEqual([
+      "hi",
+      "Echo: hi",
+      "follow-up to Echo: hi",
+      "Echo: follow-up to Echo: hi",
+      "hi again",
+      "Echo: hi again",
+      "follow-up to Echo: hi again",
+      "Echo: follow-up to Echo: hi again",
+      "x",
+      "Echo: x",
+    ]);
+    await manager.close();
   });
 });
