@@ -49,10 +49,11 @@ describe("lifecycle hooks and middleware", () => {
 
   it("runs a turn's hooks after the turn: a hook may run a turn on the same session and await it", async () => {
     const events: string[] = [];
-    let session: Session | undefined;
+    const made: { session?: Session } = {}; // the hook needs the session it is made for
     const followUp = async (m: SessionMessage) => {
       events.push(`reply:${m.content}`);
-      if (m.content.startsWith("Echo: hi")) await session!.sendMessage(`follow-up to ${m.content}`);
+      if (m.content.startsWith("Echo: hi"))
+        await made.session!.sendMessage(`follow-up to ${m.content}`);
     };
     const manager = createSessionManager({
       providers: { mock: { adapter: new MockProvider({ latencyMs: 1 }) } },
@@ -61,7 +62,7 @@ describe("lifecycle hooks and middleware", () => {
         onReplyReceived: followUp,
       },
     });
-    session = await manager.createSession("u", "mock", "m");
+    const session = (made.session = await manager.createSession("u", "mock", "m"));
     await session.sendMessage("hi");
     expect(events).toEqual([
       "sent:hi",

@@ -6,6 +6,7 @@ import { MockProvider } from "../../src/providers/mock.js";
 import { describeProviderConformance, modelCalls } from "./conformance.js";
 import { startOpenAIServer, type OpenAIFakeServer } from "./fake/openai-server.js";
 import type { ProviderHarness } from "./fake/types.js";
+import type { SessionStorage, SyncTurnStorage } from "../../src/storage/types.js";
 
 const API_KEY = "sk-test-openai-0123456789abcdef";
 
@@ -56,13 +57,17 @@ describe("openai specifics", () => {
     method: "appendMessages" | "clearMessages" | "updateSession",
     fn: () => Promise<unknown>,
   ): Promise<void> {
-    const storage = manager.storage;
+    const storage = manager.storage as SessionStorage & Partial<SyncTurnStorage>;
     const original = storage[method];
+    const sync = storage.appendTurnSync;
     storage[method] = (() => Promise.reject(new StorageError("memory", "down"))) as never;
+    // The memory store also appends a turn synchronously: that path fails too.
+    if (method === "appendMessages") delete storage.appendTurnSync;
     try {
       await expect(fn()).rejects.toBeInstanceOf(StorageError);
     } finally {
       storage[method] = original as never;
+      if (sync) storage.appendTurnSync = sync;
     }
   }
 
@@ -201,6 +206,21 @@ describe("openai specifics", () => {
     expect([...server.conversations.keys()]).toEqual([first]);
     expect(session.model).toBe("gpt-4o");
     expect((await session.sendMessage("still here")).content).toBe("Echo: still here");
+  });
+
+  it("a turn the storage could not keep is not stored; a switch to itself makes the two agree", async () => {
+    const session = await manager.createSession("u", "openai", "gpt-4o");
+    await session.sendMessage("one");
+    const first = session.providerSessionId!;
+    await whileFailing("appendMessages", () => session.sendMessage("lost"));
+    expect(server.conversations.get(first)!.items).toHaveLength(4); // the model kept the turn
+    expect(await session.getMessages()).toHaveLength(2); // the transcript did not
+    await session.switchProvider(session.provider, session.model);
+    expect(server.deletedConversations.has(first)).toBe(true);
+    const items = server.conversations.get(session.providerSessionId!)!.items;
+    expect(items.map((i) => i.role)).toEqual(["user", "assistant"]);
+    expect((await session.sendMessage("two")).content).toBe("Echo: two");
+    expect(server.conversations.get(session.providerSessionId!)!.items).toHaveLength(4);
   });
 
   it("a clear still clears when the old conversation cannot be deleted, with a warning", async () => {
