@@ -17,3 +17,13 @@ export function turnCost(usage: TokenUsage, price: ModelPrice | undefined): numb
     usage.outputTokens * price.output;
   return dollars / 1_000_000;
 }
+
+/** Two counts of tokens added up. */
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    cacheCreationTokens: a.cacheCreationTokens + b.cacheCreationTokens,
+  };
+}

@@ -1,5 +1,5 @@
 import { ProviderError } from "./errors.js";
-import { ZERO_USAGE, type ProviderReply } from "./providers/types.js";
+import { ZERO_USAGE, type ProviderReply, type SpentAttempt } from "./providers/types.js";
 import { outgoing, stampNow } from "./input.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
@@ -29,6 +29,9 @@ export async function* streamTurn(
   const onAbort = () => controller.abort(signal?.reason);
   let text = "";
   let spent: TokenUsage = ZERO_USAGE;
+  // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
+  const earlier: SpentAttempt[] = [];
+  let served: Served | undefined;
   let outcome: "open" | "done" | "failed" = "open";
   let turn: PreparedTurn | undefined;
   try {
@@ -49,11 +52,16 @@ export async function* streamTurn(
         yield event.text;
       } else if (event.type === "usage") {
         spent = event.usage;
+      } else if (event.type === "fallback") {
+        if (spent.inputTokens + spent.outputTokens > 0) earlier.push(attempt(spent, served));
+        spent = ZERO_USAGE;
+        served = { model: event.model, metadata: event.metadata };
       } else {
         const fault = replyFault(held.adapter.name, event.reply);
         if (fault) throw fault;
         outcome = "done";
-        settle(await completeTurn(rt, turn, event.reply));
+        const reply = earlier.length ? { ...event.reply, earlier } : event.reply;
+        settle(await completeTurn(rt, turn, reply));
         break; // anything an adapter sends after its final reply is not part of the turn
       }
     }
@@ -69,7 +77,7 @@ export async function* streamTurn(
     throw await streamFailed(
       rt,
       turn,
-      partial(text, aborted ? "aborted" : "error", spent),
+      partial(text, aborted ? "aborted" : "error", attempt(spent, served), earlier, served),
       failure,
     );
   } finally {
@@ -78,7 +86,13 @@ export async function* streamTurn(
     try {
       // Still open here only when the caller broke off the loop: keep what arrived.
       if (outcome === "open" && turn)
-        settle(await completeTurn(rt, turn, partial(text, "aborted", spent)));
+        settle(
+          await completeTurn(
+            rt,
+            turn,
+            partial(text, "aborted", attempt(spent, served), earlier, served),
+          ),
+        );
     } finally {
       await releaseTurn(rt, held);
       await runAnnounced(rt.config.hooks, held);
@@ -93,11 +107,36 @@ async function streamFailed(
   reply: ProviderReply,
   failure: unknown,
 ): Promise<unknown> {
-  if (!reply.content) return failTurn(rt, turn, failure, reply.usage);
+  if (!reply.content) return failTurn(rt, turn, failure, reply);
   await completeTurn(rt, turn, reply);
   return toProviderError(turn.adapter.name, failure);
 }
 
-function partial(text: string, finishReason: string, usage: TokenUsage): ProviderReply {
-  return { content: text, usage: { ...usage }, finishReason, metadata: { partial: true } };
+/** What arrived of a reply, with what this attempt and earlier ones (a fallback chain's) spent. */
+function partial(
+  text: string,
+  finishReason: string,
+  spent: SpentAttempt,
+  earlier: readonly SpentAttempt[],
+  served: Served | undefined,
+): ProviderReply {
+  const reply: ProviderReply = {
+    content: text,
+    usage: { ...spent.usage },
+    finishReason,
+    metadata: { ...served?.metadata, partial: true },
+  };
+  if (spent.model) reply.model = spent.model;
+  if (earlier.length) reply.earlier = earlier;
+  return reply;
+}
+
+/** A fallback that serves the rest of the turn: its model and the metadata its reply carries. */
+interface Served {
+  model: string;
+  metadata: Record<string, unknown>;
+}
+
+function attempt(usage: TokenUsage, served: Served | undefined): SpentAttempt {
+  return served ? { usage, model: served.model } : { usage };
 }

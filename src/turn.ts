@@ -3,7 +3,7 @@ import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { redact } from "./internal/redact.js";
-import { turnCost } from "./pricing.js";
+import { addUsage, turnCost } from "./pricing.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isSyncTurnStorage } from "./storage/types.js";
@@ -11,7 +11,7 @@ import type { TurnCounters } from "./storage/types.js";
 import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { isJsonRecord, repairedText } from "./validate.js";
-import type { SessionMessage, SessionRecord, TokenUsage } from "./types.js";
+import type { SessionMessage, SessionRecord } from "./types.js";
 
 /** A turn that is ready to run: the session as it is, the adapter, and the new input. */
 export interface PreparedTurn {
@@ -132,7 +132,7 @@ async function rejectTurn(
   failure: unknown,
   spent?: ProviderReply,
 ): Promise<never> {
-  throw await failTurn(rt, turn, failure, spent?.usage, spent?.model);
+  throw await failTurn(rt, turn, failure, spent);
 }
 
 /**
@@ -184,12 +184,25 @@ function counters(
   reply: ProviderReply,
   message: SessionMessage,
 ): TurnCounters {
-  return {
-    usage: reply.usage,
-    costUsd: turnCost(reply.usage, priceOf(rt, turn, reply.model)),
-    at: message.timestamp,
-  };
+  return { ...spending(rt, turn, reply), at: message.timestamp };
 }
+
+/** What was spent: tokens, and their cost at each model's price (earlier attempts included). */
+type Spent = Pick<ProviderReply, "usage" | "model" | "earlier">;
+
+function spending(rt: Runtime, turn: PreparedTurn, spent: Spent): Omit<TurnCounters, "at"> {
+  let usage = spent.usage;
+  let costUsd = turnCost(usage, priceOf(rt, turn, spent.model));
+  for (const attempt of spent.earlier ?? NONE) {
+    usage = addUsage(usage, attempt.usage);
+    const cost = turnCost(attempt.usage, priceOf(rt, turn, attempt.model));
+    costUsd = costUsd === null || cost === null ? null : costUsd + cost;
+  }
+  return { usage, costUsd };
+}
+
+const NONE: readonly never[] = [];
+const NOTHING_SPENT: Spent = { usage: ZERO_USAGE };
 
 /** The reply through the incoming middleware; if that fails, the input is kept unanswered. */
 async function incoming(
@@ -202,7 +215,7 @@ async function incoming(
     return await applyMiddleware(rt.config, "incoming", message);
   } catch (failure) {
     // The reply cannot be stored, but its tokens were spent: keep the input and count them.
-    throw (await storeUnanswered(rt, turn, failure, reply.usage, reply.model)) ?? failure;
+    throw (await storeUnanswered(rt, turn, failure, reply)) ?? failure;
   }
 }
 
@@ -211,11 +224,10 @@ export async function failTurn(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,
-  spent: TokenUsage = ZERO_USAGE,
-  model?: string,
+  spent: Spent = NOTHING_SPENT,
 ): Promise<SessionError> {
   const error = toProviderError(turn.adapter.name, failure);
-  const storageError = await storeUnanswered(rt, turn, error, spent, model);
+  const storageError = await storeUnanswered(rt, turn, error, spent);
   if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   return storageError ?? error;
 }
@@ -228,17 +240,17 @@ async function storeUnanswered(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,
-  usage: TokenUsage,
-  model?: string,
+  spent: Spent,
 ): Promise<SessionError | null> {
   const { input } = turn;
   const marked = [
     { ...input, metadata: { ...input.metadata, unanswered: true, error: describe(failure) } },
   ];
   try {
+    const { usage, costUsd } = spending(rt, turn, spent);
     await rt.storage.appendMessages(turn.record.sessionId, marked, {
       usage: { ...usage },
-      costUsd: turnCost(usage, priceOf(rt, turn, model)),
+      costUsd,
       at: new Date(),
     });
     return null;

@@ -57,7 +57,7 @@ function textHistory(stored: readonly SessionMessage[]): AnthropicHistory | null
     }
     if (m.role !== "user" && m.role !== "assistant") return null;
     if (m.toolCalls?.length) return null;
-    if (!m.content) continue;
+    if (!hasText(m.content)) continue;
     const block: Anthropic.TextBlockParam = { type: "text", text: m.content };
     if (last?.role === m.role) last.content.push(block);
     else messages.push((last = { role: m.role, content: [block] }));
@@ -85,18 +85,26 @@ function toTurn(m: SessionMessage): Turn[] {
     case "system":
       return [];
     case "user":
-      return m.content ? [textTurn("user", m.content)] : [];
+      return hasText(m.content) ? [textTurn("user", m.content)] : [];
     case "assistant": {
-      const blocks: Block[] = m.content ? [{ type: "text", text: m.content }] : [];
+      const blocks: Block[] = hasText(m.content) ? [{ type: "text", text: m.content }] : [];
       for (const call of m.toolCalls ?? []) blocks.push(toolUse(call));
       return blocks.length ? [{ role: "assistant", blocks }] : [];
     }
     case "tool":
-      if (!m.toolCallId) return m.content ? [textTurn("user", resultText(m.content))] : [];
+      if (!m.toolCallId) return hasText(m.content) ? [textTurn("user", resultText(m.content))] : [];
       return [{ role: "user", blocks: [toolResult(m.toolCallId, m.content)] }];
     case "function":
-      return m.content ? [textTurn("user", resultText(m.content))] : [];
+      return hasText(m.content) ? [textTurn("user", resultText(m.content))] : [];
   }
+}
+
+/**
+ * Whether text may be a text block: the API refuses an empty or whitespace-only one (a reply of
+ * "\n\n" before a tool call), and as the transcript is sent every turn, one would fail them all.
+ */
+function hasText(text: string): boolean {
+  return /\S/.test(text);
 }
 
 /** Joins consecutive turns of one role; in a user turn the tool results go first, as required. */

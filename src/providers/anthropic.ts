@@ -78,12 +78,7 @@ export class AnthropicProvider implements ProviderAdapter {
 
   async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
     const settings = readSettings(turn.session.providerConfig);
-    if (settings.maxTokens > MAX_NON_STREAMING_TOKENS) {
-      for await (const event of this.streamTurn(turn)) {
-        if (event.type === "done") return event.reply;
-      }
-      throw new ProviderError(NAME, "the stream ended without a final reply", { retryable: true });
-    }
+    if (settings.maxTokens > MAX_NON_STREAMING_TOKENS) return this.#collect(turn);
     try {
       const message = await this.#client.messages.create(
         this.#params(turn, settings),
@@ -95,8 +90,18 @@ export class AnthropicProvider implements ProviderAdapter {
       );
       return reply(text, calls, message.stop_reason, message.id, toUsage(message.usage), settings);
     } catch (error) {
+      // Some models have a lower cap of their own (the SDK's table): it refuses before sending.
+      if (/streaming is required/i.test((error as Error)?.message)) return this.#collect(turn);
       throw toProviderError(NAME, this.#sdk, error);
     }
+  }
+
+  /** A reply read from a stream, for calls the SDK will not make without one. */
+  async #collect(turn: ProviderTurnInput): Promise<ProviderReply> {
+    for await (const event of this.streamTurn(turn)) {
+      if (event.type === "done") return event.reply;
+    }
+    throw new ProviderError(NAME, "the stream ended without a final reply", { retryable: true });
   }
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {

@@ -75,6 +75,7 @@ async function* streamWithFallback(
     let started = false;
     try {
       const events = target.adapter.streamTurn(i === 0 ? turn : fallbackTurn(turn, target));
+      if (i > 0) yield { type: "fallback", ...served(primaryName, target, turn.session.model) };
       for await (const event of events) {
         if (event.type === "done" && i > 0) {
           const reply = markFallback(event.reply, primaryName, target, turn.session.model);
@@ -151,9 +152,18 @@ function markFallback(
   target: FallbackTarget,
   sessionModel: string,
 ): ProviderReply {
-  const model = reply.model ?? target.model ?? sessionModel;
-  const metadata = { ...reply.metadata, fallbackFrom: from, servedBy: target.adapter.name };
-  return { ...reply, model, metadata };
+  const mark = served(from, target, sessionModel);
+  return {
+    ...reply,
+    model: reply.model ?? mark.model,
+    metadata: { ...reply.metadata, ...mark.metadata },
+  };
+}
+
+/** What a fallback's reply carries: its model and where it came from. */
+function served(from: string, target: FallbackTarget, sessionModel: string) {
+  const metadata = { fallbackFrom: from, servedBy: target.adapter.name };
+  return { model: target.model ?? sessionModel, metadata };
 }
 
 function bindCapabilities(p: ProviderAdapter): Partial<ProviderAdapter> {

@@ -74,10 +74,12 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
       const toolCalls = (choice.message.tool_calls ?? []).flatMap((c) =>
         c.type === "function" ? [toolCall(c.id, c.function.name, c.function.arguments)] : [],
       );
+      // A refusal comes as its own field, with no content: it is the reply's text.
+      const { content, refusal } = choice.message;
       return reply(
-        choice.message.content ?? "",
+        content ?? refusal ?? "",
         toolCalls,
-        choice.finish_reason,
+        !content && refusal ? "refusal" : choice.finish_reason,
         completion.id,
         completion.usage,
       );
@@ -92,6 +94,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
     let text = "";
     let id = "";
     let finish: string | null = null;
+    let refused = false;
     let usage: OpenAI.CompletionUsage | null | undefined;
     try {
       const stream = await this.#conn.client.chat.completions.create(
@@ -107,9 +110,11 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
         }
         const choice = chunk.choices[0];
         if (!choice) continue;
-        if (choice.delta.content) {
-          text += choice.delta.content;
-          yield { type: "delta", text: choice.delta.content };
+        const delta = choice.delta.content || choice.delta.refusal;
+        if (delta) {
+          refused ||= !choice.delta.content;
+          text += delta;
+          yield { type: "delta", text: delta };
         }
         for (const d of choice.delta.tool_calls ?? []) mergeToolCall(calls, d);
         finish = choice.finish_reason ?? finish;
@@ -122,7 +127,8 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
         retryable: true,
       });
     }
-    yield { type: "done", reply: reply(text, [...calls.values()], finish, id, usage) };
+    const raw = refused ? "refusal" : finish;
+    yield { type: "done", reply: reply(text, [...calls.values()], raw, id, usage) };
   }
 }
 

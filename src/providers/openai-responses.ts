@@ -1,7 +1,6 @@
 import type OpenAI from "openai";
-import { ProviderError } from "../errors.js";
 import type { SessionMessage, ToolCall } from "../types.js";
-import { asResultText, responsesUsage, type Sampling } from "./openai-shared.js";
+import { asResultText, inBandError, responsesUsage, type Sampling } from "./openai-shared.js";
 import { withFinishReason } from "./finish.js";
 import type { ProviderReply } from "./types.js";
 
@@ -78,17 +77,17 @@ export function samplingParams(sampling: Sampling): SamplingParams {
 export function toReply(provider: string, response: Response): ProviderReply {
   if (response.status === "failed" || response.error) {
     const message = response.error?.message ?? "the response failed";
-    throw new ProviderError(provider, `${response.error?.code ?? "failed"}: ${message}`, {
-      retryable: response.error?.code === "server_error",
-    });
+    throw inBandError(provider, response.error?.code ?? "failed", message);
   }
   let content = "";
   let messageId: string | undefined;
+  let refused = false;
   const toolCalls: ToolCall[] = [];
   for (const item of response.output) {
     if (item.type === "message") {
       messageId ??= item.id;
       for (const part of item.content) {
+        refused ||= part.type === "refusal";
         content += part.type === "output_text" ? part.text : part.refusal;
       }
     } else if (item.type === "function_call") {
@@ -106,12 +105,13 @@ export function toReply(provider: string, response: Response): ProviderReply {
     metadata: { responseId: response.id },
   };
   if (toolCalls.length > 0) reply.toolCalls = toolCalls;
-  return withFinishReason(reply, rawFinishReason(response, toolCalls.length > 0));
+  return withFinishReason(reply, rawFinishReason(response, toolCalls.length > 0, refused));
 }
 
 /** Responses have no finish reason of their own: it follows from the status and the output. */
-function rawFinishReason(response: Response, calledTools: boolean): string {
+function rawFinishReason(response: Response, calledTools: boolean, refused: boolean): string {
   if (calledTools) return "tool_calls";
+  if (refused) return "refusal";
   if (response.status !== "incomplete") return "stop";
   return response.incomplete_details?.reason ?? "incomplete";
 }

@@ -53,9 +53,13 @@ export async function connect(
       throw new ValidationError(`providers.${provider}.apiKey`, "is required (or OPENAI_API_KEY)");
     }
   } else {
-    // A local server needs no key: never send OPENAI_API_KEY to a third-party URL.
+    // A local server needs no key: never send OPENAI_API_KEY to a third-party URL. A credential
+    // the caller put in defaultHeaders (a proxy's token) is theirs to send.
     clientOptions.apiKey = "unused";
-    clientOptions.defaultHeaders = { ...options.defaultHeaders, Authorization: null };
+    const given = Object.keys(options.defaultHeaders ?? {}).some(
+      (name) => name.toLowerCase() === "authorization",
+    );
+    if (!given) clientOptions.defaultHeaders = { ...options.defaultHeaders, Authorization: null };
   }
   return { provider, client: new sdk(clientOptions), sdk };
 }

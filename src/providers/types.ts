@@ -39,6 +39,17 @@ export interface ProviderReply {
   metadata?: Record<string, unknown>;
   /** The model that produced the reply when it is not the session's (a fallback); prices the turn. */
   model?: string;
+  /**
+   * Tokens this turn spent on attempts that gave no reply (a fallback chain's cut stream), each
+   * priced at its own model and counted with this reply. Set by the session layer.
+   */
+  earlier?: readonly SpentAttempt[];
+}
+
+/** What an attempt that gave no reply cost: its tokens, and its model if not the session's. */
+export interface SpentAttempt {
+  usage: TokenUsage;
+  model?: string;
 }
 
 /**
@@ -48,6 +59,8 @@ export interface ProviderReply {
 export type ProviderStreamEvent =
   | { type: "delta"; text: string }
   | { type: "usage"; usage: TokenUsage }
+  /** A fallback chain moved on: what follows is this model's reply, carrying this metadata. */
+  | { type: "fallback"; model: string; metadata: Record<string, unknown> }
   | { type: "done"; reply: ProviderReply };
 
 /** Price of a model in US dollars per million tokens. */

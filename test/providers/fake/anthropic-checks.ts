@@ -90,6 +90,10 @@ function checkMessage(m: Json, i: number, previous: Json | undefined): string | 
   for (const block of blocks) {
     if (block.type === "text" && !block.text)
       return "messages: text content blocks must be non-empty";
+    // The live API also refuses whitespace-only text (seen in public issue threads, e.g.
+    // LibreChat-AI/agents#124), though the docs only say "non-empty".
+    if (block.type === "text" && !/\S/.test(String(block.text)))
+      return "messages: text content blocks must contain non-whitespace text";
     if (block.type === "tool_use" && m.role !== "assistant") {
       return `messages.${i}: tool_use blocks are only allowed in assistant messages`;
     }

@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ProviderError } from "../../../src/errors.js";
+import { createSessionManager, type SessionManager } from "../../../src/manager.js";
+import { startAnthropicServer, type AnthropicFakeServer } from "../fake/anthropic-server.js";
+import { startOpenAIServer, type OpenAIFakeServer } from "../fake/openai-server.js";
+
+const OPENAI_KEY = "sk-test-openai-0123456789abcdef";
+const ANTHROPIC_KEY = "sk-ant-api03-test-0123456789abcdef";
+const FAIL = { kind: "error", status: 500, headers: { "retry-after-ms": "1" } } as const;
+// claude-sonnet-5-5: $2 / $10 per million (docs/providers.md); gpt-4o: $2.50 / $10.
+const sonnetCost = (i: number, o: number) => (i * 2 + o * 10) / 1e6;
+
+describe("fallback: a streamed turn the fallback served only in part", () => {
+  let openai: OpenAIFakeServer;
+  let anthropic: AnthropicFakeServer;
+  let manager: SessionManager;
+  beforeEach(async () => {
+    openai = await startOpenAIServer();
+    anthropic = await startAnthropicServer();
+    manager = createSessionManager({
+      providers: {
+        openai: {
+          apiKey: OPENAI_KEY,
+          baseURL: openai.url,
+          maxRetries: 0,
+          fallback: [{ provider: "anthropic", model: "claude-sonnet-5-5" }],
+        },
+        anthropic: { apiKey: ANTHROPIC_KEY, baseURL: anthropic.url, maxRetries: 0 },
+      },
+    });
+  });
+  afterEach(async () => {
+    await manager.close();
+    await openai.close();
+    await anthropic.close();
+  });
+
+  it("a fallback stream cut mid-way is recorded as served by the fallback and priced at its model's rate", async () => {
+    const s = await manager.createSession("u", "openai", "gpt-4o");
+    openai.enqueue(FAIL);
+    anthropic.enqueue({ kind: "drop", afterChunks: 2 });
+    const stream = s.streamMessage("hello there, how are you");
+    await expect(async () => {
+      for await (const _ of stream) void _;
+    }).rejects.toBeInstanceOf(ProviderError);
+    const stored = await s.getMessages();
+    expect(stored).toHaveLength(2);
+    const partial = stored[1]!;
+    expect(partial.metadata.partial).toBe(true);
+    const m = await s.getMetrics();
+    expect(m.inputTokens).toBeGreaterThan(0);
+    // docs/providers.md, Fallback: "The reply's metadata records it ... and the turn is priced at
+    // the fallback model's rate".
+    expect({ servedBy: partial.metadata.servedBy, cost: m.costUsd }).toEqual({
+      servedBy: "anthropic",
+      cost: sonnetCost(m.inputTokens, m.outputTokens),
+    });
+  });
+
+  it("a fallback stream that fails before any text is still priced at the fallback model's rate", async () => {
+    const s = await manager.createSession("u", "openai", "gpt-4o");
+    openai.enqueue(FAIL);
+    // message_start (input tokens billed), then an in-band overloaded_error before any text.
+    anthropic.enqueueStreamError(0, "overloaded_error");
+    const stream = s.streamMessage("hello there, how are you");
+    await expect(async () => {
+      for await (const _ of stream) void _;
+    }).rejects.toBeInstanceOf(ProviderError);
+    const stored = await s.getMessages();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.metadata.unanswered).toBe(true);
+    const m = await s.getMetrics();
+    expect(m.inputTokens).toBeGreaterThan(0); // Anthropic's message_start tokens were counted
+    expect(m.costUsd).toBeCloseTo(sonnetCost(m.inputTokens, m.outputTokens), 12);
+  });
+});
+
+describe("fallback: tokens the primary's cut stream already billed", () => {
+  let openai: OpenAIFakeServer;
+  let anthropic: AnthropicFakeServer;
+  let manager: SessionManager;
+  beforeEach(async () => {
+    openai = await startOpenAIServer();
+    anthropic = await startAnthropicServer();
+    manager = createSessionManager({
+      providers: {
+        anthropic: {
+          apiKey: ANTHROPIC_KEY,
+          baseURL: anthropic.url,
+          maxRetries: 0,
+          fallback: [{ provider: "openai", model: "gpt-4o" }],
+        },
+        openai: { apiKey: OPENAI_KEY, baseURL: openai.url, maxRetries: 0 },
+      },
+    });
+  });
+  afterEach(async () => {
+    await manager.close();
+    await openai.close();
+    await anthropic.close();
+  });
+
+  // docs/providers.md, Streaming: Anthropic reports input tokens in message_start, "so a cut Claude
+  // stream is still counted and priced". Without a fallback these tokens are counted (the input is
+  // stored unanswered with them); with one, they vanish from the session's counters.
+  it("counts the input tokens of a Claude stream cut before any text, when the fallback then answers", async () => {
+    const s = await manager.createSession("u", "anthropic", "claude-sonnet-5-5");
+    anthropic.enqueueStreamError(0, "overloaded_error");
+    openai.enqueue({ kind: "reply", usage: { input: 7, output: 3 } });
+    const stream = s.streamMessage("hello there, how are you");
+    for await (const _ of stream) void _;
+    expect((await stream.reply).metadata).toMatchObject({ servedBy: "openai" });
+    const m = await s.getMetrics();
+    expect(m.inputTokens).toBeGreaterThan(7);
+  });
+});
