@@ -82,8 +82,15 @@ async function resume(
   const source = c.messages;
   const have = new Set(present.map((m) => m.messageId));
   const missing = source.filter((m) => !have.has(m.messageId)).length;
-  // Every V1 message is in V2: up to date, also when V1 truncated or V2 continued since.
-  if (missing === 0) return { kind: "skipped", sessionId: id, missing: 0 };
+  // Every V1 message is in V2 (also when V1 truncated or V2 continued since). V1 may still have
+  // changed the session itself (archived it): its record comes over if only we touched it.
+  if (missing === 0) {
+    const r = c.record;
+    const same = existing.status === r.status && existing.provider === r.provider;
+    if (same || touchedInV2(existing, c)) return { kind: "skipped", sessionId: id, missing: 0 };
+    if (!(await appendRest(storage, existing, c, []))) return null;
+    return { kind: "migrated", sessionId: id, messages: 0 };
+  }
   const from = continuesAt(present, source);
   const cleared = present.length === 0 && Number(existing.metadata.v1Messages) > 0;
   if (from === null || (cleared && touchedInV2(existing, c))) {
@@ -121,11 +128,7 @@ async function appendRest(
   // Equal to this run's stamp: an earlier resume updated the record, then stopped before appending.
   const ours = existing.metadata.v1MigratedUpdatedAt === stamp;
   // A write cut short with V1 unchanged: the record is already V1's, appended to as on a first run.
-  const current =
-    existing.metadata.v1MigratedUpdatedAt === r.updatedAt.toISOString() &&
-    existing.metadata.v1Messages === r.metadata.v1Messages &&
-    existing.status === r.status;
-  if ((touchedInV2(existing, c) && !ours) || current) {
+  if ((touchedInV2(existing, c) && !ours) || isCurrent(existing, c)) {
     return attempt_(() => storage.appendMessages(id, rest), "messageId");
   }
   const patch: SessionPatch = {
@@ -141,6 +144,16 @@ async function appendRest(
 }
 
 /** The latest of V1's updated_at, last_activity and newest message: what a resume stamps. */
+/** Whether the record is V1's as it is now (V1 has not changed the session since). */
+function isCurrent(existing: SessionRecord, c: ConvertedSession): boolean {
+  const r = c.record;
+  return (
+    existing.metadata.v1MigratedUpdatedAt === r.updatedAt.toISOString() &&
+    existing.metadata.v1Messages === r.metadata.v1Messages &&
+    existing.status === r.status
+  );
+}
+
 function resumedAt(c: ConvertedSession): Date {
   let ms = Math.max(c.record.updatedAt.getTime(), c.record.lastActivity.getTime());
   for (const m of c.messages) ms = Math.max(ms, m.timestamp.getTime());

@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
 import { v1Messages, writeV1 } from "./fix-helpers.js";
 import { tempDir } from "./helpers.js";
+import { freshDatabase } from "../helpers/postgres.js";
 
 const tmp = tempDir("mig-truncated-");
 afterAll(tmp.cleanup);
@@ -67,4 +68,27 @@ describe("V1 truncated its oldest messages after the migration", () => {
     expect(r.warnings[0]!.warning).toMatch(/holds messages V1 does not have/);
     expect(await ids(dst)).toEqual(["m0", "m1", "m2", "m3", "v2-1"]);
   });
+});
+
+describe("V1 changed a session after it was migrated, without new messages", () => {
+  for (const kind of ["sqlite", "postgres"] as const) {
+    it(`a re-run brings V1's archive over to ${kind}, so verify passes`, async () => {
+      const src = tmp.path(`archived-${kind}.db`);
+      const dst =
+        kind === "sqlite"
+          ? tmp.path(`archived-${kind}-v2.db`)
+          : await freshDatabase(inject("postgresUrl"));
+      const m = v1Messages(4);
+      writeV1(src, [{ session_id: "s1", messages: m }]);
+      await migrateV1({ source: src, target: dst, ...UTC });
+      writeV1(src, [{ session_id: "s1", messages: m, status: "archived", updated_at: resaved }]);
+      const r = await migrateV1({ source: src, target: dst, ...UTC });
+      expect(r).toMatchObject({ migratedSessions: 1, migratedMessages: 0, unmigratedMessages: 0 });
+      const v = await verifyMigration({ source: src, target: dst, ...UTC });
+      expect(v).toMatchObject({ ok: true, differences: [] });
+      // Untouched in V2 since: a third run finds nothing to do.
+      const again = await migrateV1({ source: src, target: dst, ...UTC });
+      expect(again).toMatchObject({ skippedSessions: 1, migratedSessions: 0 });
+    });
+  }
 });
