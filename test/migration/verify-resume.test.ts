@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
+import { v1Messages, writeV1 } from "./fix-helpers.js";
 import { dumpTarget, tempDir } from "./helpers.js";
 import { CORRUPT_COUNT, GOOD_COUNT, buildCaseDatabase } from "./v1-cases.js";
 import { generateV1Database } from "./v1-fixture.js";
@@ -53,6 +54,25 @@ describe("verifyMigration", () => {
     expect(byId.session_0a1b2c3d!.targetHash).not.toBe(byId.session_0a1b2c3d!.sourceHash);
     expect(byId.session_offsets).toMatchObject({ problem: "messageCount", targetMessages: 2 });
     expect(byId.session_nan).toMatchObject({ problem: "missing", targetMessages: null });
+  });
+
+  it("detects a message planted between two migrated ones", async () => {
+    const src = tmp.path("planted-v1.db");
+    const dst = tmp.path("planted-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: v1Messages(6) }]);
+    await migrateV1({ source: src, target: dst, timezone: TZ });
+    const db = new Database(dst);
+    // Messages from seq 4 on move one place up; a foreign one takes seq 4.
+    db.prepare("UPDATE messages SET seq = seq + 1000 WHERE session_id = 's1' AND seq >= 4").run();
+    db.prepare("UPDATE messages SET seq = seq - 999 WHERE session_id = 's1' AND seq >= 1004").run();
+    db.prepare(
+      `INSERT INTO messages (session_id, seq, message_id, role, content, timestamp, extras)
+       VALUES ('s1', 4, 'planted', 'user', 'injected', 0, NULL)`,
+    ).run();
+    db.close();
+    const r = await verifyMigration({ source: src, target: dst, timezone: TZ });
+    expect(r.ok).toBe(false);
+    expect(r.differences[0]).toMatchObject({ sessionId: "s1", problem: "content" });
   });
 });
 
