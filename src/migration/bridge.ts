@@ -14,6 +14,9 @@ import { V1SessionView } from "./v1-session.js";
 import { V1Clock } from "./v1-time.js";
 import { findMigrated, isIncompleteMigration, writeConverted } from "./write.js";
 
+// V1 session ids are free-form text: longer ones than V2 holds (256) are migrated under new ids.
+const MAX_V1_ID_LENGTH = 4096;
+
 export interface SessionBridgeOptions {
   /** IANA zone of the V1 host's naive timestamps. @default the machine's zone */
   timezone?: string;
@@ -79,7 +82,9 @@ export class SessionBridge {
       if (!(await this.#interrupted(session))) return session;
       return this.#migrate(String(session.metadata.v1SessionId));
     } catch (error) {
-      if (!(error instanceof SessionNotFoundError)) throw error;
+      // An id V2 cannot hold (V1's are free-form) can still be a V1 session's.
+      const unfit = error instanceof ValidationError && error.field === "sessionId";
+      if (!(error instanceof SessionNotFoundError) && !unfit) throw error;
     }
     const v1 = await this.#readV1(sessionId);
     if (options.userId !== undefined && v1.record.userId !== options.userId) {
@@ -239,7 +244,7 @@ export class SessionBridge {
   }
 
   async #readV1(sessionId: string): Promise<ConvertedSession> {
-    requireString("sessionId", sessionId);
+    requireString("sessionId", sessionId, MAX_V1_ID_LENGTH);
     const entry = (await this.#reader())?.get(sessionId);
     if (!entry) throw new SessionNotFoundError(sessionId);
     try {
