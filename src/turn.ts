@@ -184,7 +184,16 @@ function counters(
   reply: ProviderReply,
   message: SessionMessage,
 ): TurnCounters {
-  return { ...spending(rt, turn, reply), at: message.timestamp };
+  const at = message.timestamp;
+  if (!reply.earlier) {
+    return {
+      usage: reply.usage,
+      costUsd: turnCost(reply.usage, priceOf(rt, turn, reply.model)),
+      at,
+    };
+  }
+  const { usage, costUsd } = spending(rt, turn, reply);
+  return { usage, costUsd, at };
 }
 
 /** What was spent: tokens, and their cost at each model's price (earlier attempts included). */
