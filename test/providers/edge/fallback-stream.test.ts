@@ -10,35 +10,43 @@ const FAIL = { kind: "error", status: 500, headers: { "retry-after-ms": "1" } } 
 // claude-sonnet-5-5: $2 / $10 per million (docs/providers.md); gpt-4o: $2.50 / $10.
 const sonnetCost = (i: number, o: number) => (i * 2 + o * 10) / 1e6;
 
-describe("fallback: a streamed turn the fallback served only in part", () => {
-  let openai: OpenAIFakeServer;
-  let anthropic: AnthropicFakeServer;
-  let manager: SessionManager;
+/** Both fake servers, and a manager whose `primary` falls back to `fallback`, fresh per test. */
+function fallbackSetup(
+  primary: "openai" | "anthropic",
+  fallback: { provider: string; model: string },
+) {
+  const made = {} as {
+    openai: OpenAIFakeServer;
+    anthropic: AnthropicFakeServer;
+    manager: SessionManager;
+  };
   beforeEach(async () => {
-    openai = await startOpenAIServer();
-    anthropic = await startAnthropicServer();
-    manager = createSessionManager({
-      providers: {
-        openai: {
-          apiKey: OPENAI_KEY,
-          baseURL: openai.url,
-          maxRetries: 0,
-          fallback: [{ provider: "anthropic", model: "claude-sonnet-5-5" }],
-        },
-        anthropic: { apiKey: ANTHROPIC_KEY, baseURL: anthropic.url, maxRetries: 0 },
-      },
-    });
+    made.openai = await startOpenAIServer();
+    made.anthropic = await startAnthropicServer();
+    const openai = { apiKey: OPENAI_KEY, baseURL: made.openai.url, maxRetries: 0 };
+    const anthropic = { apiKey: ANTHROPIC_KEY, baseURL: made.anthropic.url, maxRetries: 0 };
+    const providers = { openai, anthropic };
+    providers[primary] = { ...providers[primary], fallback: [fallback] } as never;
+    made.manager = createSessionManager({ providers });
   });
   afterEach(async () => {
-    await manager.close();
-    await openai.close();
-    await anthropic.close();
+    await made.manager.close();
+    await made.openai.close();
+    await made.anthropic.close();
   });
+  return made;
+}
+
+describe("fallback: a streamed turn the fallback served only in part", () => {
+  const servers = fallbackSetup("openai", { provider: "anthropic", model: "claude-sonnet-5-5" });
+  const openai = () => servers.openai;
+  const anthropic = () => servers.anthropic;
+  const manager = () => servers.manager;
 
   it("a fallback stream cut mid-way is recorded as served by the fallback and priced at its model's rate", async () => {
-    const s = await manager.createSession("u", "openai", "gpt-4o");
-    openai.enqueue(FAIL);
-    anthropic.enqueue({ kind: "drop", afterChunks: 2 });
+    const s = await manager().createSession("u", "openai", "gpt-4o");
+    openai().enqueue(FAIL);
+    anthropic().enqueue({ kind: "drop", afterChunks: 2 });
     const stream = s.streamMessage("hello there, how are you");
     await expect(async () => {
       for await (const _ of stream) void _;
@@ -58,10 +66,10 @@ describe("fallback: a streamed turn the fallback served only in part", () => {
   });
 
   it("a fallback stream that fails before any text is still priced at the fallback model's rate", async () => {
-    const s = await manager.createSession("u", "openai", "gpt-4o");
-    openai.enqueue(FAIL);
+    const s = await manager().createSession("u", "openai", "gpt-4o");
+    openai().enqueue(FAIL);
     // message_start (input tokens billed), then an in-band overloaded_error before any text.
-    anthropic.enqueueStreamError(0, "overloaded_error");
+    anthropic().enqueueStreamError(0, "overloaded_error");
     const stream = s.streamMessage("hello there, how are you");
     await expect(async () => {
       for await (const _ of stream) void _;
@@ -76,37 +84,18 @@ describe("fallback: a streamed turn the fallback served only in part", () => {
 });
 
 describe("fallback: tokens the primary's cut stream already billed", () => {
-  let openai: OpenAIFakeServer;
-  let anthropic: AnthropicFakeServer;
-  let manager: SessionManager;
-  beforeEach(async () => {
-    openai = await startOpenAIServer();
-    anthropic = await startAnthropicServer();
-    manager = createSessionManager({
-      providers: {
-        anthropic: {
-          apiKey: ANTHROPIC_KEY,
-          baseURL: anthropic.url,
-          maxRetries: 0,
-          fallback: [{ provider: "openai", model: "gpt-4o" }],
-        },
-        openai: { apiKey: OPENAI_KEY, baseURL: openai.url, maxRetries: 0 },
-      },
-    });
-  });
-  afterEach(async () => {
-    await manager.close();
-    await openai.close();
-    await anthropic.close();
-  });
+  const servers = fallbackSetup("anthropic", { provider: "openai", model: "gpt-4o" });
+  const openai = () => servers.openai;
+  const anthropic = () => servers.anthropic;
+  const manager = () => servers.manager;
 
   // docs/providers.md, Streaming: Anthropic reports input tokens in message_start, "so a cut Claude
   // stream is still counted and priced". Without a fallback these tokens are counted (the input is
   // stored unanswered with them); with one, they vanish from the session's counters.
   it("counts the input tokens of a Claude stream cut before any text, when the fallback then answers", async () => {
-    const s = await manager.createSession("u", "anthropic", "claude-sonnet-5-5");
-    anthropic.enqueueStreamError(0, "overloaded_error");
-    openai.enqueue({ kind: "reply", usage: { input: 7, output: 3 } });
+    const s = await manager().createSession("u", "anthropic", "claude-sonnet-5-5");
+    anthropic().enqueueStreamError(0, "overloaded_error");
+    openai().enqueue({ kind: "reply", usage: { input: 7, output: 3 } });
     const stream = s.streamMessage("hello there, how are you");
     for await (const _ of stream) void _;
     expect((await stream.reply).metadata).toMatchObject({ servedBy: "openai" });

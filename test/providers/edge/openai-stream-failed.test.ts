@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ProviderError } from "../../../src/errors.js";
 import { createSessionManager, type SessionManager } from "../../../src/manager.js";
 import { startAnthropicServer, type AnthropicFakeServer } from "../fake/anthropic-server.js";
-import { responseObject, sse, startWire, type WireServer } from "./wire.js";
+import { responseObject, sse, startWire, openaiAt, type WireServer } from "./wire.js";
 
 let server: WireServer | undefined;
 let anthropic: AnthropicFakeServer | undefined;
@@ -47,11 +47,7 @@ describe("openai: a streamed response.failed with a transient code", () => {
     server = await failedStream("rate_limit_exceeded");
     manager = createSessionManager({
       providers: {
-        openai: {
-          apiKey: "sk-test-0123456789abcdef",
-          baseURL: `${server.origin}/v1`,
-          nativeState: false,
-        },
+        openai: openaiAt(server),
       },
     });
     const s = await manager.createSession("u", "openai", "gpt-4o");

@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createSessionManager, type SessionManager } from "../../../src/manager.js";
-import { chatCompletion, json, responseObject, sse, startWire, type WireServer } from "./wire.js";
+import {
+  chatCompletion,
+  json,
+  responseObject,
+  sse,
+  startWire,
+  openaiAt,
+  type WireServer,
+} from "./wire.js";
 
 const REFUSAL = "I'm sorry, I can't help with that.";
 let server: WireServer | undefined;
@@ -26,11 +34,7 @@ describe("refusals (docs/providers.md 'Finish reasons': content_filter = a filte
     });
     manager = createSessionManager({
       providers: {
-        openai: {
-          apiKey: "sk-test-0123456789abcdef",
-          baseURL: `${server.origin}/v1`,
-          nativeState: false,
-        },
+        openai: openaiAt(server),
       },
     });
     const s = await manager.createSession("u", "openai", "gpt-4o");

@@ -100,3 +100,8 @@ export function chatCompletion(model: unknown, message: Json, finish: string): J
     system_fingerprint: "fp",
   };
 }
+
+/** The `openai` provider's options for a wire server: client-side history, so only it is called. */
+export function openaiAt(server: WireServer) {
+  return { apiKey: "sk-test-0123456789abcdef", baseURL: `${server.origin}/v1`, nativeState: false };
+}
