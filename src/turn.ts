@@ -3,12 +3,10 @@ import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { redact } from "./internal/redact.js";
-import { addUsage, turnCost } from "./pricing.js";
-import { ZERO_USAGE } from "./providers/types.js";
 import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isSyncTurnStorage } from "./storage/types.js";
-import type { TurnCounters } from "./storage/types.js";
 import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
+import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { isJsonRecord, repairedText } from "./validate.js";
 import type { SessionMessage, SessionRecord } from "./types.js";
@@ -152,7 +150,7 @@ export function completeTurn(
   storage.appendTurnSync(
     turn.record.sessionId,
     batch(turn, message),
-    counters(rt, turn, reply, message),
+    turnCounters(rt, turn, reply, message.timestamp),
   );
   return message;
 }
@@ -167,7 +165,7 @@ async function storeAndAnnounce(
   await rt.storage.appendMessages(
     turn.record.sessionId,
     batch(turn, message),
-    counters(rt, turn, reply, message),
+    turnCounters(rt, turn, reply, message.timestamp),
   );
   announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   announce(rt.config.hooks, turn.held, "onReplyReceived", message);
@@ -177,41 +175,6 @@ async function storeAndAnnounce(
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {
   return [turn.input, reply];
 }
-
-function counters(
-  rt: Runtime,
-  turn: PreparedTurn,
-  reply: ProviderReply,
-  message: SessionMessage,
-): TurnCounters {
-  const at = message.timestamp;
-  if (!reply.earlier) {
-    return {
-      usage: reply.usage,
-      costUsd: turnCost(reply.usage, priceOf(rt, turn, reply.model)),
-      at,
-    };
-  }
-  const { usage, costUsd } = spending(rt, turn, reply);
-  return { usage, costUsd, at };
-}
-
-/** What was spent: tokens, and their cost at each model's price (earlier attempts included). */
-type Spent = Pick<ProviderReply, "usage" | "model" | "earlier">;
-
-function spending(rt: Runtime, turn: PreparedTurn, spent: Spent): Omit<TurnCounters, "at"> {
-  let usage = spent.usage;
-  let costUsd = turnCost(usage, priceOf(rt, turn, spent.model));
-  for (const attempt of spent.earlier ?? NONE) {
-    usage = addUsage(usage, attempt.usage);
-    const cost = turnCost(attempt.usage, priceOf(rt, turn, attempt.model));
-    costUsd = costUsd === null || cost === null ? null : costUsd + cost;
-  }
-  return { usage, costUsd };
-}
-
-const NONE: readonly never[] = [];
-const NOTHING_SPENT: Spent = { usage: ZERO_USAGE };
 
 /** The reply through the incoming middleware; if that fails, the input is kept unanswered. */
 async function incoming(
@@ -256,23 +219,17 @@ async function storeUnanswered(
     { ...input, metadata: { ...input.metadata, unanswered: true, error: describe(failure) } },
   ];
   try {
-    const { usage, costUsd } = spending(rt, turn, spent);
-    await rt.storage.appendMessages(turn.record.sessionId, marked, {
-      usage: { ...usage },
-      costUsd,
-      at: new Date(),
-    });
+    await rt.storage.appendMessages(
+      turn.record.sessionId,
+      marked,
+      turnCounters(rt, turn, spent, new Date()),
+    );
     return null;
   } catch (storageError) {
     return storageError instanceof SessionError
       ? storageError
       : new StorageError(rt.storage.name, String(storageError), { cause: failure });
   }
-}
-
-/** The user's price for the model that answered, else the provider's built-in one. */
-function priceOf(rt: Runtime, turn: PreparedTurn, model = turn.record.model) {
-  return rt.config.pricing[model] ?? turn.adapter.priceOf?.(model);
 }
 
 /** What is kept of a failure in the unanswered message's metadata (already scrubbed). */

@@ -1,0 +1,42 @@
+import { addUsage, turnCost } from "./pricing.js";
+import { ZERO_USAGE } from "./providers/types.js";
+import type { ProviderAdapter, ProviderReply } from "./providers/types.js";
+import type { TurnCounters } from "./storage/types.js";
+import type { Runtime } from "./turn-lock.js";
+import type { SessionRecord } from "./types.js";
+
+/** What a turn spent: tokens and the model that answered, with earlier attempts' (a fallback's). */
+export type Spent = Pick<ProviderReply, "usage" | "model" | "earlier">;
+
+export const NOTHING_SPENT: Spent = { usage: ZERO_USAGE };
+
+/** Whose prices apply: the session (its model) and the adapter (its built-in table). */
+interface PricedTurn {
+  record: SessionRecord;
+  adapter: ProviderAdapter;
+}
+
+/** A turn's counters: its tokens, and their cost at the price of each model that spent them. */
+export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Date): TurnCounters {
+  // The usual reply (no earlier attempts) is built directly: this runs on every turn.
+  if (!spent.earlier) {
+    return {
+      usage: spent.usage,
+      costUsd: turnCost(spent.usage, priceOf(rt, turn, spent.model)),
+      at,
+    };
+  }
+  let usage = spent.usage;
+  let costUsd = turnCost(usage, priceOf(rt, turn, spent.model));
+  for (const attempt of spent.earlier) {
+    usage = addUsage(usage, attempt.usage);
+    const cost = turnCost(attempt.usage, priceOf(rt, turn, attempt.model));
+    costUsd = costUsd === null || cost === null ? null : costUsd + cost;
+  }
+  return { usage, costUsd, at };
+}
+
+/** The user's price for the model that answered, else the provider's built-in one. */
+function priceOf(rt: Runtime, turn: PricedTurn, model = turn.record.model) {
+  return rt.config.pricing[model] ?? turn.adapter.priceOf?.(model);
+}
