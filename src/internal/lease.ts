@@ -26,16 +26,19 @@ export async function takeLease(
     await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
     delay = Math.min(delay * 2, 200);
   }
+  let renewing: Promise<unknown> = Promise.resolve();
   const heartbeat = setInterval(
     () => {
       // A failed renewal is retried at the next beat; the turn's own writes will surface real outages.
-      storage.acquireTurnLease(sessionId, holder, ttlMs).catch(() => undefined);
+      renewing = storage.acquireTurnLease(sessionId, holder, ttlMs).catch(() => undefined);
     },
     Math.max(1, Math.floor(ttlMs / 3)),
   );
   heartbeat.unref();
   return async () => {
     clearInterval(heartbeat);
+    // A renewal still on its way would take the lease again after the release below.
+    await renewing;
     // A release that fails (the database is down) is not the turn's failure: the turn's own
     // outcome, stored or raised, stands, and the lease expires by itself after `ttlMs`.
     await storage.releaseTurnLease(sessionId, holder).catch(() => undefined);

@@ -18,15 +18,23 @@ export async function createPool(connectionString: string | undefined, max = 10)
   // An idle connection that dies (restart, failover, network) is reported here; the pool drops
   // it and opens a new one when needed. Without a listener the process would crash.
   pool.on("error", () => undefined);
+  // So is one that dies while handed out, or between the two (the pool's own listener is gone
+  // then): the query it runs, or the next, reports the loss. One listener for its whole life.
+  pool.on("connect", (client) => client.on("error", ignoreError));
   return pool;
 }
 
-export async function withClient<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  // A connection lost mid-use also fails the running query, which reports it: without this
-  // listener the client's own "error" event would crash the process.
-  const ignore = (): void => undefined;
-  c.on("error", ignore);
+const ignoreError = (): void => undefined;
+
+/** Runs `fn` on a pooled connection; `closing` fails a call still waiting for one. */
+export async function withClient<T>(
+  pool: Pool,
+  fn: (c: PoolClient) => Promise<T>,
+  closing?: AbortSignal,
+): Promise<T> {
+  const c = await connect(pool, closing);
+  // A pool the caller gave has no listener of ours on its connections: add one, for good.
+  if (c.listenerCount("error") === 0) c.on("error", ignoreError);
   let lost: Error | undefined;
   try {
     return await fn(c);
@@ -34,9 +42,39 @@ export async function withClient<T>(pool: Pool, fn: (c: PoolClient) => Promise<T
     if (isConnectionLoss(error) || error instanceof OutcomeUnknown) lost = error as Error;
     throw error;
   } finally {
-    c.off("error", ignore);
     c.release(lost); // with an error the connection is closed, not pooled
   }
+}
+
+/** A pooled connection; rejected if `closing` fires first (`pool.end()` leaves waiters hanging). */
+function connect(pool: Pool, closing: AbortSignal | undefined): Promise<PoolClient> {
+  if (!closing) return pool.connect();
+  if (closing.aborted) return Promise.reject(closedError());
+  const connecting = pool.connect();
+  return new Promise((resolve, reject) => {
+    const onClose = (): void => {
+      reject(closedError());
+      connecting.then(
+        (c) => c.release(),
+        () => undefined,
+      ); // arrives later: back to the pool
+    };
+    closing.addEventListener("abort", onClose, { once: true });
+    connecting.then(
+      (c) => {
+        closing.removeEventListener("abort", onClose);
+        resolve(c);
+      },
+      (error: unknown) => {
+        closing.removeEventListener("abort", onClose);
+        reject(error);
+      },
+    );
+  });
+}
+
+function closedError(): StorageError {
+  return new StorageError(NAME, "the storage was closed while the call waited for a connection");
 }
 
 /** Runs `fn`, and once more if the connection was lost or refused. */

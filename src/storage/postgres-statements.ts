@@ -21,8 +21,14 @@ export interface MessageRow {
 }
 
 const TIMES = new Set(["created_at", "updated_at", "last_activity"]);
-/** A timestamptz from epoch milliseconds; exact, since Postgres rounds to the microsecond. */
-const fromMs = (param: string): string => `to_timestamp(${param}::float8 / 1000)`;
+/**
+ * A timestamptz from epoch milliseconds. `to_timestamp(ms / 1000.0)` goes through a fractional
+ * float and beyond about year 6000 lands a microsecond short (read back 1 ms early), and an
+ * interval times a big number is float arithmetic too: whole seconds convert exactly, and the
+ * milliseconds are added apart.
+ */
+const fromMs = (param: string): string =>
+  `(to_timestamp((${param}::bigint / 1000)::float8) + (${param}::bigint % 1000) * interval '1 millisecond')`;
 /** Epoch milliseconds of a timestamptz, as a JS number. */
 const toMs = (column: string): string => `(extract(epoch FROM ${column}) * 1000)::float8`;
 

@@ -65,13 +65,14 @@ export function postgresStorage(
   // The promise, not the pool: close() during the first connection must find the pool to end.
   let own: Promise<Pool> | undefined;
   let closed = false;
+  const closing = new AbortController();
   const assertOpen = (): void => {
     if (closed) throw new StorageError(NAME, "the storage is closed");
   };
   const ready = lazy(async () => {
     const pool = injected ?? (await (own ??= createPool(connectionString, options.poolSize)));
     assertOpen(); // closed while the pool was being created: close() ends it
-    await withClient(pool, (c) => migrate(c, schema)); // callers retry a lost connection
+    await withClient(pool, (c) => migrate(c, schema), closing.signal); // callers retry a lost connection
     return pool;
   });
 
@@ -79,7 +80,7 @@ export function postgresStorage(
     assertOpen();
     const pool = await ready();
     assertOpen(); // close() may have run while connecting; no query starts after it
-    return withClient(pool, fn);
+    return withClient(pool, fn, closing.signal);
   };
   /** Reads and idempotent writes: a lost connection is retried once. */
   const retried = <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> => once(() => client(fn));
@@ -253,6 +254,7 @@ export function postgresStorage(
       }),
     async close() {
       closed = true;
+      closing.abort(); // calls waiting for a connection fail now, rather than never
       const pool = own; // an injected pool belongs to the caller
       own = undefined;
       const created = await pool?.catch(() => undefined); // a failed creation has nothing to end

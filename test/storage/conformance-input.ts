@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import { ValidationError } from "../../src/errors.js";
+import { MAX_TIME, MIN_TIME } from "../../src/storage/record.js";
 import type { SessionStorage } from "../../src/storage/types.js";
 import type { SessionMessage } from "../../src/types.js";
 import { makeMessage, makeRecord, usage } from "./fixtures.js";
@@ -53,6 +54,25 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     }
     expect(await s.getMessages(r.sessionId, { limit: 0 })).toEqual([]);
     expect(await s.getMessages(r.sessionId, { limit: Number.MAX_SAFE_INTEGER })).toHaveLength(2);
+  });
+}
+
+/** Part of the conformance suite: times anywhere in the storable range read back exactly. */
+export function describeExactTimes(storage: () => SessionStorage): void {
+  it("keeps any millisecond from year 0001 to 9999 exactly", async () => {
+    const s = storage();
+    const r = makeRecord();
+    await s.createSession(r);
+    // A fixed pseudo-random spread (no flaky seeds), plus both ends and around the epoch.
+    const times = [MIN_TIME, MAX_TIME, -1, 0, 1, -1001, 999];
+    for (let x = 12345, i = 0; i < 400; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      times.push(Math.round(MIN_TIME + (x / 2 ** 31) * (MAX_TIME - MIN_TIME)));
+    }
+    const messages = times.map((t) => makeMessage(r.sessionId, { timestamp: new Date(t) }));
+    await s.appendMessages(r.sessionId, messages);
+    const back = (await s.getMessages(r.sessionId)).map((m) => m.timestamp.getTime());
+    expect(back).toEqual(times);
   });
 }
 

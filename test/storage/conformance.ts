@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionNotFoundError, StorageError, ValidationError } from "../../src/errors.js";
 import { isTurnLeaseStorage, type SessionStorage } from "../../src/storage/types.js";
-import { describeInputChecks } from "./conformance-input.js";
+import { describeExactTimes, describeInputChecks } from "./conformance-input.js";
 import { makeMessage, makeRecord, usage } from "./fixtures.js";
 
 export interface ConformanceOptions {
@@ -324,6 +324,7 @@ export function describeStorageConformance(options: ConformanceOptions): void {
     });
 
     describeInputChecks(() => storage);
+    describeExactTimes(() => storage);
 
     it("reports its usage", async () => {
       const u = await storage.getMemoryUsage();

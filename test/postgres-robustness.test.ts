@@ -1,0 +1,67 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { createSessionManager, postgresStorage, StorageError } from "../src/index.js";
+import { MockProvider } from "../src/testing/index.js";
+import { freshDatabase, withPg } from "./helpers/postgres.js";
+import { makeRecord } from "./storage/fixtures.js";
+
+const url = await freshDatabase(inject("postgresUrl"));
+let n = 0;
+const schema = () => `robust_${n++}_${Date.now().toString(36)}`;
+
+describe("postgres under connection loss, close and short leases", () => {
+  it("lives through its connections being terminated while turns run", async () => {
+    const worker = join(import.meta.dirname, "workers", "terminated.mjs");
+    for (let run = 0; run < 2; run++) {
+      const child = spawn(process.execPath, [worker, url, "120"]);
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d));
+      child.stderr.on("data", (d: Buffer) => (out += d));
+      const code = await new Promise((resolve) => child.once("close", resolve));
+      expect({ code, out: out.slice(0, 300) }).toEqual({ code: 0, out: "done\n" });
+    }
+  });
+
+  it("settles every call still waiting for a connection when closed", async () => {
+    const storage = postgresStorage({ connectionString: url, schema: schema(), poolSize: 1 });
+    const r = makeRecord();
+    await storage.createSession(r);
+    const calls = Array.from({ length: 20 }, () =>
+      storage.getMessages(r.sessionId).then(
+        () => "ok",
+        (e: unknown) => (e instanceof StorageError ? "closed" : String(e)),
+      ),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // all but one wait for the connection
+    await storage.close();
+    const outcomes = await Promise.all(calls); // hung forever when the pool just ended
+    expect(outcomes.every((o) => o === "ok" || o === "closed")).toBe(true);
+    expect(outcomes).toContain("closed");
+  });
+
+  it("leaves no lease behind a finished turn, even with a heartbeat in flight", async () => {
+    const sch = schema();
+    const manager = createSessionManager({
+      storage: "postgres",
+      storageConfig: { connectionString: url, schema: sch, poolSize: 10 },
+      providers: { mock: { adapter: new MockProvider({ historyAware: true, latencyMs: 7 }) } },
+      turnLeaseMs: 12, // a heartbeat every 4 ms
+    });
+    const session = await manager.createSession("u", "mock", "m");
+    const leftBehind: number[] = [];
+    await withPg(url, async (c) => {
+      for (let i = 0; i < 150; i++) {
+        await session.sendMessage(`t${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 3)); // a late renewal would land now
+        const { rows } = await c.query(
+          `SELECT 1 FROM "${sch}".turn_leases WHERE session_id = $1 AND expires_at > now()`,
+          [session.sessionId],
+        );
+        if (rows.length) leftBehind.push(i);
+      }
+    });
+    await manager.close();
+    expect(leftBehind).toEqual([]);
+  });
+});
