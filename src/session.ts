@@ -134,11 +134,7 @@ export class Session {
     // memory store finish without a promise.
     const message = turnInput(rt.config, this.sessionId, content, options);
     const acquired = acquireTurn(rt, this.#state);
-    let held: HeldTurn;
-    if (isPromise(acquired)) {
-      held = await acquired;
-      stampNow(message);
-    } else held = acquired;
+    const held = isPromise(acquired) ? await waited(acquired, message) : acquired;
     try {
       const ready = outgoing(rt.config, message);
       const input = isPromise(ready) ? await ready : ready;
@@ -146,8 +142,7 @@ export class Session {
       return isPromise(reply) ? await reply : reply;
     } finally {
       const released = releaseTurn(rt, held);
-      if (released) await released;
-      if (held.announced) await runAnnounced(rt.config.hooks, held);
+      if (released || held.announced) await afterTurn(rt, released, held);
     }
   }
 
@@ -287,4 +282,17 @@ export class Session {
     this.#state.record = ownRecord(record);
     this.#state.version = this.#rt.versions.bump(this.sessionId);
   }
+}
+
+/** A turn that waited behind others: its input is stamped when it starts (see `stampNow`). */
+async function waited(acquired: Promise<HeldTurn>, message: SessionMessage): Promise<HeldTurn> {
+  const held = await acquired;
+  stampNow(message);
+  return held;
+}
+
+/** After a turn is released: its lease's release, then its hooks. */
+async function afterTurn(rt: Runtime, released: void | Promise<void>, held: HeldTurn) {
+  await released;
+  await runAnnounced(rt.config.hooks, held);
 }

@@ -108,6 +108,10 @@ function acceptReply(
   turn: PreparedTurn,
   reply: ProviderReply,
 ): SessionMessage | Promise<SessionMessage> {
+  // The usual reply (text, no metadata) needs no further look.
+  if (typeof reply?.content === "string" && reply.metadata === undefined) {
+    return completeTurn(rt, turn, reply);
+  }
   const fault = replyFault(turn.adapter.name, reply);
   return fault ? rejectTurn(rt, turn, fault, reply ?? undefined) : completeTurn(rt, turn, reply);
 }
