@@ -34,6 +34,9 @@ export async function* streamTurn(
   let served: Served | undefined;
   let outcome: "open" | "done" | "failed" = "open";
   let turn: PreparedTurn | undefined;
+  // What arrived so far, with what this attempt and earlier ones (a fallback chain's) spent.
+  const arrived = (finishReason: string): ProviderReply =>
+    partial(text, finishReason, attempt(spent, served), earlier, served);
   try {
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
@@ -74,25 +77,13 @@ export async function* streamTurn(
     if (outcome === "done" || !turn) throw failure;
     outcome = "failed";
     const aborted = controller.signal.aborted;
-    throw await streamFailed(
-      rt,
-      turn,
-      partial(text, aborted ? "aborted" : "error", attempt(spent, served), earlier, served),
-      failure,
-    );
+    throw await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
   } finally {
     signal?.removeEventListener("abort", onAbort);
     controller.abort();
     try {
       // Still open here only when the caller broke off the loop: keep what arrived.
-      if (outcome === "open" && turn)
-        settle(
-          await completeTurn(
-            rt,
-            turn,
-            partial(text, "aborted", attempt(spent, served), earlier, served),
-          ),
-        );
+      if (outcome === "open" && turn) settle(await completeTurn(rt, turn, arrived("aborted")));
     } finally {
       await releaseTurn(rt, held);
       await runAnnounced(rt.config.hooks, held);
@@ -109,10 +100,10 @@ async function streamFailed(
 ): Promise<unknown> {
   if (!reply.content) return failTurn(rt, turn, failure, reply);
   await completeTurn(rt, turn, reply);
-  return toProviderError(turn.adapter.name, failure);
+  return toProviderError(turn.held.adapter.name, failure);
 }
 
-/** What arrived of a reply, with what this attempt and earlier ones (a fallback chain's) spent. */
+/** A partial reply: the text that arrived and what was spent on it (see `arrived`). */
 function partial(
   text: string,
   finishReason: string,

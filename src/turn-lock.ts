@@ -199,12 +199,7 @@ export async function withTurn<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>,
 ): Promise<T> {
-  const held = await acquireTurn(rt, state);
-  try {
-    return await fn(held.record, held.adapter);
-  } finally {
-    await releaseTurn(rt, held);
-  }
+  return holding(rt, await acquireTurn(rt, state), fn);
 }
 
 /**
@@ -216,7 +211,14 @@ export async function withTurnLeaving<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter | null) => Promise<T>,
 ): Promise<T> {
-  const held = await acquireTurn(rt, state, false);
+  return holding(rt, await acquireTurn(rt, state, false), fn);
+}
+
+async function holding<A extends ProviderAdapter | null, T>(
+  rt: Runtime,
+  held: HeldTurn<A>,
+  fn: (record: SessionRecord, adapter: A) => Promise<T>,
+): Promise<T> {
   try {
     return await fn(held.record, held.adapter);
   } finally {

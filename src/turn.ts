@@ -3,19 +3,17 @@ import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { redact } from "./internal/redact.js";
-import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "./providers/types.js";
+import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { isJsonRecord, repairedText } from "./validate.js";
-import type { SessionMessage, SessionRecord } from "./types.js";
+import type { SessionMessage } from "./types.js";
 
-/** A turn that is ready to run: the session as it is, the adapter, and the new input. */
+/** A turn that is ready to run: the held turn (record, adapter), and the new input. */
 export interface PreparedTurn {
-  record: SessionRecord;
-  adapter: ProviderAdapter;
-  /** The turn it runs under, which its hooks wait for (see `announce`). */
+  /** The turn it runs under: the session as it is, its adapter, and its hooks (see `announce`). */
   held: HeldTurn;
   /** The message this turn stores. */
   input: SessionMessage;
@@ -36,22 +34,18 @@ export function prepare(
   signal?: AbortSignal,
   send?: ToolSend,
 ): PreparedTurn | Promise<PreparedTurn> {
-  const { record, adapter } = held;
-  const session = providerInfo(record);
+  const session = providerInfo(held.record);
   const sent = send?.sent ?? [input];
-  if (adapter.historyMode(session) !== "client") {
-    const providerInput = { session, history: [], input: sent, signal };
-    return { record, adapter, held, input, providerInput };
+  if (held.adapter.historyMode(session) !== "client") {
+    return { held, input, providerInput: { session, history: [], input: sent, signal } };
   }
   const withHistory = (stored: SessionMessage[]): PreparedTurn => ({
-    record,
-    adapter,
     held,
     input,
     providerInput: { session, history: withoutHeld(stored, send?.earlier), input: sent, signal },
   });
   if (send?.transcript) return withHistory(send.transcript);
-  return rt.storage.getMessages(record.sessionId).then(withHistory);
+  return rt.storage.getMessages(held.record.sessionId).then(withHistory);
 }
 
 function withoutHeld(stored: SessionMessage[], held: readonly SessionMessage[] = []) {
@@ -91,7 +85,7 @@ async function runToolResult(
 function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<SessionMessage> {
   let sent: ProviderReply | Promise<ProviderReply>;
   try {
-    sent = turn.adapter.sendTurn(turn.providerInput);
+    sent = turn.held.adapter.sendTurn(turn.providerInput);
   } catch (failure) {
     return rejectTurn(rt, turn, failure);
   }
@@ -108,11 +102,7 @@ function acceptReply(
   turn: PreparedTurn,
   reply: ProviderReply,
 ): SessionMessage | Promise<SessionMessage> {
-  // The usual reply (text, no metadata) needs no further look.
-  if (typeof reply?.content === "string" && reply.metadata === undefined) {
-    return completeTurn(rt, turn, reply);
-  }
-  const fault = replyFault(turn.adapter.name, reply);
+  const fault = replyFault(turn.held.adapter.name, reply);
   return fault ? rejectTurn(rt, turn, fault, reply ?? undefined) : completeTurn(rt, turn, reply);
 }
 
@@ -146,15 +136,16 @@ export function completeTurn(
   turn: PreparedTurn,
   reply: ProviderReply,
 ): SessionMessage | Promise<SessionMessage> {
-  const message = toMessage(turn.record.sessionId, reply);
+  const { record } = turn.held;
+  const message = toMessage(record.sessionId, reply);
   const { storage, config } = rt;
   // The synchronous append skips the storage's field checks: the reply passed `replyFault`.
   const plain = !config.middleware.length && !config.hooks;
   if (!plain || !isSyncTurnStorage(storage)) return storeAndAnnounce(rt, turn, reply, message);
   storage.appendTurnSync(
-    turn.record.sessionId,
+    record.sessionId,
     batch(turn, message),
-    turnCounters(rt, turn, reply, message.timestamp),
+    turnCounters(rt, turn.held, reply, message.timestamp),
   );
   return message;
 }
@@ -167,9 +158,9 @@ async function storeAndAnnounce(
 ): Promise<SessionMessage> {
   const message = rt.config.middleware.length ? await incoming(rt, turn, reply, stored) : stored;
   await rt.storage.appendMessages(
-    turn.record.sessionId,
+    turn.held.record.sessionId,
     batch(turn, message),
-    turnCounters(rt, turn, reply, message.timestamp),
+    turnCounters(rt, turn.held, reply, message.timestamp),
   );
   announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   announce(rt.config.hooks, turn.held, "onReplyReceived", message);
@@ -202,7 +193,7 @@ export async function failTurn(
   failure: unknown,
   spent: Spent = NOTHING_SPENT,
 ): Promise<SessionError> {
-  const error = toProviderError(turn.adapter.name, failure);
+  const error = toProviderError(turn.held.adapter.name, failure);
   const storageError = await storeUnanswered(rt, turn, error, spent);
   if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   return storageError ?? error;
@@ -224,9 +215,9 @@ async function storeUnanswered(
   ];
   try {
     await rt.storage.appendMessages(
-      turn.record.sessionId,
+      turn.held.record.sessionId,
       marked,
-      turnCounters(rt, turn, spent, new Date()),
+      turnCounters(rt, turn.held, spent, new Date()),
     );
     return null;
   } catch (storageError) {

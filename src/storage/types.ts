@@ -117,7 +117,7 @@ export function isTurnLeaseStorage(
  * Optional capability: stores a turn synchronously (the in-process memory store), so that a turn
  * with a provider that answers at once (the mock) completes without a promise hop, which is most
  * of what an in-memory turn costs. The session layer calls it only with the messages it built
- * and checked for the turn, under ids it has just minted (128 random bits), so the per-message
+ * and checked for the turn, under ids it has just minted (80 random bits each), so the per-message
  * checks `appendMessages` makes for messages from elsewhere are skipped; the effects are the same.
  */
 export interface SyncTurnStorage {
