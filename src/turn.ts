@@ -1,4 +1,4 @@
-import { ProviderError, SessionError, StorageError } from "./errors.js";
+import { ConcurrencyError, ProviderError, SessionError, StorageError } from "./errors.js";
 import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
@@ -140,7 +140,7 @@ export function completeTurn(
   const message = toMessage(record.sessionId, reply);
   const { storage, config } = rt;
   // The synchronous append skips the storage's field checks: the reply passed `replyFault`.
-  const plain = !config.middleware.length && !config.hooks;
+  const plain = !config.middleware.length && !config.hooks && !turn.held.releaseLease;
   if (!plain || !isSyncTurnStorage(storage)) return storeAndAnnounce(rt, turn, reply, message);
   storage.appendTurnSync(
     record.sessionId,
@@ -157,11 +157,18 @@ async function storeAndAnnounce(
   stored: SessionMessage,
 ): Promise<SessionMessage> {
   const message = rt.config.middleware.length ? await incoming(rt, turn, reply, stored) : stored;
-  await rt.storage.appendMessages(
-    turn.held.record.sessionId,
-    batch(turn, message),
-    turnCounters(rt, turn.held, reply, message.timestamp),
-  );
+  const counters = turnCounters(rt, turn.held, reply, message.timestamp);
+  // Under a lease, the reply is stored only while the lease is still this manager's: another
+  // process that took it over may have run a turn this reply never saw.
+  if (turn.held.releaseLease) counters.leaseHolder = rt.holder;
+  try {
+    await rt.storage.appendMessages(turn.held.record.sessionId, batch(turn, message), counters);
+  } catch (error) {
+    if (error instanceof ConcurrencyError && counters.leaseHolder) {
+      throw await keepInput(rt, turn, error, reply);
+    }
+    throw error;
+  }
   announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   announce(rt.config.hooks, turn.held, "onReplyReceived", message);
   return message;
@@ -193,7 +200,16 @@ export async function failTurn(
   failure: unknown,
   spent: Spent = NOTHING_SPENT,
 ): Promise<SessionError> {
-  const error = toProviderError(turn.held.adapter.name, failure);
+  return keepInput(rt, turn, toProviderError(turn.held.adapter.name, failure), spent);
+}
+
+/** Keeps the input unanswered (see `storeUnanswered`); returns the error the turn throws. */
+async function keepInput(
+  rt: Runtime,
+  turn: PreparedTurn,
+  error: SessionError,
+  spent: Spent,
+): Promise<SessionError> {
   const storageError = await storeUnanswered(rt, turn, error, spent);
   if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   return storageError ?? error;

@@ -2,6 +2,7 @@ import { expect, inject, it } from "vitest";
 import { createSessionManager, StorageError } from "../src/index.js";
 import { MockProvider } from "../src/testing/index.js";
 import { freshDatabase, startPostgres, withPg } from "./helpers/postgres.js";
+import { freezeDuringTurn } from "./helpers/frozen.js";
 import { expectWholeTurns, kill, runTurns, spawnTurns, waitFor } from "./helpers/turns.js";
 import type { StoredRow } from "./helpers/turns.js";
 
@@ -146,3 +147,22 @@ it("a server restart mid-run: the same manager recovers, and nothing is half-wri
     await server.destroy();
   }
 }, 60_000);
+
+it("a process frozen past its turn lease does not store a reply answered without the turn that ran meanwhile", async () => {
+  const [sessionId] = await newSessions(url, 1);
+  const storageConfig = { connectionString: url };
+  const { frozen, other } = await freezeDuringTurn("postgres", storageConfig, sessionId!);
+  expect(other.content).toBe("Echo: other [after 0]");
+  expect(frozen).toEqual({ error: "CONCURRENCY_ERROR" });
+  const manager = createSessionManager({ storage: "postgres", storageConfig });
+  const session = await manager.getSession(sessionId!);
+  const messages = await session.getMessages();
+  const { totalMessages } = await session.getMetrics();
+  await manager.close();
+  expect(messages.map((m) => [m.role, m.content, m.metadata.unanswered])).toEqual([
+    ["user", "other", undefined],
+    ["assistant", "Echo: other [after 0]", undefined],
+    ["user", "frozen", true],
+  ]);
+  expect(totalMessages).toBe(3);
+}, 30_000);

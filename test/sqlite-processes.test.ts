@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, expect, it } from "vitest";
 import { createSessionManager } from "../src/index.js";
+import { freezeDuringTurn } from "./helpers/frozen.js";
 import { expectWholeTurns, kill, runTurns, spawnTurns, type StoredRow } from "./helpers/turns.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lss-procs-"));
@@ -86,3 +87,26 @@ it("a writer killed with SIGKILL mid-run leaves no partial turn and no broken co
   expect(rows.length).toBeGreaterThan(10);
   expectWholeTurns(rows, counters);
 }, 60_000);
+
+it("a process frozen past its turn lease does not store a reply answered without the turn that ran meanwhile", async () => {
+  const dbPath = join(dir, "frozen.db");
+  const sessionId = await newSession(dbPath);
+  const { frozen, other } = await freezeDuringTurn("sqlite", { dbPath }, sessionId);
+  expect(other.content).toBe("Echo: other [after 0]");
+  expect(frozen).toEqual({ error: "CONCURRENCY_ERROR" });
+  // The frozen turn's input is kept, after the other turn, marked unanswered; its reply is not.
+  const manager = createSessionManager({ storage: "sqlite", storageConfig: { dbPath } });
+  const messages = await (await manager.getSession(sessionId)).getMessages();
+  await manager.close();
+  expect(messages.map((m) => [m.role, m.content])).toEqual([
+    ["user", "other"],
+    ["assistant", "Echo: other [after 0]"],
+    ["user", "frozen"],
+  ]);
+  expect(messages[2]!.metadata).toMatchObject({
+    unanswered: true,
+    error: { code: "CONCURRENCY_ERROR" },
+  });
+  const { counters } = stored(dbPath);
+  expect(counters).toEqual({ message_count: 3, last_seq: 3 });
+}, 30_000);

@@ -29,8 +29,9 @@ export async function takeLease(
   let renewing: Promise<unknown> = Promise.resolve();
   const heartbeat = setInterval(
     () => {
-      // A failed renewal is retried at the next beat; the turn's own writes will surface real outages.
-      renewing = storage.acquireTurnLease(sessionId, holder, ttlMs).catch(() => undefined);
+      // A failed renewal is retried at the next beat; the turn's own writes will surface real
+      // outages. A lease lost meanwhile stays lost: the turn's append is fenced on it.
+      renewing = storage.renewTurnLease(sessionId, holder, ttlMs).catch(() => undefined);
     },
     Math.max(1, Math.floor(ttlMs / 3)),
   );

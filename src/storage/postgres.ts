@@ -17,7 +17,7 @@ import {
 } from "./postgres-connection.js";
 import { appendValues, postgresStatements } from "./postgres-statements.js";
 import type { MessageRow, Statement } from "./postgres-statements.js";
-import { applyPatch, messageLimit, notFound, validateMessages } from "./record.js";
+import { applyPatch, leaseLost, messageLimit, notFound, validateMessages } from "./record.js";
 import { migrate, TABLES } from "./schema/postgres.js";
 import { mutableValues, toPage } from "./sql.js";
 import type {
@@ -130,9 +130,9 @@ export function postgresStorage(
       try {
         const { rows } = await client((c) => {
           sent = true;
-          return run<{ found: number }>(c, sql.append, values);
+          return run<{ found: number; present: boolean }>(c, sql.append, values);
         });
-        if (rows[0]?.found !== 1) notFound(id);
+        if (rows[0]?.found !== 1) return rows[0]?.present ? leaseLost(id) : notFound(id);
         return;
       } catch (error) {
         const lost = isConnectionLoss(error);
@@ -237,7 +237,7 @@ export function postgresStorage(
           },
         } satisfies StorageUsage;
       }),
-    // Both are idempotent (taking a lease you hold renews it), so a lost connection is retried.
+    // All three are idempotent (taking a lease you hold renews it), so a lost connection is retried.
     acquireTurnLease: (id, holder, ttlMs) =>
       guard("acquireTurnLease", async () => {
         const result = await retried((c) => run(c, sql.acquireLease, [id, holder, ttlMs])).catch(
@@ -246,6 +246,11 @@ export function postgresStorage(
             throw error;
           },
         );
+        return result.rowCount === 1;
+      }),
+    renewTurnLease: (id, holder, ttlMs) =>
+      guard("renewTurnLease", async () => {
+        const result = await retried((c) => run(c, sql.renewLease, [id, holder, ttlMs]));
         return result.rowCount === 1;
       }),
     releaseTurnLease: (id, holder) =>

@@ -1,4 +1,4 @@
-import { SessionNotFoundError, ValidationError } from "../errors.js";
+import { ConcurrencyError, SessionNotFoundError, ValidationError } from "../errors.js";
 import { cloneJson } from "../internal/clone.js";
 import { MESSAGE_ROLES } from "../types.js";
 import { optionalLimit, requireRecord, requireStorable } from "../validate.js";
@@ -168,4 +168,12 @@ export function assertUniqueIds(
 
 export function notFound(sessionId: string): never {
   throw new SessionNotFoundError(sessionId);
+}
+
+/** A turn answered under a lease its holder no longer has (see `TurnCounters.leaseHolder`). */
+export function leaseLost(sessionId: string): never {
+  throw new ConcurrencyError(
+    `session ${sessionId}: this turn's lease was taken over by another process while it ran ` +
+      `(paused longer than turnLeaseMs?), so its reply was not stored`,
+  );
 }

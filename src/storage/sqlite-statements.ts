@@ -2,7 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { SESSION_COLUMNS, encodeExtras, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
-import { applyPatch, notFound } from "./record.js";
+import { applyPatch, leaseLost, notFound } from "./record.js";
 import { listSql, MUTABLE_COLUMNS, mutableValues, toPage } from "./sql.js";
 import type { SessionPage, SessionPatch, SessionQuery, TurnCounters } from "./types.js";
 
@@ -18,6 +18,7 @@ export interface Statements {
   newestMessages: Statement;
   counts: Statement;
   acquireLease: Statement;
+  renewLease: Statement;
   releaseLease: Statement;
   append(id: string, messages: readonly SessionMessage[], counters?: TurnCounters): void;
   update(id: string, patch: SessionPatch): SessionRecord | null;
@@ -31,6 +32,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     .map(() => "?")
     .join(", ");
   const getSession = db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE session_id = ?`);
+  const sessionExists = db.prepare(`SELECT 1 FROM sessions WHERE session_id = ?`);
+  const leaseHolder = db.prepare(`SELECT holder FROM turn_leases WHERE session_id = ?`).pluck();
   const bump = db.prepare(
     `UPDATE sessions SET last_seq = last_seq + @n, message_count = message_count + @n,
        input_tokens = input_tokens + @inputTokens, output_tokens = output_tokens + @outputTokens,
@@ -58,6 +61,11 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
 
   const append = db.transaction(
     (id: string, messages: readonly SessionMessage[], counters?: TurnCounters) => {
+      const fence = counters?.leaseHolder;
+      if (fence !== undefined && leaseHolder.get(id) !== fence) {
+        if (!sessionExists.get(id)) notFound(id);
+        leaseLost(id);
+      }
       const u = counters?.usage;
       const row = bump.get({
         id,
@@ -121,7 +129,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     db,
     insertSession: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders})`),
     getSession,
-    sessionExists: db.prepare(`SELECT 1 FROM sessions WHERE session_id = ?`),
+    sessionExists,
     allMessages: db.prepare(
       `SELECT message_id, role, content, timestamp, extras FROM messages
        WHERE session_id = ? ORDER BY seq`,
@@ -138,6 +146,9 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
       `INSERT INTO turn_leases (session_id, holder, expires_at) VALUES (?, ?, ?)
        ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
        WHERE turn_leases.expires_at < ? OR turn_leases.holder = excluded.holder`,
+    ),
+    renewLease: db.prepare(
+      `UPDATE turn_leases SET expires_at = ? WHERE session_id = ? AND holder = ?`,
     ),
     releaseLease: db.prepare(`DELETE FROM turn_leases WHERE session_id = ? AND holder = ?`),
     append: (id, messages, counters) => append.immediate(id, messages, counters),

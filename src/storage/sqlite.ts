@@ -88,6 +88,8 @@ export function sqliteStorage(
         const now = Date.now();
         return s.acquireLease.run(id, holder, now + ttlMs, now).changes === 1;
       }),
+    renewTurnLease: (id, holder, ttlMs) =>
+      run((s) => s.renewLease.run(Date.now() + ttlMs, id, holder).changes === 1),
     releaseTurnLease: (id, holder) =>
       run((s) => {
         s.releaseLease.run(id, holder);

@@ -27,6 +27,13 @@ export interface TurnCounters {
   /** null when the model has no known price: the session's cost becomes unknown. */
   costUsd: number | null;
   at: Date;
+  /**
+   * Set when the turn was answered under this holder's turn lease (`TurnLeaseStorage`): the
+   * storage then keeps the turn only while that holder still holds the session's lease, and
+   * otherwise throws `ConcurrencyError` and writes nothing. Another process that took the lease
+   * over (this one froze for longer than the lease) may have run a turn this one never saw.
+   */
+  leaseHolder?: string;
 }
 
 /** Position after which a listing page starts (newest activity first, then session id). */
@@ -99,10 +106,13 @@ export interface SessionStorage {
 /**
  * Optional capability: a lease that serialises turns on one session across processes.
  * `acquireTurnLease` succeeds when the lease is free, expired, or already held by `holder`
- * (which renews it). No database lock is held between calls.
+ * (which renews it). `renewTurnLease` extends it only while `holder` still has it, so a holder
+ * that lost it never takes it back behind another's turn. No database lock is held between calls.
+ * A storage with this capability also honours `TurnCounters.leaseHolder`.
  */
 export interface TurnLeaseStorage {
   acquireTurnLease(sessionId: string, holder: string, ttlMs: number): Promise<boolean>;
+  renewTurnLease(sessionId: string, holder: string, ttlMs: number): Promise<boolean>;
   releaseTurnLease(sessionId: string, holder: string): Promise<void>;
 }
 
@@ -110,7 +120,11 @@ export function isTurnLeaseStorage(
   storage: SessionStorage,
 ): storage is SessionStorage & TurnLeaseStorage {
   const s = storage as Partial<TurnLeaseStorage>;
-  return typeof s.acquireTurnLease === "function" && typeof s.releaseTurnLease === "function";
+  return (
+    typeof s.acquireTurnLease === "function" &&
+    typeof s.renewTurnLease === "function" &&
+    typeof s.releaseTurnLease === "function"
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionNotFoundError, StorageError, ValidationError } from "../../src/errors.js";
 import { isTurnLeaseStorage, type SessionStorage } from "../../src/storage/types.js";
 import { describeExactTimes, describeInputChecks } from "./conformance-input.js";
+import { describeTurnLeases } from "./conformance-lease.js";
 import { makeMessage, makeRecord, usage } from "./fixtures.js";
 
 export interface ConformanceOptions {
@@ -337,21 +338,7 @@ export function describeStorageConformance(options: ConformanceOptions): void {
       expect(isTurnLeaseStorage(storage)).toBe(options.turnLeases ?? true);
     });
 
-    if (options.turnLeases === false) return;
-    it("grants a turn lease to one holder at a time", async () => {
-      if (!isTurnLeaseStorage(storage)) throw new Error(`${storage.name} has no turn leases`);
-      const r = makeRecord();
-      await storage.createSession(r);
-      expect(await storage.acquireTurnLease(r.sessionId, "a", 10_000)).toBe(true);
-      expect(await storage.acquireTurnLease(r.sessionId, "b", 10_000)).toBe(false);
-      expect(await storage.acquireTurnLease(r.sessionId, "a", 10_000)).toBe(true);
-      await storage.releaseTurnLease(r.sessionId, "b");
-      expect(await storage.acquireTurnLease(r.sessionId, "b", 10_000)).toBe(false);
-      await storage.releaseTurnLease(r.sessionId, "a");
-      expect(await storage.acquireTurnLease(r.sessionId, "b", 1)).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(await storage.acquireTurnLease(r.sessionId, "c", 10_000)).toBe(true);
-    });
+    if (options.turnLeases !== false) describeTurnLeases(() => storage);
   });
 }
 
