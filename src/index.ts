@@ -3,7 +3,8 @@
  * every provider, durable storage, metrics, and V1 migration (`@langswarm/session/migration`).
  */
 export { createSessionManager, SessionManager } from "./manager.js";
-export type { CreateSessionInput, CreateSessionOptions, SessionList } from "./manager.js";
+export type { SessionList } from "./manager.js";
+export type { CreateSessionInput, CreateSessionOptions } from "./session-input.js";
 export { Session } from "./session.js";
 export type { SendMessageOptions } from "./session.js";
 export { MessageStream } from "./stream.js";

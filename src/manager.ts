@@ -2,49 +2,26 @@ import { randomUUID } from "node:crypto";
 import { ManagerOptions, parseOrThrow } from "./config.js";
 import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
 import { SessionNotFoundError, ValidationError } from "./errors.js";
-import { newSessionId } from "./ids.js";
 import { callHook } from "./internal/hooks.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
 import type { ListCursor, SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
+import {
+  createSessionInput,
+  newSessionRecord,
+  type CreateSessionInput,
+  type CreateSessionOptions,
+} from "./session-input.js";
 import { providerInfo, turnLocksOf, type Runtime } from "./turn-lock.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
-import {
-  optionalLimit,
-  refuseUnknownKeys,
-  requireOptions,
-  requireRecord,
-  requireStatus,
-  requireString,
-} from "./validate.js";
+import { optionalLimit, requireOptions, requireStatus, requireString } from "./validate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-
-/** `createSession`'s options, also accepted as one object with `userId`, `provider`, `model`. */
-export interface CreateSessionOptions {
-  providerConfig?: Record<string, unknown>;
-  sessionConfig?: {
-    name?: string;
-    description?: string;
-    context?: Record<string, unknown>;
-    metadata?: Record<string, unknown>;
-    /** Use this id instead of a random one (e.g. a V1 id); refused if taken. */
-    sessionId?: string;
-  };
-}
-
-export interface CreateSessionInput extends CreateSessionOptions {
-  userId: string;
-  provider: string;
-  model: string;
-}
 
 /** A page of sessions: an array, plus the cursor of the next page (null on the last). */
 export type SessionList = Session[] & { nextCursor: string | null };
 
 const DEFAULT_PAGE = 100;
-const INPUT_KEYS = ["userId", "provider", "model", "providerConfig", "sessionConfig"] as const;
-const SESSION_CONFIG_KEYS = ["name", "description", "context", "metadata", "sessionId"] as const;
 // A thousand years: beyond it a cutoff date is out of every backend's range.
 const MAX_HOURS = 24 * 366 * 1000;
 const MAX_PAGE = 1000;
@@ -99,7 +76,7 @@ export class SessionManager {
     options?: CreateSessionOptions,
   ): Promise<Session> {
     const input = createSessionInput(first, provider, model, options);
-    const record = this.#newRecord(input);
+    const record = newSessionRecord(input, (name) => this.#providers.require(name));
     const adapter =
       this.#providers.ready(record.provider) ?? (await this.#providers.get(record.provider));
     adapter.validateConfig?.(record.providerConfig);
@@ -225,48 +202,6 @@ export class SessionManager {
     if (!record) throw new SessionNotFoundError(sessionId);
     return record;
   }
-
-  #newRecord(input: CreateSessionInput): SessionRecord {
-    const userId = requireString("userId", input.userId);
-    const provider = this.#providers.require(requireString("provider", input.provider));
-    const model = requireString("model", input.model);
-    const sc =
-      input.sessionConfig === undefined ? {} : requireRecord("sessionConfig", input.sessionConfig);
-    refuseUnknownKeys("sessionConfig", sc, SESSION_CONFIG_KEYS);
-    const providerConfig =
-      input.providerConfig === undefined
-        ? {}
-        : requireRecord("providerConfig", input.providerConfig);
-    const now = new Date();
-    return {
-      sessionId:
-        sc.sessionId === undefined
-          ? newSessionId()
-          : requireString("sessionConfig.sessionId", sc.sessionId),
-      userId,
-      provider,
-      model,
-      status: "active",
-      providerSessionId: null,
-      name: optionalText("sessionConfig.name", sc.name),
-      description: optionalText("sessionConfig.description", sc.description, 10_000),
-      context: sc.context === undefined ? {} : requireRecord("sessionConfig.context", sc.context),
-      providerConfig,
-      metadata:
-        sc.metadata === undefined ? {} : requireRecord("sessionConfig.metadata", sc.metadata),
-      createdAt: now,
-      updatedAt: now,
-      lastActivity: now,
-      // ZERO_COUNTERS spelled out: a spread inside this literal costs more than all the rest of it.
-      messageCount: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      cachedTokens: 0,
-      cacheCreationTokens: 0,
-      costUsd: 0,
-      unpricedTurns: 0,
-    };
-  }
 }
 
 /**
@@ -278,29 +213,4 @@ export class SessionManager {
  */
 export function createSessionManager(options: ManagerOptionsInput = {}): SessionManager {
   return new SessionManager(options);
-}
-
-/** `createSession`'s two signatures as one input object (the object form is used as it is). */
-export function createSessionInput(
-  first: string | CreateSessionInput,
-  provider?: string,
-  model?: string,
-  options?: CreateSessionOptions,
-): CreateSessionInput {
-  if (typeof first === "object" && first !== null) {
-    refuseUnknownKeys("", first, INPUT_KEYS);
-    return first;
-  }
-  refuseUnknownKeys("options", requireOptions(options), INPUT_KEYS.slice(3));
-  return {
-    userId: first,
-    provider: provider!,
-    model: model!,
-    providerConfig: options?.providerConfig,
-    sessionConfig: options?.sessionConfig,
-  };
-}
-
-function optionalText(field: string, value: unknown, max = 256): string | null {
-  return value === undefined || value === null ? null : requireString(field, value, max);
 }

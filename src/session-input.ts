@@ -1,0 +1,97 @@
+/** What `createSession` takes, checked into the record of a new session. */
+import { newSessionId } from "./ids.js";
+import type { SessionRecord } from "./types.js";
+import { refuseUnknownKeys, requireOptions, requireRecord, requireString } from "./validate.js";
+
+/** `createSession`'s options, also accepted as one object with `userId`, `provider`, `model`. */
+export interface CreateSessionOptions {
+  providerConfig?: Record<string, unknown>;
+  sessionConfig?: {
+    name?: string;
+    description?: string;
+    context?: Record<string, unknown>;
+    metadata?: Record<string, unknown>;
+    /** Use this id instead of a random one (e.g. a V1 id); refused if taken. */
+    sessionId?: string;
+  };
+}
+
+export interface CreateSessionInput extends CreateSessionOptions {
+  userId: string;
+  provider: string;
+  model: string;
+}
+
+const INPUT_KEYS = ["userId", "provider", "model", "providerConfig", "sessionConfig"] as const;
+const SESSION_CONFIG_KEYS = ["name", "description", "context", "metadata", "sessionId"] as const;
+
+/** `createSession`'s two signatures as one input object (the object form is used as it is). */
+export function createSessionInput(
+  first: string | CreateSessionInput,
+  provider?: string,
+  model?: string,
+  options?: CreateSessionOptions,
+): CreateSessionInput {
+  if (typeof first === "object" && first !== null) {
+    refuseUnknownKeys("", first, INPUT_KEYS);
+    return first;
+  }
+  refuseUnknownKeys("options", requireOptions(options), INPUT_KEYS.slice(3));
+  return {
+    userId: first,
+    provider: provider!,
+    model: model!,
+    providerConfig: options?.providerConfig,
+    sessionConfig: options?.sessionConfig,
+  };
+}
+
+function optionalText(field: string, value: unknown, max = 256): string | null {
+  return value === undefined || value === null ? null : requireString(field, value, max);
+}
+
+/**
+ * A new session's record, every field checked in order; `configured` refuses a provider this
+ * manager cannot use.
+ */
+export function newSessionRecord(
+  input: CreateSessionInput,
+  configured: (provider: string) => string,
+): SessionRecord {
+  const userId = requireString("userId", input.userId);
+  const provider = configured(requireString("provider", input.provider));
+  const model = requireString("model", input.model);
+  const sc =
+    input.sessionConfig === undefined ? {} : requireRecord("sessionConfig", input.sessionConfig);
+  refuseUnknownKeys("sessionConfig", sc, SESSION_CONFIG_KEYS);
+  const providerConfig =
+    input.providerConfig === undefined ? {} : requireRecord("providerConfig", input.providerConfig);
+  const now = new Date();
+  return {
+    sessionId:
+      sc.sessionId === undefined
+        ? newSessionId()
+        : requireString("sessionConfig.sessionId", sc.sessionId),
+    userId,
+    provider,
+    model,
+    status: "active",
+    providerSessionId: null,
+    name: optionalText("sessionConfig.name", sc.name),
+    description: optionalText("sessionConfig.description", sc.description, 10_000),
+    context: sc.context === undefined ? {} : requireRecord("sessionConfig.context", sc.context),
+    providerConfig,
+    metadata: sc.metadata === undefined ? {} : requireRecord("sessionConfig.metadata", sc.metadata),
+    createdAt: now,
+    updatedAt: now,
+    lastActivity: now,
+    // ZERO_COUNTERS spelled out: a spread inside this literal costs more than all the rest of it.
+    messageCount: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    cacheCreationTokens: 0,
+    costUsd: 0,
+    unpricedTurns: 0,
+  };
+}
