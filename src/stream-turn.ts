@@ -3,7 +3,8 @@ import { ZERO_USAGE, type ProviderReply, type SpentAttempt } from "./providers/t
 import { outgoing, stampNow } from "./input.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
-import { completeTurn, failTurn, prepare, replyFault, toProviderError } from "./turn.js";
+import { isTokenUsage, replyFault } from "./reply-checks.js";
+import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
 import { acquireTurn, releaseTurn } from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
@@ -54,6 +55,9 @@ export async function* streamTurn(
         text += event.text;
         yield event.text;
       } else if (event.type === "usage") {
+        if (!isTokenUsage(event.usage)) {
+          throw new ProviderError(held.adapter.name, "a usage event has invalid token counts");
+        }
         spent = event.usage;
       } else if (event.type === "fallback") {
         if (spent.inputTokens + spent.outputTokens > 0) earlier.push(attempt(spent, served));

@@ -4,11 +4,12 @@ import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { redact } from "./internal/redact.js";
 import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
+import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
-import { isJsonRecord, repairedText } from "./validate.js";
+import { repairedText } from "./validate.js";
 import type { SessionMessage } from "./types.js";
 
 /** A turn that is ready to run: the held turn (record, adapter), and the new input. */
@@ -103,19 +104,8 @@ function acceptReply(
   reply: ProviderReply,
 ): SessionMessage | Promise<SessionMessage> {
   const fault = replyFault(turn.held.adapter.name, reply);
-  return fault ? rejectTurn(rt, turn, fault, reply ?? undefined) : completeTurn(rt, turn, reply);
-}
-
-/**
- * Why the storage could not keep this reply (no text, metadata that is not JSON), as the
- * provider's failure; null when it can.
- */
-export function replyFault(provider: string, reply: ProviderReply): ProviderError | null {
-  if (typeof reply?.content !== "string")
-    return new ProviderError(provider, "the reply has no text content");
-  if (reply.metadata !== undefined && !isJsonRecord(reply.metadata))
-    return new ProviderError(provider, "the reply's metadata is not a plain JSON object");
-  return null;
+  if (!fault) return completeTurn(rt, turn, reply);
+  return rejectTurn(rt, turn, fault, isTokenUsage(reply?.usage) ? reply : undefined);
 }
 
 async function rejectTurn(

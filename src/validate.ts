@@ -52,6 +52,13 @@ export function repairedText(value: string): string | null {
     .replaceAll("\0", "\uFFFD");
 }
 
+/** True if `value` is text every backend stores verbatim (see `requireStorable`). */
+export function isStorableText(value: unknown): boolean {
+  return (
+    typeof value === "string" && !value.includes("\0") && (value as WellFormedString).isWellFormed()
+  );
+}
+
 /** True if `value` is a plain JSON object that `requireRecord` would accept. */
 export function isJsonRecord(value: unknown): boolean {
   try {

@@ -1,0 +1,49 @@
+import { ProviderError } from "./errors.js";
+import type { ProviderReply } from "./providers/types.js";
+import type { TokenUsage } from "./types.js";
+import { isJsonRecord, isStorableText } from "./validate.js";
+
+/**
+ * Why the storage could not keep this reply, as the provider's failure (so the turn keeps its
+ * input, as for any failed provider call); null when it can. The content itself is made storable
+ * (`repairedText`); the other fields are the provider's or adapter's to get right, and checked
+ * here once so that every backend, and the memory store's unchecked append, agree.
+ */
+export function replyFault(provider: string, reply: ProviderReply): ProviderError | null {
+  const fault = replyFieldFault(reply);
+  return fault ? new ProviderError(provider, `the reply's ${fault}`) : null;
+}
+
+function replyFieldFault(reply: ProviderReply): string | null {
+  if (typeof reply?.content !== "string") return "text content is missing";
+  if (!isTokenUsage(reply.usage)) return "usage is not four whole, non-negative token counts";
+  if (reply.metadata !== undefined && !isJsonRecord(reply.metadata))
+    return "metadata is not a plain JSON object";
+  if (!optionalText(reply.finishReason)) return "finishReason is not storable text";
+  if (!optionalText(reply.providerMessageId)) return "providerMessageId is not storable text";
+  if (!optionalText(reply.model)) return "model is not storable text";
+  const calls = reply.toolCalls;
+  if (calls !== undefined && !(Array.isArray(calls) && isJsonRecord({ calls })))
+    return "toolCalls are not a plain JSON array";
+  return null;
+}
+
+/** Token counts a storage can add to its counters: four whole, non-negative numbers. */
+export function isTokenUsage(usage: TokenUsage | undefined): usage is TokenUsage {
+  return (
+    usage !== null &&
+    typeof usage === "object" &&
+    isCount(usage.inputTokens) &&
+    isCount(usage.outputTokens) &&
+    isCount(usage.cachedTokens) &&
+    isCount(usage.cacheCreationTokens)
+  );
+}
+
+function isCount(n: unknown): boolean {
+  return Number.isSafeInteger(n) && (n as number) >= 0;
+}
+
+function optionalText(value: unknown): boolean {
+  return value === undefined || isStorableText(value);
+}
