@@ -17,6 +17,7 @@ import { streamTurn } from "./stream-turn.js";
 import { runTurn } from "./turn.js";
 import {
   acquireTurn,
+  appendInTurn,
   isPromise,
   ownRecord,
   providerInfo,
@@ -165,15 +166,12 @@ export class Session {
   /** Adds a system message to the conversation; the provider sees it from the next turn on. */
   async sendSystemMessage(content: string): Promise<SessionMessage> {
     const text = requireContent(content, this.#rt.config.maxMessageBytes);
-    return withTurn(this.#rt, this.#state, async (record, adapter) => {
+    return withTurn(this.#rt, this.#state, async (record, adapter, held) => {
       const message = newMessage(record.sessionId, "system", text);
       const undo = await adapter.addSystemMessage?.(providerInfo(record), message);
       try {
-        await this.#rt.storage.appendMessages(record.sessionId, [message], {
-          usage: { ...ZERO_USAGE },
-          costUsd: 0,
-          at: message.timestamp,
-        });
+        const counters = { usage: { ...ZERO_USAGE }, costUsd: 0, at: message.timestamp };
+        await appendInTurn(this.#rt, held, [message], counters, "retake");
       } catch (error) {
         // Not stored: the provider takes it back, so the model and the transcript agree.
         await undoProviderChange(undo, `the system message in ${adapter.name}`);

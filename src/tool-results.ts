@@ -1,7 +1,7 @@
 import { ValidationError } from "./errors.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { announce } from "./internal/hooks.js";
-import { providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
+import { appendInTurn, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionMessage } from "./types.js";
 
 // How far back a result's tool-call message is looked for: parallel calls are answered within a
@@ -105,11 +105,15 @@ export async function holdToolResult(
   held: HeldTurn,
   input: SessionMessage,
 ): Promise<SessionMessage> {
-  await rt.storage.appendMessages(held.record.sessionId, [input], {
-    usage: { ...ZERO_USAGE },
-    costUsd: 0,
-    at: input.timestamp,
-  });
+  // Held because its siblings looked unanswered: if the lease was lost, another process may
+  // have held or sent them since, so the caller must send it again rather than strand it.
+  await appendInTurn(
+    rt,
+    held,
+    [input],
+    { usage: { ...ZERO_USAGE }, costUsd: 0, at: input.timestamp },
+    "fail",
+  );
   announce(rt.config.hooks, held, "onMessageSent", input);
   return input;
 }

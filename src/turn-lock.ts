@@ -5,14 +5,15 @@
 import type { ManagerConfig } from "./config.js";
 import { deepFreeze } from "./internal/clone.js";
 import type { Announcement } from "./internal/hooks.js";
-import { takeLease } from "./internal/lease.js";
+import { ConcurrencyError } from "./errors.js";
+import { takeLease, type LeaseOptions } from "./internal/lease.js";
 import { KeyedMutex } from "./internal/mutex.js";
 import { RecordVersions } from "./internal/versions.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import { notFound } from "./storage/record.js";
 import { isTurnLeaseStorage } from "./storage/types.js";
-import type { SessionStorage } from "./storage/types.js";
-import type { SessionRecord } from "./types.js";
+import type { SessionStorage, TurnCounters } from "./storage/types.js";
+import type { SessionMessage, SessionRecord } from "./types.js";
 
 /** What sessions share with their manager. */
 export interface Runtime {
@@ -161,11 +162,7 @@ async function settleTurn(
     if (version !== state.version) held.record = await readRecord(rt, sessionId);
     held.adapter = await adapterOf(held.record.provider);
     if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
-      held.releaseLease = await takeLease(rt.storage, sessionId, {
-        holder: rt.holder,
-        ttlMs: rt.config.turnLeaseMs,
-        waitMs: rt.config.turnWaitMs,
-      });
+      held.releaseLease = await takeLease(rt.storage, sessionId, leaseOptions(rt));
       const provider = held.record.provider;
       held.record = await readRecord(rt, sessionId);
       if (held.record.provider !== provider) held.adapter = await adapterOf(held.record.provider);
@@ -189,6 +186,44 @@ export function releaseTurn(
   return held.releaseLease().finally(() => rt.mutex.release(sessionId));
 }
 
+function leaseOptions(rt: Runtime): LeaseOptions {
+  return { holder: rt.holder, ttlMs: rt.config.turnLeaseMs, waitMs: rt.config.turnWaitMs };
+}
+
+/**
+ * Appends a turn's messages, fenced on its lease if it holds one (`TurnCounters.leaseHolder`).
+ * If the lease was lost meanwhile (this process paused past `turnLeaseMs` and another took it
+ * over), `afterLoss` decides: "fail" throws the `ConcurrencyError`, for what was decided on a
+ * history that has since moved on (a reply, a held tool result); "retake" waits for the lease
+ * again and appends after whatever ran meanwhile, for what does not depend on the history (an
+ * unanswered input, a system message).
+ */
+export async function appendInTurn(
+  rt: Runtime,
+  held: HeldTurn<ProviderAdapter | null>,
+  messages: readonly SessionMessage[],
+  counters: TurnCounters,
+  afterLoss: "fail" | "retake",
+): Promise<void> {
+  const { storage } = rt;
+  const id = held.record.sessionId;
+  if (!held.releaseLease || !isTurnLeaseStorage(storage)) {
+    return storage.appendMessages(id, messages, counters);
+  }
+  counters.leaseHolder = rt.holder;
+  try {
+    await storage.appendMessages(id, messages, counters);
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError) || afterLoss === "fail") throw error;
+    const release = await takeLease(storage, id, leaseOptions(rt));
+    try {
+      await storage.appendMessages(id, messages, counters);
+    } finally {
+      await release();
+    }
+  }
+}
+
 async function readRecord(rt: Runtime, sessionId: string): Promise<SessionRecord> {
   return ownRecord((await rt.storage.getSession(sessionId)) ?? notFound(sessionId));
 }
@@ -197,7 +232,7 @@ async function readRecord(rt: Runtime, sessionId: string): Promise<SessionRecord
 export async function withTurn<T>(
   rt: Runtime,
   state: TurnState,
-  fn: (record: SessionRecord, adapter: ProviderAdapter) => Promise<T>,
+  fn: (record: SessionRecord, adapter: ProviderAdapter, held: HeldTurn) => Promise<T>,
 ): Promise<T> {
   return holding(rt, await acquireTurn(rt, state), fn);
 }
@@ -217,10 +252,10 @@ export async function withTurnLeaving<T>(
 async function holding<A extends ProviderAdapter | null, T>(
   rt: Runtime,
   held: HeldTurn<A>,
-  fn: (record: SessionRecord, adapter: A) => Promise<T>,
+  fn: (record: SessionRecord, adapter: A, held: HeldTurn<A>) => Promise<T>,
 ): Promise<T> {
   try {
-    return await fn(held.record, held.adapter);
+    return await fn(held.record, held.adapter, held);
   } finally {
     await releaseTurn(rt, held);
   }

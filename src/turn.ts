@@ -8,7 +8,7 @@ import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
-import { isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
+import { appendInTurn, isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { repairedText } from "./validate.js";
 import type { SessionMessage } from "./types.js";
 
@@ -148,15 +148,12 @@ async function storeAndAnnounce(
 ): Promise<SessionMessage> {
   const message = rt.config.middleware.length ? await incoming(rt, turn, reply, stored) : stored;
   const counters = turnCounters(rt, turn.held, reply, message.timestamp);
-  // Under a lease, the reply is stored only while the lease is still this manager's: another
-  // process that took it over may have run a turn this reply never saw.
-  if (turn.held.releaseLease) counters.leaseHolder = rt.holder;
   try {
-    await rt.storage.appendMessages(turn.held.record.sessionId, batch(turn, message), counters);
+    // A reply is stored only while the turn's lease is still this manager's: another process
+    // that took it over may have run a turn this reply never saw.
+    await appendInTurn(rt, turn.held, batch(turn, message), counters, "fail");
   } catch (error) {
-    if (error instanceof ConcurrencyError && counters.leaseHolder) {
-      throw await keepInput(rt, turn, error, reply);
-    }
+    if (error instanceof ConcurrencyError) throw await keepInput(rt, turn, error, reply);
     throw error;
   }
   announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
@@ -179,7 +176,7 @@ async function incoming(
     return await applyMiddleware(rt.config, "incoming", message);
   } catch (failure) {
     // The reply cannot be stored, but its tokens were spent: keep the input and count them.
-    throw (await storeUnanswered(rt, turn, failure, reply)) ?? failure;
+    throw await keepInput(rt, turn, failure, reply);
   }
 }
 
@@ -194,12 +191,12 @@ export async function failTurn(
 }
 
 /** Keeps the input unanswered (see `storeUnanswered`); returns the error the turn throws. */
-async function keepInput(
+async function keepInput<E>(
   rt: Runtime,
   turn: PreparedTurn,
-  error: SessionError,
+  error: E,
   spent: Spent,
-): Promise<SessionError> {
+): Promise<E | SessionError> {
   const storageError = await storeUnanswered(rt, turn, error, spent);
   if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   return storageError ?? error;
@@ -220,10 +217,12 @@ async function storeUnanswered(
     { ...input, metadata: { ...input.metadata, unanswered: true, error: describe(failure) } },
   ];
   try {
-    await rt.storage.appendMessages(
-      turn.held.record.sessionId,
+    await appendInTurn(
+      rt,
+      turn.held,
       marked,
       turnCounters(rt, turn.held, spent, new Date()),
+      "retake",
     );
     return null;
   } catch (storageError) {

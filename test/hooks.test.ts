@@ -47,6 +47,25 @@ describe("lifecycle hooks and middleware", () => {
     expect(stored[1]!.metadata).toEqual({ reviewed: true });
   });
 
+  it("announces an input kept unanswered because incoming middleware failed, sent or streamed", async () => {
+    const announced: string[] = [];
+    const manager = createSessionManager({
+      middleware: [{ incoming: () => Promise.reject(new Error("incoming middleware bug")) }],
+      hooks: { onMessageSent: (m) => void announced.push(m.content) },
+    });
+    const session = await manager.createSession("u", "mock", "m");
+    await expect(session.sendMessage("sent")).rejects.toThrow("incoming middleware bug");
+    const stream = session.streamMessage("streamed");
+    await expect(stream.complete()).rejects.toThrow("incoming middleware bug");
+    const stored = await session.getMessages();
+    expect(stored.map((m) => [m.content, m.metadata.unanswered])).toEqual([
+      ["sent", true],
+      ["streamed", true],
+    ]);
+    expect(announced).toEqual(["sent", "streamed"]);
+    await manager.close();
+  });
+
   it("runs a turn's hooks after the turn: a hook may run a turn on the same session and await it", async () => {
     const events: string[] = [];
     const made: { session?: Session } = {}; // the hook needs the session it is made for
