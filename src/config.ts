@@ -36,12 +36,21 @@ export const ProviderOptions = z.looseObject({
 });
 export type ProviderOptions = z.infer<typeof ProviderOptions>;
 
-export const StorageConfig = z.strictObject({
+export const SqliteConfig = z.strictObject({
   dbPath: z.string().min(1).optional(),
   enableWal: z.boolean().optional(),
-  busyTimeoutMs: z.number().int().min(0).optional(),
+  // SQLite takes a 32-bit int; a larger value would silently mean no waiting at all.
+  busyTimeoutMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
   /** An open better-sqlite3 `Database` to use instead of opening `dbPath`. */
   database: z.unknown().optional(),
+});
+
+export const PostgresConfig = z.strictObject({
   connectionString: z.string().min(1).optional(),
   poolSize: positiveInt.optional(),
   /** An existing `pg.Pool` to use instead of creating one. */
@@ -53,6 +62,9 @@ export const StorageConfig = z.strictObject({
     .refine((s) => !s.startsWith("pg_"), "names starting with pg_ are reserved")
     .optional(),
 });
+
+/** `storageConfig`: the options of the chosen backend (each refuses the others'). */
+export const StorageConfig = z.strictObject({ ...SqliteConfig.shape, ...PostgresConfig.shape });
 export type StorageConfig = z.infer<typeof StorageConfig>;
 
 const isStorage = (v: unknown): v is SessionStorage =>
@@ -119,16 +131,24 @@ export type ManagerConfig = Readonly<z.output<typeof ManagerOptions>> & {
   pricing: Record<string, ModelPrice>;
 };
 
-/** Parses with a zod schema; the first issue becomes a `ValidationError` naming its field. */
+/**
+ * Parses with a zod schema; the first issue becomes a `ValidationError` naming its field. An
+ * unknown key is named itself (a misspelt option is refused, never ignored); `owner` says whose
+ * options these are.
+ */
 export function parseOrThrow<S extends z.ZodType>(
   schema: S,
   value: unknown,
   prefix = "",
+  owner = "",
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const path = issue.path.map(String).join(".");
-  const field = [prefix, path].filter(Boolean).join(".") || prefix || "options";
-  throw new ValidationError(field, issue.message);
+  const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  const path = [...issue.path.map(String), ...(unknownKey === undefined ? [] : [unknownKey])];
+  const field = [prefix, ...path].filter(Boolean).join(".") || "options";
+  const reason =
+    unknownKey === undefined ? issue.message : `is not an option${owner ? ` of ${owner}` : ""}`;
+  throw new ValidationError(field, reason);
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   createSessionManager,
+  postgresStorage,
   SessionNotFoundError,
+  sqliteStorage,
   StorageFactory,
   ValidationError,
   type Session,
@@ -207,7 +209,17 @@ describe("manager options are validated before any side effect", () => {
       { storage: "sqlite", storageConfig: { dbPath: 3 } },
       "storageConfig.dbPath",
     ],
-    ["unknown storage option", { storageConfig: { dbpath: "x" } }, "storageConfig"],
+    ["unknown storage option", { storageConfig: { dbpath: "x" } }, "storageConfig.dbpath"],
+    [
+      "another backend's option",
+      { storage: "postgres", storageConfig: { dbPath: "x.db" } },
+      "storageConfig.dbPath",
+    ],
+    [
+      "busy timeout beyond what SQLite takes",
+      { storage: "sqlite", storageConfig: { busyTimeoutMs: 2 ** 31 } },
+      "storageConfig.busyTimeoutMs",
+    ],
     [
       "bad base URL",
       { providers: { openai: { apiKey: "k", baseURL: "not a url" } } },
@@ -224,7 +236,7 @@ describe("manager options are validated before any side effect", () => {
       "providers.mock.fallback",
     ],
     ["zero message limit", { maxMessageBytes: 0 }, "maxMessageBytes"],
-    ["unknown top-level option", { stroage: "memory" }, "options"],
+    ["unknown top-level option", { stroage: "memory" }, "stroage"],
   ];
   for (const [name, options, field] of bad) {
     it(name, () => {
@@ -294,5 +306,13 @@ describe("manager options are validated before any side effect", () => {
     expect(() => StorageFactory.create("sqlite", { poolSize: -2 })).toThrow(ValidationError);
     expect(() => StorageFactory.create("nope" as "memory")).toThrow(ValidationError);
     expect(StorageFactory.create("memory").name).toBe("memory");
+  });
+
+  it("storages made directly check their options too, before connecting", () => {
+    expect(() => postgresStorage({ dbPath: "x.db" } as never)).toThrow(
+      /dbPath: is not an option of postgres storage/,
+    );
+    expect(() => postgresStorage({ poolSize: 0 })).toThrow(ValidationError);
+    expect(() => sqliteStorage({ schema: "s" } as never)).toThrow(/schema/);
   });
 });

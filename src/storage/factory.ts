@@ -1,4 +1,5 @@
-import { parseOrThrow, StorageConfig } from "../config.js";
+import { z } from "zod";
+import { parseOrThrow, PostgresConfig, SqliteConfig, type StorageConfig } from "../config.js";
 import { ValidationError } from "../errors.js";
 import { memoryStorage } from "./memory.js";
 import { postgresStorage } from "./postgres.js";
@@ -9,10 +10,13 @@ export type StorageName = "memory" | "sqlite" | "postgres";
 
 // Each backend loads its driver (better-sqlite3, pg) lazily on first use, so importing them
 // here costs nothing for users of the other backends.
+const NO_OPTIONS = z.strictObject({});
+
 const BACKENDS: Record<StorageName, (config: StorageConfig) => SessionStorage> = {
-  memory: () => memoryStorage(),
-  sqlite: (c) => sqliteStorage(c),
-  postgres: (c) => postgresStorage(c),
+  memory: (c) => memoryStorage(parseOrThrow(NO_OPTIONS, c, "storageConfig", "memory storage")),
+  sqlite: (c) => sqliteStorage(parseOrThrow(SqliteConfig, c, "storageConfig", "sqlite storage")),
+  postgres: (c) =>
+    postgresStorage(parseOrThrow(PostgresConfig, c, "storageConfig", "postgres storage")),
 };
 
 /**
@@ -27,6 +31,6 @@ export const StorageFactory = {
   create(name: StorageName, config: StorageConfig = {}): SessionStorage {
     const create = Object.hasOwn(BACKENDS, name) ? BACKENDS[name] : undefined;
     if (!create) throw new ValidationError("storage", `unknown storage "${String(name)}"`);
-    return create(parseOrThrow(StorageConfig, config, "storageConfig"));
+    return create(config);
   },
 };

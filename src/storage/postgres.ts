@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
+import { parseOrThrow, PostgresConfig } from "../config.js";
 import { StorageError, ValidationError } from "../errors.js";
 import { lazy } from "../internal/lazy.js";
 import type { GetMessagesOptions, SessionMessage } from "../types.js";
@@ -54,6 +55,7 @@ const NAME = "postgres";
 export function postgresStorage(
   options: PostgresStorageOptions = {},
 ): SessionStorage & TurnLeaseStorage {
+  parseOrThrow(PostgresConfig, options, "", "postgres storage");
   const schema = options.schema ?? "public";
   const sql = postgresStatements(schema); // validates the schema name
   const injected = options.pool as Pool | undefined;

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
+import { parseOrThrow, SqliteConfig } from "../config.js";
 import { SessionError, StorageError, ValidationError } from "../errors.js";
 import { importLib, lazy } from "../internal/lazy.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
@@ -40,6 +41,7 @@ const NAME = "sqlite";
 export function sqliteStorage(
   options: SqliteStorageOptions = {},
 ): SessionStorage & TurnLeaseStorage {
+  parseOrThrow(SqliteConfig, options, "", "sqlite storage");
   const open = lazy(() => openDatabase(options));
   let opened = false; // whether anything asked for the database, so close() knows to wait for it
   let closed = false;
@@ -116,12 +118,42 @@ async function openDatabase(options: SqliteStorageOptions): Promise<Statements> 
       cause: error,
     });
   }
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  if (options.enableWal !== false && path !== ":memory:") db.pragma("journal_mode = WAL");
-  // Under WAL, NORMAL survives an application crash; only an OS crash may lose the last commits.
-  db.pragma("synchronous = NORMAL");
-  guard(() => migrate(db, path));
-  return prepareStatements(db);
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    refuseForeign(db, path); // before WAL, which would change the file for good
+    if (options.enableWal !== false && path !== ":memory:") db.pragma("journal_mode = WAL");
+    // Under WAL, NORMAL survives an application crash; only an OS crash may lose the last commits.
+    db.pragma("synchronous = NORMAL");
+    migrate(db, path);
+    return prepareStatements(db);
+  } catch (error) {
+    if (!options.database) db.close();
+    if (error instanceof SessionError) throw error;
+    throw new StorageError(NAME, `cannot open ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * A file with no schema version but a table of ours is someone else's (a LangSwarm V1 file has a
+ * `sessions` table): refused untouched, rather than failing halfway through creating the schema.
+ */
+function refuseForeign(db: BetterSqlite3.Database, path: string): void {
+  if (db.pragma("user_version", { simple: true }) !== 0) return;
+  const taken = db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table'
+       AND name IN ('sessions', 'messages', 'turn_leases') ORDER BY name`,
+    )
+    .pluck()
+    .all() as string[];
+  if (taken.length === 0) return;
+  throw new StorageError(
+    NAME,
+    `${path} is not a @langswarm/session database: it has a ${taken.join(", ")} table of ` +
+      `another schema (a LangSwarm V1 file? bring it over with \`langswarm-session migrate\`)`,
+  );
 }
 
 function migrate(db: BetterSqlite3.Database, path: string): void {
