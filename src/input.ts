@@ -4,6 +4,7 @@ import { newMessageId } from "./ids.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import type { MessageRole, SessionMessage } from "./types.js";
 import {
+  knownOptions,
   optionalSignal,
   requireContent,
   requireRecord,
@@ -13,6 +14,7 @@ import {
 
 const SENDABLE_ROLES: readonly MessageRole[] = ["user", "tool"];
 export const NO_OPTIONS: SendMessageOptions = Object.freeze({});
+const SEND_OPTIONS = ["role", "toolCallId", "metadata", "signal"];
 
 /** Options of `sendMessage` and `streamMessage`. */
 export interface SendMessageOptions {
@@ -34,9 +36,7 @@ export function turnInput(
   content: string,
   options: SendMessageOptions,
 ): SessionMessage {
-  if (typeof options !== "object" || options === null) {
-    throw new ValidationError("options", "must be an object");
-  }
+  if (options !== NO_OPTIONS) knownOptions(options, SEND_OPTIONS);
   optionalSignal("signal", options.signal);
   const role = requireRole(options.role ?? "user", SENDABLE_ROLES);
   const text = requireContent(content, config.maxMessageBytes);

@@ -15,7 +15,7 @@ import {
 } from "./session-input.js";
 import { providerInfo, turnLocksOf, type Runtime } from "./turn-lock.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
-import { optionalLimit, requireOptions, requireStatus, requireString } from "./validate.js";
+import { knownOptions, optionalLimit, requireStatus, requireString } from "./validate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 
 /** A page of sessions: an array, plus the cursor of the next page (null on the last). */
@@ -100,9 +100,10 @@ export class SessionManager {
 
   /** Finds a session; with `{ userId }`, a session of another user is reported as not found. */
   async getSession(sessionId: string, options?: { userId?: string }): Promise<Session> {
-    const { userId } = requireOptions(options);
+    const { userId } = knownOptions(options, ["userId"]);
+    if (userId !== undefined) requireString("userId", userId);
     const record = await this.#record(sessionId);
-    if (userId !== undefined && record.userId !== requireString("userId", userId)) {
+    if (userId !== undefined && record.userId !== userId) {
       throw new SessionNotFoundError(sessionId);
     }
     return new Session(this.#rt, record);
@@ -111,7 +112,7 @@ export class SessionManager {
   /** A user's sessions, newest activity first; pass `nextCursor` back as `cursor` for the next page. */
   async getUserSessions(userId: string, given?: ListSessionsOptions): Promise<SessionList> {
     requireString("userId", userId);
-    const options = requireOptions(given);
+    const options = knownOptions(given, ["status", "limit", "cursor"]);
     const page = await this.storage.listSessions({
       userId,
       status: options.status === undefined ? undefined : requireStatus(options.status),
@@ -157,7 +158,7 @@ export class SessionManager {
     maxInactiveHours?: number;
     action?: "archive" | "delete";
   }): Promise<number> {
-    const options = requireOptions(given);
+    const options = knownOptions(given, ["maxInactiveHours", "action"]);
     const hours = options.maxInactiveHours ?? 24;
     if (typeof hours !== "number" || !Number.isFinite(hours) || hours < 0 || hours > MAX_HOURS) {
       throw new ValidationError("maxInactiveHours", `must be a number from 0 to ${MAX_HOURS}`);

@@ -34,9 +34,9 @@ import type {
   SessionStatus,
 } from "./types.js";
 import {
+  knownOptions,
   optionalLimit,
   requireContent,
-  requireOptions,
   requireRecord,
   requireString,
 } from "./validate.js";
@@ -183,7 +183,8 @@ export class Session {
 
   /** Oldest first; `{ limit: N }` gives the newest N, still oldest first. No network call. */
   async getMessages(options?: GetMessagesOptions): Promise<SessionMessage[]> {
-    const limit = optionalLimit("limit", requireOptions(options).limit, Number.MAX_SAFE_INTEGER);
+    const { limit: given } = knownOptions(options, ["limit"]);
+    const limit = optionalLimit("limit", given, Number.MAX_SAFE_INTEGER);
     return this.#rt.storage.getMessages(this.sessionId, limit === undefined ? {} : { limit });
   }
 

@@ -108,7 +108,8 @@ const MAX_DEPTH = 100;
 function copyJson(path: string, value: unknown, seen: Set<object>): unknown {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
-    if (Number.isFinite(value)) return value;
+    // JSON has no -0: SQL backends read it back as 0, so every backend keeps 0.
+    if (Number.isFinite(value)) return value === 0 ? 0 : value;
     throw new ValidationError(path, `must be JSON: ${value} is not a JSON number`);
   }
   if (typeof value !== "object" || !(Array.isArray(value) || isPlainObject(value))) {
@@ -179,6 +180,13 @@ export function requireOptions<T extends object>(value: T | undefined, field = "
     throw new ValidationError(field, `must be an object, got ${kind(value)}`);
   }
   return value;
+}
+
+/** `requireOptions` that also refuses a key not in `known` (see `refuseUnknownKeys`). */
+export function knownOptions<T extends object>(value: T | undefined, known: readonly string[]): T {
+  const options = requireOptions(value);
+  refuseUnknownKeys("options", options, known);
+  return options;
 }
 
 /** Refuses a key that is not an option (a typo would otherwise be ignored without a word). */

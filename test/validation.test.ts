@@ -127,6 +127,42 @@ describe("bad input gets a ValidationError naming the field, and changes nothing
       "cursor",
       ({ manager }) => manager.getUserSessions("u", { cursor: forgedCursor([0, 7]) }),
     ],
+    [
+      "forged cursor whose session id no backend could hold",
+      "cursor",
+      ({ manager }) => manager.getUserSessions("u", { cursor: forgedCursor([0, "zzz\0"]) }),
+    ],
+    [
+      "misspelt listing option (the status filter would be dropped)",
+      "options.satus",
+      ({ manager }) => manager.getUserSessions("u", { satus: "active" } as never),
+    ],
+    [
+      "misspelt getSession option (the ownership check would be skipped)",
+      "options.userID",
+      ({ manager, session }) => manager.getSession(session.sessionId, { userID: "x" } as never),
+    ],
+    [
+      "non-string userId for a session that does not exist",
+      "userId",
+      ({ manager }) => manager.getSession("missing", { userId: 42 as never }),
+    ],
+    [
+      "misspelt cleanup option (the default 24 hours would be used)",
+      "options.maxInactiveHour",
+      ({ manager }) =>
+        manager.cleanupInactiveSessions({ maxInactiveHour: 8760, action: "delete" } as never),
+    ],
+    [
+      "misspelt getMessages option",
+      "options.limt",
+      ({ session }) => session.getMessages({ limt: 1 } as never),
+    ],
+    [
+      "misspelt sendMessage option",
+      "options.metdata",
+      ({ session }) => session.sendMessage("hi", { metdata: {} } as never),
+    ],
     ["empty session id", "sessionId", ({ manager }) => manager.getSession("")],
     [
       "bad cleanup hours",

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { chatCommand } from "./commands/chat.js";
 import { migrateCommand } from "./commands/migrate.js";
@@ -8,6 +9,7 @@ import { reportError } from "./utils.js";
 export function buildProgram(): Command {
   const program = new Command("langswarm-session")
     .description("Manage LLM conversation sessions: chat, list, inspect, migrate from V1.")
+    .version(packageVersion())
     .option("--storage <kind>", "memory | sqlite | postgres", "sqlite")
     .option("--db <path>", "SQLite file", "langswarm-sessions.db")
     .option("--connection-string <url>", "Postgres connection string (or DATABASE_URL)")
@@ -17,6 +19,14 @@ export function buildProgram(): Command {
   sessionsCommand(program);
   migrateCommand(program);
   return program;
+}
+
+/**
+ * Read at run time, not compiled in: package.json is outside `rootDir`. It sits two levels above
+ * both src/cli/ and dist/cli/, in this repository and in the installed package alike.
+ */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 }
 
 /** Runs the CLI and resolves to the exit code. */

@@ -12,6 +12,39 @@ export interface GlobalOptions {
   connectionString?: string;
 }
 
+/** The providers the CLI configures, and the environment variable each one's key comes from. */
+const PROVIDER_KEYS: Readonly<Record<string, string | null>> = {
+  mock: null,
+  openai: "OPENAI_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+};
+
+/** The variable to set for `provider`'s key when it is unset or empty, else null. */
+export function missingKey(provider: string): string | null {
+  const variable = Object.hasOwn(PROVIDER_KEYS, provider) ? PROVIDER_KEYS[provider] : null;
+  return variable && !process.env[variable] ? variable : null;
+}
+
+/**
+ * Refuses a provider the CLI cannot use with what to do about it, where the manager could only
+ * say "not configured". Names the key's variable, never its value.
+ */
+export function requireProvider(field: string, provider: string): void {
+  if (!Object.hasOwn(PROVIDER_KEYS, provider)) {
+    const offered = Object.entries(PROVIDER_KEYS)
+      .map(([name, variable]) => (variable ? `${name} (${variable})` : name))
+      .join(", ");
+    // openai-compatible needs a baseURL, which no flag or variable of the CLI gives.
+    const why = provider === "openai-compatible" ? " (it needs a baseURL: use the library)" : "";
+    throw new ValidationError(
+      field,
+      `"${provider}" is not available in the CLI${why}; it offers ${offered}`,
+    );
+  }
+  const variable = missingKey(provider);
+  if (variable) throw new ValidationError(field, `"${provider}" needs an API key: set ${variable}`);
+}
+
 /**
  * Opens a manager from the global flags; provider keys come from the environment only. `mock`
  * configures the mock provider (e.g. a latency, to watch replies stream).
@@ -22,8 +55,9 @@ export function openManager(
 ): SessionManager {
   const g = command.optsWithGlobals<GlobalOptions>();
   const providers: Record<string, string | Record<string, unknown> | null> = { mock };
-  if (process.env.OPENAI_API_KEY) providers.openai = process.env.OPENAI_API_KEY;
-  if (process.env.ANTHROPIC_API_KEY) providers.anthropic = process.env.ANTHROPIC_API_KEY;
+  for (const [name, variable] of Object.entries(PROVIDER_KEYS)) {
+    if (variable && process.env[variable]) providers[name] = process.env[variable];
+  }
   const connectionString = g.connectionString ?? process.env.DATABASE_URL;
   return createSessionManager({
     storage: g.storage,
@@ -44,6 +78,11 @@ export function parseCount(flag: string, value: string, min: number, max: number
     throw new ValidationError(flag, `must be an integer from ${min} to ${max}, got "${value}"`);
   }
   return count;
+}
+
+/** `1 warning`, `2 warnings`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** Prints rows as an aligned plain-text table. */

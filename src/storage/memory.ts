@@ -11,6 +11,7 @@ import {
   isAfter,
   messageLimit,
   notFound,
+  validateMessages,
 } from "./record.js";
 import type {
   SessionPage,
@@ -110,6 +111,7 @@ export function memoryStorage(
     },
     async appendMessages(id, messages, counters?: TurnCounters) {
       assertOpen();
+      validateMessages(messages); // bad input is named first, as the SQL backends do
       const e = entry(id);
       assertUniqueIds(messages, (m) => hasId(e, m));
       append(e, messages, counters);

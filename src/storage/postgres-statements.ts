@@ -106,12 +106,16 @@ export function postgresStatements(schema: string) {
   ) as Record<keyof typeof text, Statement>;
   return {
     ...statements,
-    /** The listing query for these filters; Dates bind as timestamptz, to the millisecond. */
+    /**
+     * The listing query for these filters. Dates bind as epoch milliseconds (`fromMs`): `pg`
+     * would format them in the process's time zone, whose offset before about 1900 has seconds
+     * its format drops.
+     */
     list(query: SessionQuery): Statement & { values: unknown[] } {
       const values: unknown[] = [];
       const text = listSql(query, `${s}.sessions`, columns, (value) => {
-        values.push(value);
-        return `$${values.length}`;
+        values.push(value instanceof Date ? value.getTime() : value);
+        return value instanceof Date ? fromMs(`$${values.length}`) : `$${values.length}`;
       });
       return { ...statement(text), values };
     },

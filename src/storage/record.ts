@@ -152,7 +152,6 @@ export function assertUniqueIds(
   messages: readonly SessionMessage[],
   existing: (id: string) => boolean,
 ): void {
-  validateMessages(messages);
   // Most batches are one turn (two messages): a Set per append would cost more than the check.
   const repeats =
     messages.length > 2

@@ -1,16 +1,28 @@
 import { createInterface } from "node:readline";
 import { CommanderError, type Command } from "commander";
-import { SessionError, type Session, type SessionManager } from "../../index.js";
-import { openManager, parseCount, printTable, reportError } from "../utils.js";
+import { SessionError, ValidationError, type Session, type SessionManager } from "../../index.js";
+import {
+  missingKey,
+  openManager,
+  parseCount,
+  printTable,
+  reportError,
+  requireProvider,
+} from "../utils.js";
 
+// No commander defaults for --provider and --model: whether they were given decides whether they
+// may be given (not with --session) and whether --model may be left out (only for the mock).
 interface ChatOptions {
   user?: string;
-  provider: string;
-  model: string;
+  provider?: string;
+  model?: string;
   session?: string;
   stream: boolean;
   mockLatency: string;
 }
+
+/** What a new session runs on; null when resuming one, which keeps its own. */
+type NewSession = { provider: string; model: string } | null;
 
 const HELP = "/history  /metrics  /system <text>  /clear  /quit";
 
@@ -22,17 +34,24 @@ export function chatCommand(program: Command): void {
       "chat in a session (new, or --session <id> to resume); reads lines from a pipe too",
     )
     .option("--user <id>", "user id (default local-user; on --session, the session's own)")
-    .option("--provider <name>", "provider (keys from OPENAI_API_KEY / ANTHROPIC_API_KEY)", "mock")
-    .option("--model <name>", "model", "mock-model")
-    .option("--session <id>", "resume this session")
+    .option(
+      "--provider <name>",
+      "a new session's provider: mock (default), openai (key from OPENAI_API_KEY), anthropic (ANTHROPIC_API_KEY)",
+    )
+    .option(
+      "--model <name>",
+      "a new session's model; required unless the provider is mock (mock-model)",
+    )
+    .option("--session <id>", "resume this session, on its own provider and model")
     .option("--no-stream", "print whole replies instead of streaming")
     .option("--mock-latency <ms>", "the mock's delay before a reply and between chunks", "0")
     .action(async (options: ChatOptions, command: Command) => {
       const latencyMs = parseCount("--mock-latency", options.mockLatency, 0, 60_000);
+      const fresh = newSession(options); // before opening: a bad flag must not touch storage
       const manager = openManager(command, latencyMs ? { latencyMs } : null);
       let failed: number;
       try {
-        failed = await chat(manager, options);
+        failed = await chat(await open(manager, options, fresh), options.stream);
       } finally {
         await manager.close();
       }
@@ -41,11 +60,47 @@ export function chatCommand(program: Command): void {
     });
 }
 
+/** Checks --provider, --model and --session together; applies the mock's defaults. */
+function newSession(options: ChatOptions): NewSession {
+  const given = (["provider", "model"] as const)
+    .filter((flag) => options[flag] !== undefined)
+    .map((flag) => `--${flag}`)
+    .join(" and ");
+  if (options.session !== undefined) {
+    if (!given) return null;
+    const reason = "a resumed session keeps its own provider and model; --provider and --model";
+    throw new ValidationError(given, `cannot be used with --session (${reason} start a new one)`);
+  }
+  const provider = options.provider ?? "mock";
+  if (provider !== "mock" && options.model === undefined) {
+    const reason = `must be given with --provider ${provider} (mock-model is only the mock's)`;
+    throw new ValidationError("--model", reason);
+  }
+  requireProvider("--provider", provider);
+  return { provider, model: options.model ?? "mock-model" };
+}
+
+/** The new session, or the resumed one if its provider's key is there to run its turns. */
+async function open(
+  manager: SessionManager,
+  options: ChatOptions,
+  fresh: NewSession,
+): Promise<Session> {
+  if (fresh) {
+    return manager.createSession(options.user ?? "local-user", fresh.provider, fresh.model);
+  }
+  const user = options.user ? { userId: options.user } : {};
+  const session = await manager.getSession(options.session!, user);
+  const variable = missingKey(session.provider);
+  if (variable) {
+    const reason = `is a "${session.provider}" session, which needs an API key: set ${variable}`;
+    throw new ValidationError("--session", reason);
+  }
+  return session;
+}
+
 /** Runs the chat; returns how many lines failed when reading a pipe (0 on a terminal). */
-async function chat(manager: SessionManager, options: ChatOptions): Promise<number> {
-  const session = options.session
-    ? await manager.getSession(options.session, options.user ? { userId: options.user } : {})
-    : await manager.createSession(options.user ?? "local-user", options.provider, options.model);
+async function chat(session: Session, stream: boolean): Promise<number> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const rl = createInterface({
     input: process.stdin,
@@ -76,7 +131,7 @@ async function chat(manager: SessionManager, options: ChatOptions): Promise<numb
       if (stopped || text === "/quit" || text === "/exit") break;
       if (text) {
         turn = new AbortController();
-        const ok = await handle(session, text, options.stream, tty, turn.signal).then(
+        const ok = await handle(session, text, stream, tty, turn.signal).then(
           () => true,
           reportTurnError,
         );

@@ -6,7 +6,7 @@ import cliProgress from "cli-progress";
 import { ValidationError } from "../../errors.js";
 import { MigrationAbortedError, migrateV1, verifyMigration } from "../../migration/index.js";
 import type { MigrationProgress, MigrationReport, VerifyReport } from "../../migration/index.js";
-import { parseCount } from "../utils.js";
+import { parseCount, plural } from "../utils.js";
 
 interface MigrateOptions {
   report: string;
@@ -184,17 +184,20 @@ function printSummary(r: MigrationReport, verify: VerifyReport | null, path: str
   const verb = r.dryRun ? "would migrate" : "migrated";
   out.write(
     `${verb} ${r.migratedSessions}, skipped ${r.skippedSessions}, failed ${r.failedSessions} ` +
-      `of ${r.totalSessions} sessions; ${r.migratedMessages} of ${r.totalMessages} messages in ${r.durationMs} ms\n`,
+      `of ${plural(r.totalSessions, "session")}; ${r.migratedMessages} of ` +
+      `${plural(r.totalMessages, "message")} in ${r.durationMs} ms\n`,
   );
   for (const e of r.errors.slice(0, 20)) out.write(`  failed ${e.sessionId}: ${e.error}\n`);
   if (r.errors.length > 20) out.write(`  ... ${r.errors.length - 20} more in the report\n`);
   if (r.warnings.length > 0) {
-    out.write(`${r.warnings.length} warnings${r.warnings.length > 5 ? " (first 5)" : ""}:\n`);
+    const first = r.warnings.length > 5 ? " (first 5)" : "";
+    out.write(`${plural(r.warnings.length, "warning")}${first}:\n`);
     for (const w of r.warnings.slice(0, 5)) out.write(`  ${w.sessionId}: ${w.warning}\n`);
   }
   if (r.unmigratedMessages > 0) {
     out.write(
-      `${r.unmigratedMessages} V1 messages not migrated: their sessions changed in V2 (see warnings)\n`,
+      `${plural(r.unmigratedMessages, "V1 message")} not migrated: ` +
+        `${r.unmigratedMessages === 1 ? "its session" : "their sessions"} changed in V2 (see warnings)\n`,
     );
   }
   if (r.unknownProviders.length > 0) {

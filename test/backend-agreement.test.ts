@@ -1,0 +1,52 @@
+/**
+ * The same calls give the same results on every backend: what one refuses, all refuse with the
+ * same error; what one keeps, all read back alike. (The storage contract itself is the
+ * conformance suite's; these go through the manager.)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { ValidationError } from "../src/index.js";
+import { freshDatabase } from "./helpers/postgres.js";
+import { managersClosedAfterEach } from "./helpers/managers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "lss-agree-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const url = await freshDatabase(inject("postgresUrl"));
+let n = 0;
+const manager = managersClosedAfterEach();
+
+const BACKENDS = {
+  memory: () => manager({ storage: "memory" }),
+  sqlite: () => manager({ storage: "sqlite", storageConfig: { dbPath: join(dir, `${n++}.db`) } }),
+  postgres: () =>
+    manager({ storage: "postgres", storageConfig: { connectionString: url, schema: `ag_${n++}` } }),
+};
+
+describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])("%s", (backend) => {
+  it("names the bad field of a message to a missing session, before looking the session up", async () => {
+    const m = BACKENDS[backend]();
+    const message = {
+      messageId: "m1",
+      sessionId: "missing",
+      role: "user" as const,
+      content: "a\0b",
+      timestamp: new Date(),
+      metadata: {},
+    };
+    const error = await m.storage.addMessage("missing", message).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).field).toBe("content");
+  });
+
+  it("reads a context value of -0 back as 0, as JSON has it", async () => {
+    const m = BACKENDS[backend]();
+    const sessionConfig = { context: { z: -0, deep: [{ w: -0 }] } };
+    const s = await m.createSession("u", "mock", "m", { sessionConfig });
+    await s.updateContext({ y: -0 });
+    const { context } = await m.getSession(s.sessionId);
+    expect(Object.is(context.z, 0) && Object.is(context.y, 0)).toBe(true);
+    expect(Object.is((context.deep as { w: number }[])[0]!.w, 0)).toBe(true);
+  });
+});
