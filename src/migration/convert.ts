@@ -82,9 +82,11 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     provider: mapped ?? md.provider,
     model: md.model,
     status,
-    // A Mistral conversation id is a live provider handle; the OpenAI Assistants thread id is not
-    // (that API is shut down), so it stays in metadata only.
-    providerSessionId: stringOrNull(md.provider_conversation_id),
+    // A Mistral conversation id is a live provider handle, for Mistral only: mapped to another
+    // provider, it would be sent there as that provider's conversation. The OpenAI Assistants
+    // thread id is none (that API is shut down). Both stay in metadata.
+    providerSessionId:
+      (mapped ?? md.provider) === md.provider ? stringOrNull(md.provider_conversation_id) : null,
     name: null,
     description: `Migrated from V1 session ${v1.sessionId}`,
     context: {},

@@ -187,6 +187,17 @@ describe("migrateV1 into SQLite", () => {
       v1ProviderAgentId: "ag_1",
       v1ContextLimit: 20,
     });
+    // Mapped to another provider, Mistral's conversation id is not that provider's to resume.
+    const remapped = tmp.path("remapped.db");
+    await migrateV1({ source, target: remapped, timezone: TZ, providerMap: { mistral: "openai" } });
+    const other = sqliteStorage({ dbPath: remapped });
+    expect(await other.getSession("session_expired")).toMatchObject({
+      provider: "openai",
+      providerSessionId: null,
+      metadata: { v1ProviderConversationId: "conv_mistral_1" },
+    });
+    await other.close();
+
     const ticket = await load("support-ticket 4711 ü/#?");
     expect(ticket.record).toMatchObject({
       userId: "jürgen 東京",
