@@ -2,7 +2,8 @@ import { z } from "zod";
 import { ValidationError } from "./errors.js";
 import type { SessionStorage } from "./storage/types.js";
 import type { SessionMessage } from "./types.js";
-import type { ModelPrice } from "./providers/types.js";
+import { isAdapter } from "./providers/registry.js";
+import type { ModelPrice, ProviderAdapter } from "./providers/types.js";
 
 const positiveInt = z.number().int().positive();
 
@@ -21,6 +22,10 @@ export const ProviderOptions = z.looseObject({
   defaultHeaders: z.record(z.string(), z.string()).optional(),
   /** A ready SDK client (e.g. `new OpenAI(...)`), used instead of building one. */
   client: z.unknown().optional(),
+  /** Your own provider: any name, with an object implementing `ProviderAdapter`. */
+  adapter: z
+    .custom<ProviderAdapter>(isAdapter, "must implement ProviderAdapter (sendTurn, streamTurn)")
+    .optional(),
   /**
    * Providers to try, in order, when this one fails after its retries: a name (the session's model
    * is sent as it is) or `{ provider, model }` (the fallback's own model, priced at its rate).
@@ -144,11 +149,29 @@ export function parseOrThrow<S extends z.ZodType>(
 ): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const { issue, path: at } = innermost(result.error.issues[0]!);
   const unknownKey = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
-  const path = [...issue.path.map(String), ...(unknownKey === undefined ? [] : [unknownKey])];
+  const path = [...at, ...(unknownKey === undefined ? [] : [unknownKey])];
   const field = [prefix, ...path].filter(Boolean).join(".") || "options";
   const reason =
     unknownKey === undefined ? issue.message : `is not an option${owner ? ` of ${owner}` : ""}`;
   throw new ValidationError(field, reason);
+}
+
+/**
+ * The issue to report: for a value that fits no member of a union, the member of its own type
+ * (an options object rather than a string), so that the field named is the one that is wrong.
+ */
+function innermost(first: z.core.$ZodIssue): { issue: z.core.$ZodIssue; path: string[] } {
+  let issue = first;
+  const path = issue.path.map(String);
+  while (issue.code === "invalid_union") {
+    const fitting = issue.errors.find(
+      (branch) => branch[0] && !(branch[0].code === "invalid_type" && branch[0].path.length === 0),
+    );
+    if (!fitting) break;
+    issue = fitting[0]!;
+    path.push(...issue.path.map(String));
+  }
+  return { issue, path };
 }

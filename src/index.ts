@@ -19,8 +19,10 @@ export {
 export type { SessionErrorCode } from "./errors.js";
 export type {
   ManagerOptionsInput as SessionManagerOptions,
+  ProviderOptions,
   SessionHooks,
   SessionMiddleware,
+  StorageConfig,
 } from "./config.js";
 export { MESSAGE_ROLES, SESSION_STATUSES } from "./types.js";
 export type {
@@ -37,6 +39,7 @@ export type {
 export { StorageFactory } from "./storage/factory.js";
 export type { StorageName } from "./storage/factory.js";
 export { memoryStorage } from "./storage/memory.js";
+export type { MemoryStorageOptions } from "./storage/memory.js";
 export { sqliteStorage } from "./storage/sqlite.js";
 export type { SqliteStorageOptions } from "./storage/sqlite.js";
 export { postgresStorage } from "./storage/postgres.js";
@@ -61,4 +64,5 @@ export type {
   ProviderSessionInfo,
   ProviderStreamEvent,
   ProviderTurnInput,
+  SpentAttempt,
 } from "./providers/types.js";

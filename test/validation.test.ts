@@ -272,6 +272,11 @@ describe("manager options are validated before any side effect", () => {
       "providers.mock.fallback",
     ],
     ["zero message limit", { maxMessageBytes: 0 }, "maxMessageBytes"],
+    [
+      "an adapter that is not one",
+      { providers: { mine: { adapter: { sendTurn() {} } } } },
+      "providers.mine.adapter",
+    ],
     ["unknown top-level option", { stroage: "memory" }, "stroage"],
   ];
   for (const [name, options, field] of bad) {
