@@ -159,16 +159,15 @@ export function parseOrThrow<S extends z.ZodType>(
 }
 
 /**
- * The issue to report: for a value that fits no member of a union, the member of its own type
- * (an options object rather than a string), so that the field named is the one that is wrong.
+ * The issue to report: for a value that fits no member of a union, the member that took it for
+ * its own (an options object with one bad field), so that the field named is the one that is wrong.
  */
 function innermost(first: z.core.$ZodIssue): { issue: z.core.$ZodIssue; path: string[] } {
   let issue = first;
   const path = issue.path.map(String);
   while (issue.code === "invalid_union") {
-    const fitting = issue.errors.find(
-      (branch) => branch[0] && !(branch[0].code === "invalid_type" && branch[0].path.length === 0),
-    );
+    // A member whose issue lies inside the value took it for its own; else the union says it.
+    const fitting = issue.errors.find((branch) => branch[0] && branch[0].path.length > 0);
     if (!fitting) break;
     issue = fitting[0]!;
     path.push(...issue.path.map(String));
