@@ -11,20 +11,22 @@ import { isJsonRecord, isStorableText } from "./validate.js";
  */
 export function replyFault(provider: string, reply: ProviderReply): ProviderError | null {
   const fault = replyFieldFault(reply);
-  return fault ? new ProviderError(provider, `the reply's ${fault}`) : null;
+  return fault ? new ProviderError(provider, fault) : null;
 }
 
 function replyFieldFault(reply: ProviderReply): string | null {
-  if (typeof reply?.content !== "string") return "text content is missing";
-  if (!isTokenUsage(reply.usage)) return "usage is not four whole, non-negative token counts";
+  if (typeof reply?.content !== "string") return "the reply has no text content";
+  if (!isTokenUsage(reply.usage))
+    return "the reply's usage is not four whole, non-negative token counts";
   if (reply.metadata !== undefined && !isJsonRecord(reply.metadata))
-    return "metadata is not a plain JSON object";
-  if (!optionalText(reply.finishReason)) return "finishReason is not storable text";
-  if (!optionalText(reply.providerMessageId)) return "providerMessageId is not storable text";
-  if (!optionalText(reply.model)) return "model is not storable text";
+    return "the reply's metadata is not a plain JSON object";
+  if (!optionalText(reply.finishReason)) return "the reply's finishReason is not storable text";
+  if (!optionalText(reply.providerMessageId))
+    return "the reply's providerMessageId is not storable text";
+  if (!optionalText(reply.model)) return "the reply's model is not storable text";
   const calls = reply.toolCalls;
   if (calls !== undefined && !(Array.isArray(calls) && isJsonRecord({ calls })))
-    return "toolCalls are not a plain JSON array";
+    return "the reply's toolCalls are not a plain JSON array";
   return null;
 }
 

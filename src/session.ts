@@ -134,7 +134,7 @@ export class Session {
     // The turn is queued at call time; only what is pending is awaited, so most turns on the
     // memory store finish without a promise.
     const message = turnInput(rt.config, this.sessionId, content, options);
-    const acquired = acquireTurn(rt, this.#state);
+    const acquired = acquireTurn(rt, this.#state, true, options.signal);
     const held = isPromise(acquired) ? await waited(acquired, message) : acquired;
     try {
       const ready = outgoing(rt.config, message);

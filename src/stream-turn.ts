@@ -24,7 +24,7 @@ export async function* streamTurn(
   signal: AbortSignal | undefined,
   settle: (message: SessionMessage) => void,
 ): AsyncGenerator<string> {
-  const held = await acquireTurn(rt, state);
+  const held = await acquireTurn(rt, state, true, signal);
   stampNow(message);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);

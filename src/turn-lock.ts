@@ -5,7 +5,7 @@
 import type { ManagerConfig } from "./config.js";
 import { deepFreeze } from "./internal/clone.js";
 import type { Announcement } from "./internal/hooks.js";
-import { ConcurrencyError } from "./errors.js";
+import { ConcurrencyError, ProviderError } from "./errors.js";
 import { takeLease, type LeaseOptions } from "./internal/lease.js";
 import { KeyedMutex } from "./internal/mutex.js";
 import { RecordVersions } from "./internal/versions.js";
@@ -95,7 +95,12 @@ export interface TurnState {
  * The usual turn (lock free, record current, adapter built, no lease) is held synchronously:
  * an in-memory turn is a few microseconds, and each promise hop would be a sizeable part of it.
  */
-export function acquireTurn(rt: Runtime, state: TurnState): HeldTurn | Promise<HeldTurn>;
+export function acquireTurn(
+  rt: Runtime,
+  state: TurnState,
+  needsAdapter?: true,
+  signal?: AbortSignal,
+): HeldTurn | Promise<HeldTurn>;
 export function acquireTurn(
   rt: Runtime,
   state: TurnState,
@@ -105,10 +110,15 @@ export function acquireTurn(
   rt: Runtime,
   state: TurnState,
   needsAdapter = true,
+  signal?: AbortSignal,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
+  if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
-    return rt.mutex.acquire(sessionId).then(() => settleTurn(rt, state, needsAdapter));
+    return rt.mutex.acquire(sessionId, signal).then(
+      () => settleTurn(rt, state, needsAdapter, signal),
+      () => Promise.reject(notStarted(state.record)),
+    );
   }
   let held: HeldTurn | null;
   try {
@@ -117,7 +127,7 @@ export function acquireTurn(
     rt.mutex.release(sessionId); // an adapter's historyMode threw: the turn was never held
     throw error;
   }
-  return held ?? settleTurn(rt, state, needsAdapter);
+  return held ?? settleTurn(rt, state, needsAdapter, signal);
 }
 
 /** The turn on the record as it is, when nothing needs reading or waiting for; else null. */
@@ -142,6 +152,7 @@ async function settleTurn(
   rt: Runtime,
   state: TurnState,
   needsAdapter: boolean,
+  signal?: AbortSignal,
 ): Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
   const held: HeldTurn<ProviderAdapter | null> = {
@@ -158,11 +169,12 @@ async function settleTurn(
     }
   };
   try {
+    signal?.throwIfAborted(); // aborted while it waited for the turns ahead of it
     const version = rt.versions.of(sessionId);
     if (version !== state.version) held.record = await readRecord(rt, sessionId);
     held.adapter = await adapterOf(held.record.provider);
     if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
-      held.releaseLease = await takeLease(rt.storage, sessionId, leaseOptions(rt));
+      held.releaseLease = await takeLease(rt.storage, sessionId, { ...leaseOptions(rt), signal });
       const provider = held.record.provider;
       held.record = await readRecord(rt, sessionId);
       if (held.record.provider !== provider) held.adapter = await adapterOf(held.record.provider);
@@ -172,8 +184,18 @@ async function settleTurn(
     return held;
   } catch (error) {
     await releaseTurn(rt, held);
-    throw error;
+    throw signal?.aborted && error === signal.reason ? notStarted(state.record) : error;
   }
+}
+
+/**
+ * A turn aborted before it held the session (already aborted, or while it waited for the turns
+ * ahead of it): it never started, so nothing of it is stored.
+ */
+function notStarted(record: SessionRecord): ProviderError {
+  return new ProviderError(record.provider, "the request was aborted before the turn started", {
+    retryable: false,
+  });
 }
 
 /** Gives the turn back: the lease (if any), then the mutex, which the next waiter takes over. */

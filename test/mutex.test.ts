@@ -21,6 +21,26 @@ describe("KeyedMutex", () => {
     expect(mutex.tryAcquire("k")).toBe(true);
   });
 
+  it("lets an aborted waiter leave the queue; the others keep their order", async () => {
+    const mutex = new KeyedMutex();
+    const order: string[] = [];
+    expect(mutex.tryAcquire("k")).toBe(true);
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    const left = mutex.acquire("k", controller.signal);
+    const waiting = ["b", "c"].map((n) => mutex.acquire("k").then(() => order.push(n)));
+    controller.abort(reason);
+    await expect(left).rejects.toBe(reason);
+    await expect(mutex.acquire("k", AbortSignal.abort(reason))).rejects.toBe(reason);
+    mutex.release("k");
+    await waiting[0];
+    mutex.release("k");
+    await waiting[1];
+    expect(order).toEqual(["b", "c"]);
+    mutex.release("k");
+    expect(mutex.tryAcquire("k")).toBe(true); // nobody left behind holds or waits for it
+  });
+
   it("stays correct when free keys are swept (thousands of keys)", async () => {
     const mutex = new KeyedMutex();
     for (let i = 0; i < 5000; i++) {

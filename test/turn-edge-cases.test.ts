@@ -31,13 +31,13 @@ describe("turn edge cases", () => {
     expect(await session.getMessages()).toHaveLength(2);
   });
 
-  it("an already-aborted signal stops a stream before it starts: input kept, unanswered", async () => {
+  it("an already-aborted signal stops a turn before it starts: nothing is stored", async () => {
     const session = await setUp().createSession("u", "mock", "m");
     const stream = session.streamMessage("hello", { signal: AbortSignal.abort() });
-    await expect(stream.complete()).rejects.toBeInstanceOf(ProviderError);
-    const [input, ...rest] = await session.getMessages();
-    expect(rest).toHaveLength(0);
-    expect(input!.metadata.unanswered).toBe(true);
+    await expect(stream.complete()).rejects.toThrow(/aborted before the turn started/);
+    const sent = session.sendMessage("hello", { signal: AbortSignal.abort() });
+    await expect(sent).rejects.toBeInstanceOf(ProviderError);
+    expect(await session.getMessages()).toEqual([]);
   });
 
   it("aborting mid-stream raises a typed error and keeps what arrived", async () => {

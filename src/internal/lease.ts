@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { ConcurrencyError } from "../errors.js";
 import type { SessionStorage, TurnLeaseStorage } from "../storage/types.js";
 
@@ -5,6 +6,8 @@ export interface LeaseOptions {
   holder: string;
   ttlMs: number;
   waitMs: number;
+  /** Stops the wait: rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -14,7 +17,7 @@ export interface LeaseOptions {
 export async function takeLease(
   storage: SessionStorage & TurnLeaseStorage,
   sessionId: string,
-  { holder, ttlMs, waitMs }: LeaseOptions,
+  { holder, ttlMs, waitMs, signal }: LeaseOptions,
 ): Promise<() => Promise<void>> {
   const deadline = Date.now() + waitMs;
   for (let delay = 5; !(await storage.acquireTurnLease(sessionId, holder, ttlMs));) {
@@ -23,7 +26,8 @@ export async function takeLease(
         `session ${sessionId} is busy with a turn in another process (waited ${waitMs} ms)`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+    await sleep(delay + Math.random() * delay, undefined, { signal }).catch(() => undefined);
+    signal?.throwIfAborted();
     delay = Math.min(delay * 2, 200);
   }
   let renewing: Promise<unknown> = Promise.resolve();

@@ -21,13 +21,28 @@ export class KeyedMutex {
     return true;
   }
 
-  /** Takes the key, waiting behind earlier holders. */
-  acquire(key: string): Promise<void> {
+  /**
+   * Takes the key, waiting behind earlier holders. Aborting `signal` while it waits leaves the
+   * queue and rejects with the signal's reason.
+   */
+  acquire(key: string, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.tryAcquire(key)) return Promise.resolve();
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let waiters = this.#keys.get(key);
       if (!waiters) this.#keys.set(key, (waiters = []));
-      waiters.push(resolve);
+      const queue = waiters;
+      const leave = (): void => {
+        const at = queue.indexOf(take);
+        if (at >= 0) queue.splice(at, 1);
+        reject(signal!.reason);
+      };
+      const take = (): void => {
+        signal?.removeEventListener("abort", leave);
+        resolve();
+      };
+      queue.push(take);
+      signal?.addEventListener("abort", leave, { once: true });
     });
   }
 
