@@ -148,10 +148,10 @@ export class Session {
   }
 
   /**
-   * Streams the reply's text deltas; the reply is stored when the stream ends. Breaking off the
-   * loop (or aborting `options.signal`) stores what arrived with `finishReason: "aborted"`. The
-   * stream takes the session's turn when its iteration starts and holds it until the loop ends,
-   * so finish or break it (or call `complete()`).
+   * Streams the reply's text deltas; the reply is stored when the stream ends. The turn starts at
+   * once (queued like `sendMessage`) and runs to its end whether or not the deltas are read, so
+   * `await stream.reply` alone works. Breaking off the loop (or aborting `options.signal`) stores
+   * what arrived with `finishReason: "aborted"`.
    *
    * ```ts
    * const stream = session.streamMessage("Hi");
@@ -160,7 +160,7 @@ export class Session {
    * ```
    */
   streamMessage(content: string, options: SendMessageOptions = NO_OPTIONS): MessageStream {
-    return new MessageStream((settle) => this.#stream(content, options, settle));
+    return new MessageStream((settle, stop) => this.#stream(content, options, settle, stop));
   }
 
   /** Adds a system message to the conversation; the provider sees it from the next turn on. */
@@ -261,9 +261,10 @@ export class Session {
     content: string,
     options: SendMessageOptions,
     settle: (message: SessionMessage) => void,
+    stop: AbortSignal,
   ): AsyncGenerator<string> {
     const input = turnInput(this.#rt.config, this.sessionId, content, options);
-    yield* streamTurn(this.#rt, this.#state, input, options.signal, settle);
+    yield* streamTurn(this.#rt, this.#state, input, options.signal, settle, stop);
   }
 
   async #refresh(): Promise<SessionRecord> {

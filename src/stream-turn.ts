@@ -13,7 +13,8 @@ import type { SessionMessage, TokenUsage } from "./types.js";
 /**
  * Runs a streamed turn holding the session's turn lock: yields text deltas, stores the reply when
  * the stream ends and hands it to `settle`. Whatever way the stream stops, the turn is stored:
- * - the caller breaks off the loop or aborts `signal`: what arrived, `finishReason: "aborted"`;
+ * - the reader breaks off (`stop`): what arrived, `finishReason: "aborted"`, settled as the reply;
+ * - the caller aborts `signal`: what arrived, `finishReason: "aborted"`, then `ProviderError`;
  * - the provider fails after some text: what arrived, `finishReason: "error"`, then `ProviderError`;
  * - the provider fails before any text: the input alone, marked unanswered, then `ProviderError`.
  */
@@ -23,11 +24,13 @@ export async function* streamTurn(
   message: SessionMessage,
   signal: AbortSignal | undefined,
   settle: (message: SessionMessage) => void,
+  stop: AbortSignal,
 ): AsyncGenerator<string> {
   const held = await acquireTurn(rt, state, true, signal);
   stampNow(message);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
+  const onStop = () => controller.abort(STOPPED);
   let text = "";
   let spent: TokenUsage = ZERO_USAGE;
   // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
@@ -40,6 +43,7 @@ export async function* streamTurn(
     partial(text, finishReason, attempt(spent, served), earlier, served);
   try {
     signal?.addEventListener("abort", onAbort, { once: true });
+    stop.addEventListener("abort", onStop, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
     const input = await outgoing(rt.config, message);
     const send = await planToolResult(rt, held, input);
@@ -51,6 +55,7 @@ export async function* streamTurn(
     turn = await prepare(rt, held, input, controller.signal, send);
     controller.signal.throwIfAborted();
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
+      controller.signal.throwIfAborted(); // even if the adapter does not watch the signal
       if (event.type === "delta") {
         text += event.text;
         yield event.text;
@@ -79,14 +84,16 @@ export async function* streamTurn(
     }
   } catch (failure) {
     if (outcome === "done" || !turn) throw failure;
+    if (controller.signal.reason === STOPPED) return; // the reader broke off: kept below
     outcome = "failed";
     const aborted = controller.signal.aborted;
     throw await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
   } finally {
     signal?.removeEventListener("abort", onAbort);
+    stop.removeEventListener("abort", onStop);
     controller.abort();
     try {
-      // Still open here only when the caller broke off the loop: keep what arrived.
+      // Still open here only when the reader broke off: keep what arrived.
       if (outcome === "open" && turn) settle(await completeTurn(rt, turn, arrived("aborted")));
     } finally {
       await releaseTurn(rt, held);
@@ -94,6 +101,9 @@ export async function* streamTurn(
     }
   }
 }
+
+/** Why a turn's own controller aborts when its reader broke off (not the caller's signal). */
+const STOPPED = new Error("the reader broke off the stream");
 
 /** Stores what arrived of a failed stream (or only the input) and returns the error to throw. */
 async function streamFailed(
