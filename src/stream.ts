@@ -1,5 +1,8 @@
 import type { SessionMessage } from "./types.js";
 
+/** Readers that were dropped without `return()`: their turn stops once they are collected. */
+const abandoned = new FinalizationRegistry<AbortController>((stop) => stop.abort());
+
 /**
  * The result of `session.streamMessage()`: iterate it for text deltas; `reply` resolves to the
  * stored reply once the turn has ended (or rejects with the turn's error).
@@ -7,8 +10,8 @@ import type { SessionMessage } from "./types.js";
  * The turn starts at once, like `sendMessage`. Until someone reads the deltas it runs ahead,
  * buffering them, so `await stream.reply` alone works; once read, it goes at the reader's pace,
  * so breaking off the loop stores exactly what was read, marked `finishReason: "aborted"`.
- * Read it to the end, or break off: a reader that stops calling `next()` without `return()`
- * keeps the session's turn.
+ * A reader dropped without `return()` keeps the session's turn until it is garbage-collected;
+ * `for await` always ends properly.
  */
 export class MessageStream implements AsyncIterable<string> {
   readonly reply: Promise<SessionMessage>;
@@ -79,7 +82,15 @@ export class MessageStream implements AsyncIterable<string> {
     ask?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<string> {
+  [Symbol.asyncIterator](): AsyncGenerator<string> {
+    const reader = this.#read();
+    // A reader dropped without return() would keep the session's turn for good: once it is
+    // garbage, the turn stops as if it had broken off.
+    abandoned.register(reader, this.#stop);
+    return reader;
+  }
+
+  async *#read(): AsyncGenerator<string> {
     this.#reading = true;
     try {
       for (;;) {

@@ -3,6 +3,8 @@
  * in the session's queue then, and runs without a reader (buffering its deltas), so the reply can
  * be awaited alone. Once read, it goes at the reader's pace.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../src/index.js";
 import { createTestManager } from "../src/testing/index.js";
@@ -53,6 +55,29 @@ describe("a stream's turn", () => {
     await expect(s.streamMessage("").reply).rejects.toBeInstanceOf(ValidationError);
     await expect(s.streamMessage(" ").complete()).rejects.toThrow(/content/);
     expect(await s.getMessages()).toEqual([]);
+    await manager.close();
+  });
+});
+
+describe("a reader dropped without return()", () => {
+  it("gives the session back once it is garbage-collected, keeping what was read", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const { manager } = createTestManager({ mock: { chunkSize: 4 } });
+    const s = await manager.createSession("u", "mock", "m");
+    const stream = s.streamMessage("a reply nobody finishes reading");
+    const read = await (async () => {
+      const reader = stream[Symbol.asyncIterator]();
+      return (await reader.next()).value as string; // paced by this reader, which then goes away
+    })();
+    let settled = false;
+    void stream.reply.finally(() => (settled = true));
+    for (let i = 0; i < 50 && !settled; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await stream.reply).toMatchObject({ content: read, finishReason: "aborted" });
+    expect((await s.sendMessage("next")).content).toBe("Echo: next"); // the turn was released
     await manager.close();
   });
 });
