@@ -17,7 +17,9 @@ export class MigrationAbortedError extends StorageError {
   readonly report: MigrationReport;
 
   constructor(report: MigrationReport, cause: StorageError) {
-    super(cause.backend, `migration stopped: ${cause.message}`, { cause });
+    // The cause's own "[session] [backend]" prefix would repeat this one's.
+    const reason = cause.message.replace(/^\[session\] \[[^\]]*\] /, "");
+    super(cause.backend, `migration stopped: ${reason}`, { cause });
     this.report = report;
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageError, ValidationError } from "../../src/errors.js";
-import { migrateV1 } from "../../src/migration/index.js";
+import { MigrationAbortedError, migrateV1 } from "../../src/migration/index.js";
 import { targetSessionId } from "../../src/migration/convert.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
 import type { SessionStorage } from "../../src/storage/types.js";
@@ -140,7 +140,11 @@ describe("migrateV1 runs", () => {
         writes = count; // every write position has been tried
         break;
       }
-      expect(first).toBeInstanceOf(StorageError);
+      expect(first).toBeInstanceOf(MigrationAbortedError);
+      expect((first as MigrationAbortedError).message).toMatch(
+        /^\[session\] \[sqlite\] migration stopped: (?!\[session\])/,
+      );
+      expect((first as MigrationAbortedError).report.migratedSessions).toBeLessThan(GOOD_COUNT);
       expect(second.skippedSessions + second.migratedSessions).toBe(GOOD_COUNT);
     }
     expect(writes).toBeGreaterThan(GOOD_COUNT);
