@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isStorableTime } from "../storage/record.js";
 import { toolCall as storedCall } from "../providers/types.js";
 import type { SessionMessage, ToolCall } from "../types.js";
@@ -16,7 +17,7 @@ export const MIGRATION_KEYS = ["v1", "__v1migration"] as const;
 export interface V1MessageFacts {
   /** The V1 timestamp as written (microseconds, naive or with offset). */
   timestamp: string;
-  /** The V1 id, when the V2 id differs (a repeated id renamed `<id>~n`). */
+  /** The V1 id, when the V2 id differs (a repeated id renamed, see `uniqueIds`). */
   messageId?: string;
   /** V1 content was null (stored as ""). */
   contentNull?: true;
@@ -29,39 +30,82 @@ export interface V1MessageFacts {
   metadata?: unknown;
 }
 
-/** Converts V1 messages in stored order; repeated ids are renamed deterministically. */
+/**
+ * Converts V1 messages in stored order. An exact copy of an earlier message is kept once, and
+ * repeated ids are renamed deterministically (see `uniqueIds`).
+ */
 export function convertMessages(
   sessionId: string,
   v1: readonly V1Message[],
   clock: V1Clock,
   warnings: string[],
 ): SessionMessage[] {
-  const ids = uniqueIds(v1);
+  const kept = withoutCopies(v1);
+  const copies = v1.length - kept.length;
+  if (copies > 0) {
+    warnings.push(
+      `${copies} exact ${copies === 1 ? "copy" : "copies"} of a message kept once ` +
+        `(V1's truncate_to_limit repeats system messages)`,
+    );
+  }
+  const ids = uniqueIds(kept.map(([m]) => m));
   if (ids.renamed > 0) warnings.push(`${ids.renamed} duplicate message ids renamed`);
-  return v1.map((m, i) => convertMessage(sessionId, m, i, ids.ids[i]!, clock));
+  return kept.map(([m, at], i) => convertMessage(sessionId, m, at, ids.ids[i]!, clock));
 }
 
 /**
- * Message ids must be unique within a V2 session; V1 repeats some (truncation copies, `*_unknown`).
- * A repeat gets `<id>~<n>`, the lowest n not used by an id at or before its position (as stored
- * or as renamed): never by a later one, so messages V1 adds later cannot rename earlier ones and
- * a resume appends to the ids an earlier run wrote. Deterministic in stored order.
+ * The messages with their V1 positions, leaving out each exact copy of an earlier one: V1's
+ * `truncate_to_limit` repeats a system message that is also among the newest (the same object,
+ * written twice). It is one message, and a re-run after such a truncation must find it in V2.
+ */
+function withoutCopies(v1: readonly V1Message[]): [V1Message, number][] {
+  const byId = new Map<string, V1Message[]>();
+  const kept: [V1Message, number][] = [];
+  v1.forEach((m, at) => {
+    const same = byId.get(m.id);
+    if (same?.some((earlier) => isCopy(earlier, m))) return;
+    if (same) same.push(m);
+    else byId.set(m.id, [m]);
+    kept.push([m, at]);
+  });
+  return kept;
+}
+
+function isCopy(a: V1Message, b: V1Message): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+// Ids V1 gives every reply whose response had no id: they repeat by design (v1-format §5).
+const SHARED_ID = /_unknown$/;
+
+/**
+ * Message ids must be unique within a V2 session; V1 repeats some. A `<provider>_unknown` id is
+ * always renamed `<id>~<digest>`, from the message's time, role and content: that stays the same
+ * whatever V1 adds or truncates later, so a re-run finds the message again. Any other repeat
+ * (rare) gets `<id>~<n>`, the lowest n not used by an id at or before its position (as stored or
+ * as renamed): never by a later one, so messages V1 adds later cannot rename earlier ones.
+ * Deterministic in stored order.
  */
 function uniqueIds(v1: readonly V1Message[]): { ids: string[]; renamed: number } {
   const used = new Set<string>();
   let renamed = 0;
-  const out = v1.map(({ id }) => {
-    let fresh = id;
-    if (used.has(id)) {
+  const out = v1.map((m) => {
+    let fresh = SHARED_ID.test(m.id) ? `${m.id}~${digest(m)}` : m.id;
+    if (used.has(fresh)) {
       let n = 2;
-      while (used.has(`${id}~${n}`)) n++;
-      fresh = `${id}~${n}`;
-      renamed++;
+      while (used.has(`${fresh}~${n}`)) n++;
+      fresh = `${fresh}~${n}`;
     }
+    if (fresh !== m.id) renamed++;
     used.add(fresh);
     return fresh;
   });
   return { ids: out, renamed };
+}
+
+function digest(m: V1Message): string {
+  const what = `${m.timestamp}\0${m.role}\0${m.content ?? ""}`;
+  return createHash("sha256").update(what).digest("base64url").slice(0, 10);
 }
 
 function convertMessage(

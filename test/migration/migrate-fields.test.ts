@@ -47,7 +47,8 @@ describe("migrateV1 into SQLite", () => {
       dryRun: false,
       timezone: TZ,
     });
-    const messages = SESSIONS.reduce((n, s) => n + (s.messages?.length ?? 0), 1);
+    // session_dupes ends with an exact copy of its system message: kept once.
+    const messages = SESSIONS.reduce((n, s) => n + (s.messages?.length ?? 0), 1) - 1;
     expect(report.totalMessages).toBe(messages);
     expect(report.migratedMessages).toBe(messages);
     expect(report.errors.map((e) => e.sessionId).sort()).toEqual(
@@ -67,7 +68,7 @@ describe("migrateV1 into SQLite", () => {
     expect(report.unknownProviders).toEqual(["gemini", "mistral"]);
     expect(report.warnings).toContainEqual({
       sessionId: "session_dupes",
-      warning: expect.stringMatching(/message_count is 9 but 5/),
+      warning: expect.stringMatching(/message_count is 9 but 4/),
     });
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
   });
@@ -237,23 +238,30 @@ describe("migrateV1 into SQLite", () => {
     expect(nan.messages[0]!.metadata).toMatchObject({ temperature: "NaN", big: BIG_INT });
   });
 
-  // Only ids at or before a repeat count: the literal "openai_unknown~2" that follows the renamed
-  // repeat is renamed in turn, so messages V1 adds later never rename earlier ones.
-  it("renames duplicate message ids deterministically and keeps the original", async () => {
+  // `<provider>_unknown` ids repeat by design: each gets a name from its own time, role and
+  // content (the literal "openai_unknown~2" V1 also holds collides with none of them). The exact
+  // copy of the system message that V1's truncation writes is kept once.
+  it("renames shared message ids by content, keeps exact copies once, and keeps the originals", async () => {
     const { record, messages } = await load("session_dupes");
-    expect(messages.map((m) => m.messageId)).toEqual([
-      "msg_sys",
-      "openai_unknown",
-      "openai_unknown~2",
-      "openai_unknown~2~2",
-      "msg_sys~2",
-    ]);
-    expect(messages.map((m) => m.content)).toEqual(["sys", "a", "b", "c", "sys"]);
+    const ids = messages.map((m) => m.messageId);
+    expect(ids[0]).toBe("msg_sys");
+    expect(ids[1]).toMatch(/^openai_unknown~[\w-]{10}$/);
+    expect(ids[2]).toMatch(/^openai_unknown~[\w-]{10}$/);
+    expect(ids[1]).not.toBe(ids[2]);
+    expect(ids[3]).toBe("openai_unknown~2");
+    expect(messages.map((m) => m.content)).toEqual(["sys", "a", "b", "c"]);
+    expect((messages[1]!.metadata.v1 as V1MessageFacts).messageId).toBe("openai_unknown");
     expect((messages[2]!.metadata.v1 as V1MessageFacts).messageId).toBe("openai_unknown");
-    expect((messages[4]!.metadata.v1 as V1MessageFacts).messageId).toBe("msg_sys");
-    expect((messages[3]!.metadata.v1 as V1MessageFacts).messageId).toBe("openai_unknown~2");
-    expect(record).toMatchObject({ messageCount: 5 });
-    expect(record.metadata).toMatchObject({ v1MessageCount: 9, v1Messages: 5 });
+    expect((messages[3]!.metadata.v1 as V1MessageFacts).messageId).toBeUndefined();
+    expect(record).toMatchObject({ messageCount: 4 });
+    expect(record.metadata).toMatchObject({ v1MessageCount: 9, v1Messages: 4 });
+    const warnings = report.warnings.filter((w) => w.sessionId === "session_dupes");
+    expect(warnings.map((w) => w.warning)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/1 exact copy of a message kept once/),
+        "2 duplicate message ids renamed",
+      ]),
+    );
   });
 
   it("keeps stored order with offsets and non-monotonic times; blank and null content", async () => {

@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
 import { postgresStorage } from "../../src/storage/postgres.js";
+import { sqliteStorage } from "../../src/storage/sqlite.js";
+import type { SessionStorage } from "../../src/storage/types.js";
 import { freshDatabase } from "../helpers/postgres.js";
 import { tempDir } from "./helpers.js";
 import {
@@ -38,13 +40,13 @@ describe("migrateV1 into Postgres by connection string", () => {
       expect(huge[0]!.content === HUGE_TEXT).toBe(true);
       const anthropic = await storage.getMessages("session_anthropic");
       expect(anthropic[0]!.content).toBe(UNICODE_TEXT);
-      expect((await storage.getMessages("session_dupes")).map((m) => m.messageId)).toEqual([
-        "msg_sys",
-        "openai_unknown",
-        "openai_unknown~2",
-        "openai_unknown~2~2",
-        "msg_sys~2",
-      ]);
+      const sqliteTarget = tmp.path("v2.db");
+      await migrateV1({ source, target: sqliteTarget, timezone: TZ });
+      const sqlite = sqliteStorage({ dbPath: sqliteTarget });
+      const dupes = async (s: SessionStorage) =>
+        (await s.getMessages("session_dupes")).map((m) => m.messageId);
+      expect(await dupes(storage)).toEqual(await dupes(sqlite)); // the same names on both
+      await sqlite.close();
     } finally {
       await storage.close();
     }

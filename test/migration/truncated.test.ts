@@ -70,6 +70,58 @@ describe("V1 truncated its oldest messages after the migration", () => {
   });
 });
 
+describe("V1 truncated a session whose message ids repeat (v1-format §7.5)", () => {
+  const t = (s: number): string => `2024-03-04T09:00:0${s}.000001`;
+
+  it("finds the system message truncation copied in V2, as one message", async () => {
+    const src = tmp.path("copy.db");
+    const dst = tmp.path("copy-v2.db");
+    const u1 = { id: "u1", role: "user", content: "hi", timestamp: t(1) };
+    const a1 = { id: "a1", role: "assistant", content: "hello", timestamp: t(2) };
+    const s2 = { id: "s2", role: "system", content: "be brief", timestamp: t(3) };
+    const u2 = { id: "u2", role: "user", content: "and?", timestamp: t(4) };
+    writeV1(src, [{ session_id: "s1", messages: [u1, a1, s2, u2] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    // truncate_to_limit(3): the system messages first, then the newest two, s2 among them.
+    const truncated = [s2, s2, u2];
+    writeV1(src, [{ session_id: "s1", messages: truncated, truncated_at: resaved }]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r).toMatchObject({ skippedSessions: 1, unmigratedMessages: 0 });
+    expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
+    expect(await ids(dst)).toEqual(["u1", "a1", "s2", "u2"]);
+    const v = await verifyMigration({ source: src, target: dst, ...UTC });
+    expect(v).toMatchObject({ ok: true, matchingSessions: 1 });
+  });
+
+  it("keeps the names of `<provider>_unknown` replies across a truncation, so V1's new turn comes over", async () => {
+    const src = tmp.path("unknown.db");
+    const dst = tmp.path("unknown-v2.db");
+    const m = (id: string, role: string, s: number) => ({
+      id,
+      role,
+      content: `${id}@${s}`,
+      timestamp: t(s),
+    });
+    const turn = (n: number) => [
+      m(`u${n}`, "user", 2 * n),
+      m("claude_unknown", "assistant", 2 * n + 1),
+    ];
+    writeV1(src, [{ session_id: "s1", provider: "claude", messages: [1, 2, 3].flatMap(turn) }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    const before = await ids(dst);
+    // truncate_to_limit(4) kept the newest four, then one more turn.
+    const now = [2, 3, 4].flatMap(turn);
+    writeV1(src, [{ session_id: "s1", provider: "claude", messages: now, truncated_at: resaved }]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r).toMatchObject({ migratedSessions: 1, migratedMessages: 2, unmigratedMessages: 0 });
+    const after = await ids(dst);
+    expect(after.slice(0, 6)).toEqual(before); // nothing renamed
+    expect(after).toHaveLength(8);
+    const v = await verifyMigration({ source: src, target: dst, ...UTC });
+    expect(v).toMatchObject({ ok: true, matchingSessions: 1 });
+  });
+});
+
 describe("V1 changed a session after it was migrated, without new messages", () => {
   for (const kind of ["sqlite", "postgres"] as const) {
     it(`a re-run brings V1's archive over to ${kind}, so verify passes`, async () => {
