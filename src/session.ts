@@ -13,7 +13,7 @@ import { cloneRecord } from "./storage/record.js";
 import { commitProviderState, moveProvider, undoProviderChange } from "./provider-state.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
-import { streamTurn } from "./stream-turn.js";
+import { streamTurn, type StreamIO } from "./stream-turn.js";
 import { runTurn } from "./turn.js";
 import {
   acquireTurn,
@@ -160,7 +160,7 @@ export class Session {
    * ```
    */
   streamMessage(content: string, options: SendMessageOptions = NO_OPTIONS): MessageStream {
-    return new MessageStream((settle, stop) => this.#stream(content, options, settle, stop));
+    return new MessageStream((io) => this.#stream(content, options, io));
   }
 
   /** Adds a system message to the conversation; the provider sees it from the next turn on. */
@@ -260,11 +260,10 @@ export class Session {
   async *#stream(
     content: string,
     options: SendMessageOptions,
-    settle: (message: SessionMessage) => void,
-    stop: AbortSignal,
+    io: StreamIO,
   ): AsyncGenerator<string> {
     const input = turnInput(this.#rt.config, this.sessionId, content, options);
-    yield* streamTurn(this.#rt, this.#state, input, options.signal, settle, stop);
+    yield* streamTurn(this.#rt, this.#state, input, options.signal, io);
   }
 
   async #refresh(): Promise<SessionRecord> {

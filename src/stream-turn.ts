@@ -10,10 +10,23 @@ import { acquireTurn, releaseTurn } from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
 import type { SessionMessage, TokenUsage } from "./types.js";
 
+/** How a streamed turn meets its `MessageStream` (see there). */
+export interface StreamIO {
+  /** Hands over the stored reply; called once the turn is released and its hooks have run. */
+  settle(message: SessionMessage): void;
+  /** Aborts when the reader breaks off. */
+  stop: AbortSignal;
+  /** How many of the yielded deltas the reader has taken. */
+  taken(): number;
+  /** Lets a turn that waits for its reader go on (its caller's signal was aborted). */
+  resume(): void;
+}
+
 /**
  * Runs a streamed turn holding the session's turn lock: yields text deltas, stores the reply when
- * the stream ends and hands it to `settle`. Whatever way the stream stops, the turn is stored:
- * - the reader breaks off (`stop`): what arrived, `finishReason: "aborted"`, settled as the reply;
+ * the stream ends and settles it. Whatever way the stream stops, the turn is stored:
+ * - the reader breaks off (`io.stop`): what it read, `finishReason: "aborted"`, as the reply;
+ *   if it read nothing, the input alone, marked unanswered, and `ProviderError`;
  * - the caller aborts `signal`: what arrived, `finishReason: "aborted"`, then `ProviderError`;
  * - the provider fails after some text: what arrived, `finishReason: "error"`, then `ProviderError`;
  * - the provider fails before any text: the input alone, marked unanswered, then `ProviderError`.
@@ -23,33 +36,36 @@ export async function* streamTurn(
   state: TurnState,
   message: SessionMessage,
   signal: AbortSignal | undefined,
-  settle: (message: SessionMessage) => void,
-  stop: AbortSignal,
+  io: StreamIO,
 ): AsyncGenerator<string> {
   const held = await acquireTurn(rt, state, true, signal);
   stampNow(message);
   const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
+  const onAbort = () => {
+    controller.abort(signal?.reason);
+    io.resume();
+  };
   const onStop = () => controller.abort(STOPPED);
-  let text = "";
+  const deltas: string[] = [];
   let spent: TokenUsage = ZERO_USAGE;
   // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
   const earlier: SpentAttempt[] = [];
   let served: Served | undefined;
   let outcome: "open" | "done" | "failed" = "open";
   let turn: PreparedTurn | undefined;
-  // What arrived so far, with what this attempt and earlier ones (a fallback chain's) spent.
-  const arrived = (finishReason: string): ProviderReply =>
-    partial(text, finishReason, attempt(spent, served), earlier, served);
+  let stored: SessionMessage | undefined;
+  // What arrived so far (or its first `count` deltas), with what every attempt spent.
+  const arrived = (finishReason: string, count = deltas.length): ProviderReply =>
+    partial(deltas.slice(0, count).join(""), finishReason, attempt(spent, served), earlier, served);
   try {
     signal?.addEventListener("abort", onAbort, { once: true });
-    stop.addEventListener("abort", onStop, { once: true });
+    io.stop.addEventListener("abort", onStop, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
     const input = await outgoing(rt.config, message);
     const send = await planToolResult(rt, held, input);
     if (send === "hold") {
       outcome = "done"; // a held tool result: stored, and no reply until its siblings arrive
-      settle(await holdToolResult(rt, held, input));
+      stored = await holdToolResult(rt, held, input);
       return;
     }
     turn = await prepare(rt, held, input, controller.signal, send);
@@ -57,7 +73,7 @@ export async function* streamTurn(
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
       controller.signal.throwIfAborted(); // even if the adapter does not watch the signal
       if (event.type === "delta") {
-        text += event.text;
+        deltas.push(event.text);
         yield event.text;
       } else if (event.type === "usage") {
         if (!isTokenUsage(event.usage)) {
@@ -73,7 +89,7 @@ export async function* streamTurn(
         if (fault) throw fault;
         outcome = "done";
         const reply = earlier.length ? { ...event.reply, earlier } : event.reply;
-        settle(await completeTurn(rt, turn, reply));
+        stored = await completeTurn(rt, turn, reply);
         break; // anything an adapter sends after its final reply is not part of the turn
       }
     }
@@ -90,20 +106,33 @@ export async function* streamTurn(
     throw await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    stop.removeEventListener("abort", onStop);
+    io.stop.removeEventListener("abort", onStop);
     controller.abort();
     try {
-      // Still open here only when the reader broke off: keep what arrived.
-      if (outcome === "open" && turn) settle(await completeTurn(rt, turn, arrived("aborted")));
+      // Still open here only when the reader broke off: keep what it read.
+      if (outcome === "open" && turn)
+        stored = await brokenOff(rt, turn, arrived("aborted", io.taken()));
     } finally {
       await releaseTurn(rt, held);
       await runAnnounced(rt.config.hooks, held);
+      if (stored) io.settle(stored); // as sendMessage returns: released, hooks run
     }
   }
 }
 
 /** Why a turn's own controller aborts when its reader broke off (not the caller's signal). */
 const STOPPED = new Error("the reader broke off the stream");
+
+/** The reply of a turn whose reader broke off: what it read; if nothing, the input is kept. */
+async function brokenOff(
+  rt: Runtime,
+  turn: PreparedTurn,
+  read: ProviderReply,
+): Promise<SessionMessage> {
+  if (read.content) return completeTurn(rt, turn, read);
+  const failure = new ProviderError(turn.held.adapter.name, "the reader broke off before any text");
+  throw await failTurn(rt, turn, failure, read);
+}
 
 /** Stores what arrived of a failed stream (or only the input) and returns the error to throw. */
 async function streamFailed(

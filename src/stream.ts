@@ -1,58 +1,71 @@
+import { ValidationError } from "./errors.js";
+import type { StreamIO } from "./stream-turn.js";
 import type { SessionMessage } from "./types.js";
 
-/** Readers that were dropped without `return()`: their turn stops once they are collected. */
-const abandoned = new FinalizationRegistry<AbortController>((stop) => stop.abort());
+/** A reader's state as the garbage collector's callback sees it (never the reader itself). */
+interface ReaderState {
+  stop: AbortController;
+  reading: boolean;
+}
+
+/** Readers dropped without `return()` while reading: their turn stops once they are collected. */
+const abandoned = new FinalizationRegistry<ReaderState>((r) => r.reading && r.stop.abort());
 
 /**
  * The result of `session.streamMessage()`: iterate it for text deltas; `reply` resolves to the
  * stored reply once the turn has ended (or rejects with the turn's error).
  *
  * The turn starts at once, like `sendMessage`. Until someone reads the deltas it runs ahead,
- * buffering them, so `await stream.reply` alone works; once read, it goes at the reader's pace,
- * so breaking off the loop stores exactly what was read, marked `finishReason: "aborted"`.
- * A reader dropped without `return()` keeps the session's turn until it is garbage-collected;
- * `for await` always ends properly.
+ * buffering them, so `await stream.reply` alone works; once read, it goes at the reader's pace.
+ * Breaking off the loop stores exactly what was read, marked `finishReason: "aborted"`. One
+ * reader at a time; a reader dropped without `return()` keeps the session's turn until it is
+ * garbage-collected (`for await` always ends properly).
  */
 export class MessageStream implements AsyncIterable<string> {
   readonly reply: Promise<SessionMessage>;
   readonly #deltas: string[] = [];
   readonly #stop = new AbortController();
+  #taken = 0;
+  #paced = false;
   #reading = false;
   #ended = false;
   #failure: { error: unknown } | null = null;
+  #fail!: (error: unknown) => void;
   /** Set while the reader waits for a delta. */
   #wake: (() => void) | null = null;
   /** Set while the turn waits for the reader to ask for the next delta. */
   #ask: (() => void) | null = null;
 
-  /**
-   * @internal `start` runs the turn: it yields deltas and hands the stored reply to `settle`;
-   * `stop` aborts when the reader breaks off.
-   */
-  constructor(
-    start: (settle: (message: SessionMessage) => void, stop: AbortSignal) => AsyncGenerator<string>,
-  ) {
+  /** @internal `start` runs the turn (see `streamTurn`). */
+  constructor(start: (io: StreamIO) => AsyncGenerator<string>) {
     let settle!: (message: SessionMessage) => void;
-    let fail!: (error: unknown) => void;
     this.reply = new Promise<SessionMessage>((resolve, reject) => {
       settle = resolve;
-      fail = reject;
+      this.#fail = reject;
     });
     // The caller may only iterate and never look at `reply`: don't report its rejection as unhandled.
     this.reply.catch(() => undefined);
-    void this.#pump(start(settle, this.#stop.signal), fail);
+    const io: StreamIO = {
+      settle,
+      stop: this.#stop.signal,
+      taken: () => this.#taken,
+      resume: () => this.#answer(),
+    };
+    void this.#pump(start(io));
   }
 
   /** Moves the turn's deltas into the buffer: ahead of time until read, then when asked. */
-  async #pump(source: AsyncGenerator<string>, fail: (error: unknown) => void): Promise<void> {
+  async #pump(source: AsyncGenerator<string>): Promise<void> {
+    // A source that does not watch `stop` itself is returned at its next delta; what it does on
+    // the way out (storing what was read) may fail like anything else.
     const stop = (): void => {
       this.#answer();
-      void source.return(undefined).catch(() => undefined);
+      source.return(undefined).catch((error: unknown) => this.#failed(error));
     };
     this.#stop.signal.addEventListener("abort", stop, { once: true });
     try {
       for (;;) {
-        if (this.#reading && this.#wake === null) {
+        if (this.#paced && this.#wake === null) {
           await new Promise<void>((resolve) => (this.#ask = resolve));
         }
         const next = await source.next();
@@ -61,13 +74,17 @@ export class MessageStream implements AsyncIterable<string> {
         this.#wakeReader();
       }
     } catch (error) {
-      this.#failure = { error };
-      fail(error);
+      this.#failed(error);
     } finally {
       this.#stop.signal.removeEventListener("abort", stop);
       this.#ended = true;
       this.#wakeReader();
     }
+  }
+
+  #failed(error: unknown): void {
+    this.#failure ??= { error };
+    this.#fail(error);
   }
 
   #wakeReader(): void {
@@ -83,20 +100,24 @@ export class MessageStream implements AsyncIterable<string> {
   }
 
   [Symbol.asyncIterator](): AsyncGenerator<string> {
-    const reader = this.#read();
-    // A reader dropped without return() would keep the session's turn for good: once it is
-    // garbage, the turn stops as if it had broken off.
-    abandoned.register(reader, this.#stop);
+    const state: ReaderState = { stop: this.#stop, reading: false };
+    const reader = this.#read(state);
+    abandoned.register(reader, state);
     return reader;
   }
 
-  async *#read(): AsyncGenerator<string> {
-    this.#reading = true;
+  async *#read(state: ReaderState): AsyncGenerator<string> {
+    if (this.#reading) {
+      throw new ValidationError("stream", "is being read already: a stream has one reader");
+    }
+    this.#reading = state.reading = this.#paced = true;
     try {
       for (;;) {
         const delta = this.#deltas.shift();
-        if (delta !== undefined) yield delta;
-        else if (this.#ended) break;
+        if (delta !== undefined) {
+          this.#taken++;
+          yield delta;
+        } else if (this.#ended) break;
         else {
           const arrived = new Promise<void>((resolve) => (this.#wake = resolve));
           this.#answer();
@@ -105,13 +126,15 @@ export class MessageStream implements AsyncIterable<string> {
       }
       if (this.#failure) throw this.#failure.error;
     } finally {
+      this.#reading = state.reading = false;
       // Left before the end: the reader broke off (or threw), so the turn stops at what was read.
       if (!this.#ended) this.#stop.abort();
     }
   }
 
-  /** Reads the whole stream and returns the stored reply. */
+  /** Reads the whole stream (or waits for its reader) and returns the stored reply. */
   async complete(): Promise<SessionMessage> {
+    if (this.#reading) return this.reply;
     for await (const delta of this) void delta; // draining: the reply is stored when it ends
     return this.reply;
   }

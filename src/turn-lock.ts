@@ -175,6 +175,7 @@ async function settleTurn(
     held.adapter = await adapterOf(held.record.provider);
     if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
       held.releaseLease = await takeLease(rt.storage, sessionId, { ...leaseOptions(rt), signal });
+      signal?.throwIfAborted(); // aborted while the winning attempt was on its way
       const provider = held.record.provider;
       held.record = await readRecord(rt, sessionId);
       if (held.record.provider !== provider) held.adapter = await adapterOf(held.record.provider);

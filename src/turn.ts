@@ -105,14 +105,21 @@ function acceptReply(
 ): SessionMessage | Promise<SessionMessage> {
   const fault = replyFault(turn.held.adapter.name, reply);
   if (!fault) return completeTurn(rt, turn, reply);
-  return rejectTurn(rt, turn, fault, isTokenUsage(reply?.usage) ? reply : undefined);
+  return rejectTurn(rt, turn, fault, spentOf(reply));
+}
+
+/** What a faulty reply spent, as far as it can be told: its tokens, at its model's price. */
+function spentOf(reply: ProviderReply): Spent | undefined {
+  if (!isTokenUsage(reply?.usage)) return undefined;
+  const model = typeof reply.model === "string" ? reply.model : undefined;
+  return { usage: reply.usage, model, earlier: reply.earlier };
 }
 
 async function rejectTurn(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,
-  spent?: ProviderReply,
+  spent?: Spent,
 ): Promise<never> {
   throw await failTurn(rt, turn, failure, spent);
 }

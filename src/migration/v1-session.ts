@@ -8,7 +8,7 @@ import type {
   SessionRecord,
   SessionStatus,
 } from "../types.js";
-import { optionalLimit } from "../validate.js";
+import { knownOptions, optionalLimit } from "../validate.js";
 import type { ConvertedSession } from "./convert.js";
 
 /** The public surface a bridged session offers: the same as a V2 `Session`. */
@@ -124,9 +124,10 @@ export class V1SessionView implements SessionInterface {
     };
   }
 
-  async getMessages(options: GetMessagesOptions = {}): Promise<SessionMessage[]> {
+  async getMessages(options?: GetMessagesOptions): Promise<SessionMessage[]> {
+    const { limit: given } = knownOptions(options, ["limit"]); // as a V2 session checks them
     if (await this.#inV2()) return this.#v2!.getMessages(options);
-    const limit = optionalLimit("limit", options.limit, Number.MAX_SAFE_INTEGER);
+    const limit = optionalLimit("limit", given, Number.MAX_SAFE_INTEGER);
     const all = this.#v1.messages;
     const slice = limit === undefined ? all : limit === 0 ? [] : all.slice(-limit);
     return slice.map((m) => cloneJson(m));
@@ -161,10 +162,14 @@ export class V1SessionView implements SessionInterface {
 
   streamMessage(content: string, options?: SendMessageOptions): MessageStream {
     const session = (): Promise<Session> => this.#session();
-    return new MessageStream(async function* (settle) {
+    return new MessageStream(async function* (io) {
       const inner = (await session()).streamMessage(content, options);
-      yield* inner;
-      settle(await inner.reply);
+      try {
+        yield* inner;
+      } finally {
+        // Also when the reader broke off (`yield*` passed that on): the inner turn's reply.
+        io.settle(await inner.reply);
+      }
     });
   }
 

@@ -109,10 +109,11 @@ export function sqliteStorage(
 
 async function openDatabase(options: SqliteStorageOptions): Promise<Statements> {
   const { default: Database } = await importLib("better-sqlite3", () => import("better-sqlite3"));
-  const path = options.dbPath ?? "sessions.db";
+  let path = options.dbPath ?? "sessions.db";
   let db: BetterSqlite3.Database;
   try {
     db = (options.database as BetterSqlite3.Database | undefined) ?? new Database(path);
+    path = db.name; // a database given open is named by its own file
   } catch (error) {
     throw new StorageError(NAME, `cannot open ${path}: ${(error as Error).message}`, {
       cause: error,
@@ -140,14 +141,14 @@ async function openDatabase(options: SqliteStorageOptions): Promise<Statements> 
  * `sessions` table): refused untouched, rather than failing halfway through creating the schema.
  */
 function refuseForeign(db: BetterSqlite3.Database, path: string): void {
-  if (db.pragma("user_version", { simple: true }) !== 0) return;
-  const taken = db
-    .prepare(
-      `SELECT name FROM sqlite_master WHERE type = 'table'
-       AND name IN ('sessions', 'messages', 'turn_leases') ORDER BY name`,
-    )
-    .pluck()
-    .all() as string[];
+  const tables = db.prepare(
+    `SELECT name FROM sqlite_master WHERE type = 'table'
+     AND name IN ('sessions', 'messages', 'turn_leases') ORDER BY name`,
+  );
+  // One read transaction: another process may create our schema between two separate reads.
+  const taken = db.transaction(() =>
+    db.pragma("user_version", { simple: true }) === 0 ? (tables.pluck().all() as string[]) : [],
+  )();
   if (taken.length === 0) return;
   throw new StorageError(
     NAME,

@@ -157,15 +157,22 @@ async function handle(
   if (text.startsWith("/")) return command(session, text);
   const out = process.stdout;
   if (tty) out.write("assistant> ");
+  let written = false;
   try {
     if (!stream) {
       out.write(`${(await session.sendMessage(text, { signal })).content}\n`);
       return;
     }
-    for await (const delta of session.streamMessage(text, { signal })) out.write(delta);
+    for await (const delta of session.streamMessage(text, { signal })) {
+      out.write(delta);
+      written = true;
+    }
     out.write("\n");
   } catch (error) {
-    if (!signal.aborted) throw error;
+    if (!signal.aborted) {
+      if (written) out.write("\n"); // a reply cut short must not run into the next one
+      throw error;
+    }
     out.write(" [stopped]\n");
   }
 }
