@@ -1,3 +1,4 @@
+import { untilStalled } from "./stall.js";
 import type Anthropic from "@anthropic-ai/sdk";
 import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ProviderError, ValidationError } from "../errors.js";
@@ -108,11 +109,12 @@ export class AnthropicProvider implements ProviderAdapter {
     const settings = readSettings(turn.session.providerConfig);
     const acc = new Accumulator();
     try {
+      const request = options(turn, settings);
       const stream = await this.#client.messages.create(
         { ...this.#params(turn, settings), stream: true },
-        options(turn, settings),
+        request,
       );
-      for await (const event of stream) {
+      for await (const event of untilStalled(stream, request.timeout ?? this.#client.timeout)) {
         const text = acc.add(event);
         if (text) yield { type: "delta", text };
         // The input is billed from message_start on: report it so a stream cut later still counts.

@@ -1,3 +1,4 @@
+import { untilStalled } from "./stall.js";
 import type OpenAI from "openai";
 import { ProviderError, ValidationError } from "../errors.js";
 import type { SessionMessage, ToolCall } from "../types.js";
@@ -97,11 +98,12 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
     let refused = false;
     let usage: OpenAI.CompletionUsage | null | undefined;
     try {
-      const stream = await this.#conn.client.chat.completions.create(
+      const { client } = this.#conn;
+      const stream = await client.chat.completions.create(
         { ...body(turn), stream: true, stream_options: { include_usage: true } },
         options,
       );
-      for await (const chunk of stream) {
+      for await (const chunk of untilStalled(stream, options.timeout ?? client.timeout)) {
         id ||= chunk.id;
         // The usage chunk comes last, with no choices.
         if (chunk.usage) {

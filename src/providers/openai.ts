@@ -1,3 +1,4 @@
+import { untilStalled } from "./stall.js";
 import type OpenAI from "openai";
 import { ProviderError, ValidationError } from "../errors.js";
 import type { SessionMessage } from "../types.js";
@@ -170,7 +171,7 @@ export class OpenAIProvider implements ProviderAdapter {
         { ...this.#body(turn), stream: true },
         options,
       );
-      for await (const event of stream) {
+      for await (const event of untilStalled(stream, options.timeout ?? this.#client.timeout)) {
         // A refusal is reply text too: the stored content must equal the streamed deltas.
         if (
           event.type === "response.output_text.delta" ||

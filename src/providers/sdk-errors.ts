@@ -1,4 +1,5 @@
 import { ProviderError } from "../errors.js";
+import { StreamStalledError } from "./stall.js";
 
 type ErrorClass<T extends Error = Error> = abstract new (...args: never[]) => T;
 
@@ -30,6 +31,9 @@ export function mapSdkError<E extends Error>(
     error instanceof sdk[name] || hasClassName(error, name);
   if (is("APIUserAbortError") || (error as Error)?.name === "AbortError") {
     return new ProviderError(provider, "the request was aborted", { retryable: false });
+  }
+  if (error instanceof StreamStalledError) {
+    return new ProviderError(provider, error.message, { retryable: true });
   }
   if (is("APIConnectionTimeoutError")) {
     return new ProviderError(provider, "the request timed out", { retryable: true });
