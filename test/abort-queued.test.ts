@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSessionManager, ProviderError, sqliteStorage } from "../src/index.js";
+import {
+  createSessionManager,
+  ProviderError,
+  sqliteStorage,
+  type SessionStorage,
+} from "../src/index.js";
 import { createTestManager, MockProvider } from "../src/testing/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lss-abort-"));
@@ -78,6 +83,45 @@ describe("a turn aborted while it waits for the session", () => {
         "Echo: slow [after 0]",
       ]);
       expect((await sb.sendMessage("next")).content).toBe("Echo: next [after 2]");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("stores nothing when the abort lands while the winning lease acquire is on its way", async () => {
+    const dbPath = join(dir, "lease-race.db");
+    const manager = (storage: SessionStorage, latencyMs: number) =>
+      createSessionManager({
+        storage,
+        providers: { mock: { adapter: new MockProvider({ historyAware: true, latencyMs }) } },
+      });
+    const controller = new AbortController();
+    const bStorage = sqliteStorage({ dbPath });
+    const acquire = bStorage.acquireTurnLease.bind(bStorage);
+    let tries = 0;
+    bStorage.acquireTurnLease = async (id, holder, ttl) => {
+      tries++;
+      const won = await acquire(id, holder, ttl);
+      if (won && tries > 1) controller.abort(); // the caller gives up while this query runs
+      return won;
+    };
+    const a = manager(sqliteStorage({ dbPath }), 300);
+    const b = manager(bStorage, 0);
+    try {
+      const sa = await a.createSession("u", "mock", "m");
+      const sb = await b.getSession(sa.sessionId);
+      const slow = sa.sendMessage("slow");
+      await sleep(50);
+      const waiting = sb.sendMessage("cancelled", { signal: controller.signal });
+      const error = await waiting.catch((e: unknown) => e);
+      await slow;
+      expect(tries).toBeGreaterThan(1);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect((await sb.getMessages()).map((m) => m.content)).toEqual([
+        "slow",
+        "Echo: slow [after 0]",
+      ]);
     } finally {
       await a.close();
       await b.close();

@@ -5,20 +5,22 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSessionManager } from "../../src/index.js";
+import { startAnthropicServer } from "../providers/fake/anthropic-server.js";
 
 const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
 const dir = mkdtempSync(join(tmpdir(), "lss-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const exec = promisify(execFile);
 
-/** Runs the built CLI with `input` on a pipe. */
+/** Runs the built CLI with `input` on a pipe, and `env` over this process's environment. */
 function cli(
   args: string[],
   input = "",
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, OPENAI_API_KEY: "" },
+      env: { ...process.env, OPENAI_API_KEY: "", ...env },
     });
     let stdout = "";
     let stderr = "";
@@ -238,5 +240,23 @@ describe("langswarm-session CLI", () => {
     const { stdout } = await exec(process.execPath, [bin, "--help"]);
     expect(stdout).toContain("chat");
     expect(stdout).toContain("sessions");
+  });
+});
+
+describe("langswarm-session chat against a provider over HTTP", () => {
+  it("ends a reply that failed mid-stream with its line, so the next reply starts a line of its own", async () => {
+    const server = await startAnthropicServer();
+    try {
+      server.enqueueStreamError(3, "overloaded_error");
+      const env = { ANTHROPIC_API_KEY: "sk-ant-test-0123456789", ANTHROPIC_BASE_URL: server.url };
+      const db = join(dir, "http.db");
+      const args = ["--db", db, "chat", "--provider", "anthropic", "--model", "claude-haiku-4-5"];
+      const { code, stdout, stderr } = await cli(args, "first line\nsecond line\n", env);
+      expect(code).toBe(1);
+      expect(stderr).toContain("overloaded_error");
+      expect(stdout.split("\n")).toContain("Echo: second line");
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -45,6 +45,55 @@ describe("opening a SQLite file", () => {
     await storage.close();
   });
 
+  it("refuses a foreign file passed open as `database`, naming that file", async () => {
+    const path = join(dir, "v1-like.db");
+    const db = new Database(path);
+    db.exec("CREATE TABLE sessions (session_id TEXT PRIMARY KEY, data TEXT)");
+    const storage = sqliteStorage({ database: db });
+    await expect(storage.getSession("x")).rejects.toThrow(path);
+    db.close();
+  });
+
+  it("is not refused when another connection creates the schema as it looks at the file", async () => {
+    const path = join(dir, "new.db");
+    const real = new Database(path);
+    const other = new Database(path);
+    other.pragma("busy_timeout = 0");
+    let competing: string | undefined; // "written", or the code of the error that stopped it
+    // The real connection, except that right after the storage reads user_version (0: a new
+    // file), another connection tries to create a `sessions` table and mark the schema version,
+    // as a second app instance starting at the same moment does.
+    const db = new Proxy(real, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key, target);
+        if (key !== "pragma") return typeof value === "function" ? value.bind(target) : value;
+        return (source: string, options?: Database.PragmaOptions) => {
+          const result = target.pragma(source, options);
+          if (source === "user_version" && competing === undefined) {
+            try {
+              other.exec("CREATE TABLE sessions (id TEXT PRIMARY KEY)");
+              other.pragma("user_version = 1");
+              competing = "written";
+            } catch (error) {
+              competing = (error as { code?: string }).code ?? String(error);
+            }
+          }
+          return result;
+        };
+      },
+    });
+    const storage = sqliteStorage({ database: db });
+    try {
+      await expect(storage.getSession("nope")).resolves.toBeNull();
+      // The storage read the file in one transaction, so the write could not come in between.
+      expect(["SQLITE_BUSY", "written"]).toContain(competing);
+    } finally {
+      await storage.close();
+      other.close();
+      real.close();
+    }
+  });
+
   it("checks its options when made directly, naming the field", () => {
     const bad = [
       [{ busyTimeoutMs: 2 ** 31 }, "busyTimeoutMs"],

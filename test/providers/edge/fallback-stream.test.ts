@@ -102,4 +102,81 @@ describe("fallback: tokens the primary's cut stream already billed", () => {
     const m = await s.getMetrics();
     expect(m.inputTokens).toBeGreaterThan(7);
   });
+
+  it("still counts them when the caller breaks off the fallback's stream", async () => {
+    const s = await manager().createSession("u", "anthropic", "claude-sonnet-5-5");
+    anthropic().enqueueStreamError(0, "overloaded_error");
+    openai().enqueue({ kind: "reply", text: "a fairly long reply from the fallback provider" });
+    const stream = s.streamMessage("hello");
+    let n = 0;
+    for await (const _ of stream) {
+      void _;
+      if (++n === 3) break;
+    }
+    expect((await stream.reply).finishReason).toBe("aborted");
+    const m = await s.getMetrics(); // OpenAI reports usage only at the end of its stream
+    expect(m.inputTokens).toBeGreaterThan(0);
+    expect(m.costUsd).toBeGreaterThan(0);
+  });
+});
+
+describe("fallback: a stream the caller breaks off, or the primary fails after text", () => {
+  const servers = fallbackSetup("anthropic", { provider: "openai", model: "gpt-4o" });
+  const openai = () => servers.openai;
+  const anthropic = () => servers.anthropic;
+  const manager = () => servers.manager;
+
+  it("breaking off the fallback's stream stores what was read, marked as served by the fallback", async () => {
+    const s = await manager().createSession("u", "anthropic", "claude-sonnet-5-5");
+    anthropic().enqueue({ kind: "error", status: 529 });
+    openai().enqueue({ kind: "reply", text: "a fairly long reply from the fallback provider" });
+    const stream = s.streamMessage("hello");
+    let read = "";
+    let n = 0;
+    for await (const delta of stream) {
+      read += delta;
+      if (++n === 3) break;
+    }
+    const reply = await stream.reply;
+    expect(reply).toMatchObject({ content: read, finishReason: "aborted" });
+    expect(reply.metadata).toMatchObject({
+      fallbackFrom: "anthropic",
+      servedBy: "openai",
+      partial: true,
+    });
+  });
+
+  it("an error after text is not handed to the fallback: what arrived is stored as an error", async () => {
+    const s = await manager().createSession("u", "anthropic", "claude-sonnet-5-5");
+    anthropic().enqueueStreamError(2, "overloaded_error");
+    const stream = s.streamMessage("hello there friend");
+    let read = "";
+    const error = await (async () => {
+      try {
+        for await (const delta of stream) read += delta;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(read.length).toBeGreaterThan(0);
+    expect((await s.getMessages())[1]).toMatchObject({ content: read, finishReason: "error" });
+    expect(openai().requests).toHaveLength(0);
+  });
+});
+
+describe("fallback: a primary stream dropped before any text", () => {
+  const servers = fallbackSetup("openai", { provider: "anthropic", model: "claude-sonnet-5-5" });
+
+  it("is answered by the fallback, whose whole reply is read and stored", async () => {
+    const s = await servers.manager.createSession("u", "openai", "gpt-4o");
+    servers.openai.enqueue({ kind: "drop", afterChunks: 0 });
+    const stream = s.streamMessage("hello there");
+    let read = "";
+    for await (const delta of stream) read += delta;
+    expect(read).toBe("Echo: hello there");
+    const reply = await stream.reply;
+    expect(reply.content).toBe(read);
+    expect(reply.metadata).toMatchObject({ fallbackFrom: "openai", servedBy: "anthropic" });
+  });
 });
