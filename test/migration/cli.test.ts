@@ -128,6 +128,15 @@ describe("langswarm-session migrate", () => {
     expect(readReport(path)).toMatchObject({ dryRun: true, unknownProviders: [] });
   });
 
+  it("notes a --provider-map target that is no built-in provider (a typo, or your own adapter)", async () => {
+    const args = ["migrate", clean, "typo.db", "--dry-run", "--report", tmp.path("typo.json")];
+    const { code, stderr } = await cli([...args, "--provider-map", "mistral=openai-compatibel"]);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/note: "openai-compatibel" is not a built-in provider \(mock, openai/);
+    const fine = await cli([...args, "--provider-map", "mistral=openai-compatible"]);
+    expect(fine.stderr).not.toMatch(/note:/);
+  });
+
   it("exits 1 with a clear message for a missing source or bad options", async () => {
     const missing = await cli(["migrate", "nope.db", "t.db"]);
     expect(missing.code).toBe(1);

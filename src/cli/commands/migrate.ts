@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { CommanderError } from "commander";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
+import { PROVIDER_NAMES } from "../../providers/registry.js";
 import { ValidationError } from "../../errors.js";
 import { MigrationAbortedError, migrateV1, verifyMigration } from "../../migration/index.js";
 import type { MigrationProgress, MigrationReport, VerifyReport } from "../../migration/index.js";
@@ -175,6 +176,13 @@ function parseProviderMap(text: string | undefined): Record<string, string> {
       throw new ValidationError("--provider-map", `"${pair}" is not v1name=v2name`);
     }
     map[from] = to;
+    // A name of the caller's own adapter is fine, but a typo would strand the sessions: say so.
+    if (!PROVIDER_NAMES.includes(to)) {
+      process.stderr.write(
+        `note: "${to}" is not a built-in provider (${PROVIDER_NAMES.join(", ")}); ` +
+          `sessions mapped to it need an adapter of that name\n`,
+      );
+    }
   }
   return map;
 }
