@@ -49,30 +49,38 @@ export function convertMessages(
     );
   }
   const ids = uniqueIds(kept.map(([m]) => m));
-  if (ids.renamed > 0) warnings.push(`${ids.renamed} duplicate message ids renamed`);
+  if (ids.repeats > 0) {
+    warnings.push(`${ids.repeats} duplicate message ${ids.repeats === 1 ? "id" : "ids"} renamed`);
+  }
   return kept.map(([m, at], i) => convertMessage(sessionId, m, at, ids.ids[i]!, clock));
 }
 
 /**
- * The messages with their V1 positions, leaving out each exact copy of an earlier one: V1's
- * `truncate_to_limit` repeats a system message that is also among the newest (the same object,
- * written twice). It is one message, and a re-run after such a truncation must find it in V2.
+ * The messages with their V1 positions, leaving out each exact copy of an earlier system
+ * message: V1's `truncate_to_limit` repeats a system message that is also among the newest (the
+ * same object, written twice). It is one message, and a re-run after such a truncation must find
+ * it in V2. Truncation copies nothing else, so two equal messages of another role are both kept.
  */
 function withoutCopies(v1: readonly V1Message[]): [V1Message, number][] {
   const byId = new Map<string, V1Message[]>();
   const kept: [V1Message, number][] = [];
   v1.forEach((m, at) => {
-    const same = byId.get(m.id);
-    if (same?.some((earlier) => isCopy(earlier, m))) return;
+    const same = m.role === "system" ? byId.get(m.id) : undefined;
+    if (same?.some((earlier) => canonical(earlier) === canonical(m))) return;
     if (same) same.push(m);
-    else byId.set(m.id, [m]);
+    else if (m.role === "system") byId.set(m.id, [m]);
     kept.push([m, at]);
   });
   return kept;
 }
 
-function isCopy(a: V1Message, b: V1Message): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+/** A message as JSON with its keys in a fixed order, at every depth. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 // Ids V1 gives every reply whose response had no id: they repeat by design (v1-format §5).
@@ -80,32 +88,31 @@ const SHARED_ID = /_unknown$/;
 
 /**
  * Message ids must be unique within a V2 session; V1 repeats some. A `<provider>_unknown` id is
- * always renamed `<id>~<digest>`, from the message's time, role and content: that stays the same
- * whatever V1 adds or truncates later, so a re-run finds the message again. Any other repeat
- * (rare) gets `<id>~<n>`, the lowest n not used by an id at or before its position (as stored or
- * as renamed): never by a later one, so messages V1 adds later cannot rename earlier ones.
- * Deterministic in stored order.
+ * always renamed `<id>~<digest>`, from the whole message: that stays the same whatever V1 adds
+ * or truncates later, so a re-run finds the message again. Any other repeat (rare), and two
+ * `_unknown` messages equal in every field, get `~<n>`, the lowest n not used by an id at or
+ * before its position (as stored or as renamed): never by a later one, so messages V1 adds later
+ * cannot rename earlier ones. Deterministic in stored order. `repeats` counts the `~<n>` renames.
  */
-function uniqueIds(v1: readonly V1Message[]): { ids: string[]; renamed: number } {
+function uniqueIds(v1: readonly V1Message[]): { ids: string[]; repeats: number } {
   const used = new Set<string>();
-  let renamed = 0;
+  let repeats = 0;
   const out = v1.map((m) => {
     let fresh = SHARED_ID.test(m.id) ? `${m.id}~${digest(m)}` : m.id;
     if (used.has(fresh)) {
       let n = 2;
       while (used.has(`${fresh}~${n}`)) n++;
       fresh = `${fresh}~${n}`;
+      repeats++;
     }
-    if (fresh !== m.id) renamed++;
     used.add(fresh);
     return fresh;
   });
-  return { ids: out, renamed };
+  return { ids: out, repeats };
 }
 
 function digest(m: V1Message): string {
-  const what = `${m.timestamp}\0${m.role}\0${m.content ?? ""}`;
-  return createHash("sha256").update(what).digest("base64url").slice(0, 10);
+  return createHash("sha256").update(canonical(m)).digest("base64url").slice(0, 10);
 }
 
 function convertMessage(

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../config.js";
 import type { SessionStorage } from "../storage/types.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
-import { alignById, isMigratedMessage } from "./align.js";
+import { alignById, inARow, isMigratedMessage } from "./align.js";
 import { convertSession } from "./convert.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
 import { isSessionStorage, openTarget } from "./target.js";
@@ -175,11 +175,11 @@ async function compare(
   // V1 may have truncated its oldest messages since: compare V1's messages with their V2
   // counterparts by id when they line up, else position by position (to name the difference).
   const { positions, ordered } = alignById(all, source);
-  // In a row, too: a message between two of V1's (planted, or lost from V1) is a difference.
+  // In a row, too: a message between two of V1's (planted, or lost from V1) is a difference,
+  // but for what a truncation dropped after V1's system messages.
+  const truncated = c.record.metadata.v1TruncatedAt != null;
   const aligned =
-    ordered &&
-    positions.length === source.length &&
-    positions.every((at, i) => i === 0 || at === positions[i - 1]! + 1);
+    ordered && positions.length === source.length && inARow(positions, source, truncated);
   const head = aligned ? positions.map((i) => all[i]!) : all.slice(0, source.length);
   const after = all.slice(aligned ? (positions[positions.length - 1] ?? -1) + 1 : source.length);
   // Migrated messages after V1's last one are from before V1 shrank: up to date, not continued.

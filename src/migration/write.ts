@@ -91,7 +91,7 @@ async function resume(
     if (!(await appendRest(storage, existing, c, []))) return null;
     return { kind: "migrated", sessionId: id, messages: 0 };
   }
-  const from = continuesAt(present, source);
+  const from = continuesAt(present, source, c.record.metadata.v1TruncatedAt != null);
   const cleared = present.length === 0 && Number(existing.metadata.v1Messages) > 0;
   if (from === null || (cleared && touchedInV2(existing, c))) {
     const why = from !== null ? "its messages were cleared" : "it holds messages V1 does not have";

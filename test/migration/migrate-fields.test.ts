@@ -256,12 +256,9 @@ describe("migrateV1 into SQLite", () => {
     expect(record).toMatchObject({ messageCount: 4 });
     expect(record.metadata).toMatchObject({ v1MessageCount: 9, v1Messages: 4 });
     const warnings = report.warnings.filter((w) => w.sessionId === "session_dupes");
-    expect(warnings.map((w) => w.warning)).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/1 exact copy of a message kept once/),
-        "2 duplicate message ids renamed",
-      ]),
-    );
+    const said = warnings.map((w) => w.warning).join("\n");
+    expect(said).toMatch(/1 exact copy of a message kept once/);
+    expect(said).not.toMatch(/duplicate message id/); // shared ids are not duplicates
   });
 
   it("keeps stored order with offsets and non-monotonic times; blank and null content", async () => {

@@ -122,6 +122,78 @@ describe("V1 truncated a session whose message ids repeat (v1-format §7.5)", ()
   });
 });
 
+const at = (s: number): string => `2024-03-04T09:00:${String(s).padStart(2, "0")}.000001`;
+const msg = (id: string, role: string, s: number) => ({
+  id,
+  role,
+  content: `${id}!`,
+  timestamp: at(s),
+});
+
+// V1's truncate_to_limit keeps *all* system messages first, then the newest (limit - n_system):
+// with a system prompt at the start (the usual agent session) the dropped messages are in the
+// middle, not a prefix.
+describe("V1 truncated a session whose system prompt it keeps at the front", () => {
+  const S = msg("sys", "system", 0);
+  const u1 = msg("u1", "user", 1);
+  const a1 = msg("a1", "assistant", 2);
+  const u2 = msg("u2", "user", 3);
+  const a2 = msg("a2", "assistant", 4);
+  const u3 = msg("u3", "user", 5);
+  const a3 = msg("a3", "assistant", 6);
+
+  it("verify passes after V1 truncated (system prompt kept) and nothing else changed", async () => {
+    const src = tmp.path("v.db");
+    const dst = tmp.path("v-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: [S, u1, a1, u2, a2] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    // truncate_to_limit(3): [sys] + newest 2
+    writeV1(src, [{ session_id: "s1", messages: [S, u2, a2], truncated_at: resaved }]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r).toMatchObject({ skippedSessions: 1, unmigratedMessages: 0 });
+    const v = await verifyMigration({ source: src, target: dst, ...UTC });
+    expect(v.differences).toEqual([]);
+    expect(v.ok).toBe(true);
+  });
+
+  it("a re-run appends what V1 gained when truncation dropped everything after the system prompt", async () => {
+    const src = tmp.path("g.db");
+    const dst = tmp.path("g-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: [S, u1, a1] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    // V1 kept running: two more turns, then truncate_to_limit(3) = [sys] + newest 2.
+    writeV1(src, [
+      {
+        session_id: "s1",
+        messages: [S, u3, a3],
+        truncated_at: resaved,
+        updated_at: resaved,
+      },
+    ]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
+    expect(r).toMatchObject({ migratedSessions: 1, migratedMessages: 2, unmigratedMessages: 0 });
+    expect(await ids(dst)).toEqual(["sys", "u1", "a1", "u3", "a3"]);
+  });
+
+  it("a re-run after V1 truncated twice (the copied system message counted as system) appends the new turn", async () => {
+    // V1: [u1, a1, S2, u2, a2] -> truncate(4) = [S2, S2, u2, a2] (copy) -> migrated -> new turn
+    // u3 a3 -> truncate(4): system messages [S2, S2] first + newest 2 = [S2, S2, u3, a3].
+    const src = tmp.path("c.db");
+    const dst = tmp.path("c-v2.db");
+    const S2 = msg("s2", "system", 3);
+    writeV1(src, [{ session_id: "s1", messages: [S2, S2, u2, a2], truncated_at: resaved }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    expect(await ids(dst)).toEqual(["s2", "u2", "a2"]);
+    writeV1(src, [
+      { session_id: "s1", messages: [S2, S2, u3, a3], truncated_at: resaved, updated_at: resaved },
+    ]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
+    expect(r).toMatchObject({ migratedMessages: 2, unmigratedMessages: 0 });
+  });
+});
+
 describe("V1 changed a session after it was migrated, without new messages", () => {
   for (const kind of ["sqlite", "postgres"] as const) {
     it(`a re-run brings V1's archive over to ${kind}, so verify passes`, async () => {

@@ -1,14 +1,7 @@
 import { createInterface } from "node:readline";
 import { CommanderError, type Command } from "commander";
 import { SessionError, ValidationError, type Session, type SessionManager } from "../../index.js";
-import {
-  missingKey,
-  openManager,
-  parseCount,
-  printTable,
-  reportError,
-  requireProvider,
-} from "../utils.js";
+import { openManager, parseCount, printTable, reportError, requireProvider } from "../utils.js";
 
 // No commander defaults for --provider and --model: whether they were given decides whether they
 // may be given (not with --session) and whether --model may be left out (only for the mock).
@@ -80,7 +73,7 @@ function newSession(options: ChatOptions): NewSession {
   return { provider, model: options.model ?? "mock-model" };
 }
 
-/** The new session, or the resumed one if its provider's key is there to run its turns. */
+/** The new session, or the resumed one if the CLI can run its provider's turns. */
 async function open(
   manager: SessionManager,
   options: ChatOptions,
@@ -91,11 +84,7 @@ async function open(
   }
   const user = options.user ? { userId: options.user } : {};
   const session = await manager.getSession(options.session!, user);
-  const variable = missingKey(session.provider);
-  if (variable) {
-    const reason = `is a "${session.provider}" session, which needs an API key: set ${variable}`;
-    throw new ValidationError("--session", reason);
-  }
+  requireProvider("--session", session.provider); // else every line would fail the same way
   return session;
 }
 
