@@ -57,30 +57,8 @@ export function postgresStatements(schema: string) {
     resetCount: `UPDATE ${s}.sessions SET message_count = 0, updated_at = ${fromMs("$2")}
       WHERE session_id = $1`,
     deleteMessages: `DELETE FROM ${s}.messages WHERE session_id = $1`,
-    // One statement, so one transaction: the UPDATE locks the session row (appenders queue on it)
-    // and returns the sequence numbers to use; the INSERT writes the batch after them. It reports
-    // whether the session exists; a repeated message id fails it whole. With a lease holder ($15),
-    // it writes only while that holder has the lease, whose row it locks so that no one can take
-    // the lease over until it commits.
-    append: `WITH lease AS (
-        SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $15::text FOR SHARE
-      ), s AS (
-        UPDATE ${s}.sessions SET last_seq = last_seq + $2, message_count = message_count + $2,
-          input_tokens = input_tokens + $3, output_tokens = output_tokens + $4,
-          cached_tokens = cached_tokens + $5, cache_creation_tokens = cache_creation_tokens + $6,
-          cost_usd = cost_usd + $7, unpriced_turns = unpriced_turns + $8,
-          last_activity = GREATEST(last_activity, ${fromMs("$9")}),
-          updated_at = COALESCE(${fromMs("$9")}, updated_at)
-        WHERE session_id = $1 AND ($15::text IS NULL OR EXISTS (SELECT 1 FROM lease))
-        RETURNING last_seq - $2 AS base
-      ), inserted AS (
-        INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at, extras)
-        SELECT $1, s.base + m.n, m.id, m.role, m.content, ${fromMs("m.ms")}, m.extras
-        FROM s, unnest($10::text[], $11::text[], $12::text[], $13::float8[], $14::text[])
-          WITH ORDINALITY AS m(id, role, content, ms, extras, n)
-      )
-      SELECT (SELECT count(*) FROM s)::int AS found,
-        EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1) AS present`,
+    append: appendSql(s, false),
+    appendFenced: appendSql(s, true),
     storedMessages: `SELECT message_id, role, content FROM ${s}.messages
       WHERE session_id = $1 AND message_id = ANY($2::text[])`,
     allMessages: `SELECT ${message} FROM ${s}.messages WHERE session_id = $1 ORDER BY seq`,
@@ -122,6 +100,37 @@ export function postgresStatements(schema: string) {
   };
 }
 
+/**
+ * One statement, so one transaction: the UPDATE locks the session row (appenders queue on it) and
+ * returns the sequence numbers to use; the INSERT writes the batch after them. It reports whether
+ * the session exists; a repeated message id fails it whole. `fenced` (a lease holder in $15)
+ * writes only while that holder has the lease, whose row it locks so that no one can take the
+ * lease over until it commits, and also reports whether the session is there (`present`).
+ */
+function appendSql(s: string, fenced: boolean): string {
+  const lease = fenced
+    ? `lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $15 FOR SHARE), `
+    : "";
+  return `WITH ${lease}s AS (
+      UPDATE ${s}.sessions SET last_seq = last_seq + $2, message_count = message_count + $2,
+        input_tokens = input_tokens + $3, output_tokens = output_tokens + $4,
+        cached_tokens = cached_tokens + $5, cache_creation_tokens = cache_creation_tokens + $6,
+        cost_usd = cost_usd + $7, unpriced_turns = unpriced_turns + $8,
+        last_activity = GREATEST(last_activity, ${fromMs("$9")}),
+        updated_at = COALESCE(${fromMs("$9")}, updated_at)
+      WHERE session_id = $1${fenced ? " AND EXISTS (SELECT 1 FROM lease)" : ""}
+      RETURNING last_seq - $2 AS base
+    ), inserted AS (
+      INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at, extras)
+      SELECT $1, s.base + m.n, m.id, m.role, m.content, ${fromMs("m.ms")}, m.extras
+      FROM s, unnest($10::text[], $11::text[], $12::text[], $13::float8[], $14::text[])
+        WITH ORDINALITY AS m(id, role, content, ms, extras, n)
+    )
+    SELECT (SELECT count(*) FROM s)::int AS found${
+      fenced ? `, EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1) AS present` : ""
+    }`;
+}
+
 export type PostgresStatements = ReturnType<typeof postgresStatements>;
 
 /** The parameters of `append`, in its order. */
@@ -146,6 +155,6 @@ export function appendValues(
     messages.map((m) => m.content),
     messages.map((m) => m.timestamp.getTime()),
     messages.map((m) => encodeExtras(m)),
-    counters?.leaseHolder ?? null,
+    ...(counters?.leaseHolder === undefined ? [] : [counters.leaseHolder]),
   ];
 }

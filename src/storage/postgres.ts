@@ -132,7 +132,8 @@ export function postgresStorage(
       try {
         const { rows } = await client((c) => {
           sent = true;
-          return run<{ found: number; present: boolean }>(c, sql.append, values);
+          const statement = counters?.leaseHolder === undefined ? sql.append : sql.appendFenced;
+          return run<{ found: number; present?: boolean }>(c, statement, values);
         });
         if (rows[0]?.found !== 1) return rows[0]?.present ? leaseLost(id) : notFound(id);
         return;
