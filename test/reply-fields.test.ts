@@ -18,12 +18,12 @@ import {
 } from "../src/index.js";
 import type { ProviderAdapter, ProviderReply } from "../src/providers/types.js";
 import { freshDatabase } from "./helpers/postgres.js";
+import { answering, USAGE } from "./helpers/replies.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lss-reply-fields-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const url = await freshDatabase(inject("postgresUrl"));
 let n = 0;
-const USAGE = { inputTokens: 3, outputTokens: 4, cachedTokens: 0, cacheCreationTokens: 0 };
 
 const BACKENDS: Record<string, { storage: () => SessionStorage; hooks?: object }> = {
   memory: { storage: () => memoryStorage() },
@@ -42,19 +42,6 @@ const BAD_REPLIES: Record<string, Partial<ProviderReply>> = {
     ],
   },
 };
-
-function answering(reply: Partial<ProviderReply>): ProviderAdapter {
-  const full = { content: "hi", usage: USAGE, finishReason: "stop", ...reply } as ProviderReply;
-  return {
-    name: "custom",
-    historyMode: () => "none",
-    sendTurn: async () => full,
-    async *streamTurn() {
-      yield { type: "delta", text: full.content };
-      yield { type: "done", reply: full };
-    },
-  };
-}
 
 describe("a reply field the storage refuses", () => {
   for (const [backend, { storage, hooks }] of Object.entries(BACKENDS)) {

@@ -7,8 +7,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { createSessionManager, ProviderError, ValidationError } from "../src/index.js";
-import type { ProviderAdapter, ProviderReply } from "../src/providers/types.js";
 import { createTestManager, MockProvider } from "../src/testing/index.js";
+import { answering } from "./helpers/replies.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** "settled" if `p` settles within `ms`, else "waiting". */
@@ -134,21 +134,6 @@ describe("a stream's reply", () => {
 });
 
 describe("a reply whose model is not text, priced by a chain with a built-in price table", () => {
-  const usage = { inputTokens: 3, outputTokens: 4, cachedTokens: 0, cacheCreationTokens: 0 };
-  /** An adapter answering every turn with `reply` over the defaults. */
-  const answering = (reply: Partial<ProviderReply>): ProviderAdapter => {
-    const full = { content: "hi", usage, finishReason: "stop", ...reply } as ProviderReply;
-    return {
-      name: "custom",
-      historyMode: () => "none",
-      sendTurn: async () => full,
-      async *streamTurn() {
-        yield { type: "delta", text: full.content };
-        yield { type: "done", reply: full };
-      },
-    };
-  };
-
   for (const model of [null, 42]) {
     it(`model ${String(model)}: sendMessage raises ProviderError and keeps the input unanswered`, async () => {
       const manager = createSessionManager({

@@ -7,29 +7,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createSessionManager } from "../../src/index.js";
 import { startAnthropicServer } from "../providers/fake/anthropic-server.js";
 
-const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
+import { CLI_BIN, runCli, type CliRun } from "../helpers/cli.js";
+
 const dir = mkdtempSync(join(tmpdir(), "lss-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const exec = promisify(execFile);
 
 /** Runs the built CLI with `input` on a pipe, and `env` over this process's environment. */
-function cli(
-  args: string[],
-  input = "",
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, OPENAI_API_KEY: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function cli(args: string[], input = "", env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { input, env });
 }
 
 /** A running CLI (under `script` for a terminal) with helpers to wait for its output. */
@@ -196,7 +182,14 @@ describe("langswarm-session CLI", () => {
 
   it("stops a streamed reply on Ctrl+C from a pipe, keeps what arrived, and exits", async () => {
     const piped = join(dir, "piped.db");
-    const chat = running(process.execPath, [bin, "--db", piped, "chat", "--mock-latency", "40"]);
+    const chat = running(process.execPath, [
+      CLI_BIN,
+      "--db",
+      piped,
+      "chat",
+      "--mock-latency",
+      "40",
+    ]);
     chat.child.stdin.write(`${LONG}\n`); // stdin stays open: the signal alone ends the chat
     await chat.waitFor(/Echo: hello/);
     chat.child.kill("SIGINT");
@@ -213,7 +206,7 @@ describe("langswarm-session CLI", () => {
     const tty = join(dir, "tty.db");
     const chat = running("script", [
       "-qfec",
-      `${process.execPath} ${bin} --db ${tty} chat --mock-latency 40`,
+      `${process.execPath} ${CLI_BIN} --db ${tty} chat --mock-latency 40`,
       "/dev/null",
     ]);
     await chat.waitFor(/you> /);
@@ -237,7 +230,7 @@ describe("langswarm-session CLI", () => {
   });
 
   it("prints help", async () => {
-    const { stdout } = await exec(process.execPath, [bin, "--help"]);
+    const { stdout } = await exec(process.execPath, [CLI_BIN, "--help"]);
     expect(stdout).toContain("chat");
     expect(stdout).toContain("sessions");
   });

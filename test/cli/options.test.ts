@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,33 +7,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createSessionManager } from "../../src/index.js";
 import { v1Messages, writeV1 } from "../migration/fix-helpers.js";
 
-// Spawns the built CLI: run `npx tsc -p tsconfig.build.json` first.
-const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
+import { runCli, type CliRun } from "../helpers/cli.js";
+
 const dir = mkdtempSync(join(tmpdir(), "lss-cli-options-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SECRET = "sk-test-options-0123456789abcdef";
 
 /** Runs the built CLI with `input` on a pipe, with no provider key unless `env` gives one. */
-function cli(
-  args: string[],
-  input = "",
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = { ...process.env };
-  for (const name of ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL"]) {
-    delete base[name];
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...base, ...env }, cwd: dir });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function cli(args: string[], input = "", env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { input, env, cwd: dir });
 }
 
 /** A fake OpenAI server that records every request and answers 404: nothing should reach it. */

@@ -1,27 +1,15 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrateV1 } from "../../src/migration/index.js";
 import { writeV1 } from "../migration/fix-helpers.js";
 import { tempDir } from "../migration/helpers.js";
 
-const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
+import { runCli, type CliRun } from "../helpers/cli.js";
+
 const tmp = tempDir("cli-resume-");
 afterAll(tmp.cleanup);
 
-function cli(args: string[], input = "", env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function cli(args: string[], input = ""): Promise<CliRun> {
+  return runCli(args, { input });
 }
 
 describe("chat --session on a migrated V1 session", () => {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -8,25 +7,14 @@ import { tempDir } from "./helpers.js";
 import { CORRUPT_COUNT, GOOD_COUNT, buildCaseDatabase } from "./v1-cases.js";
 import { generateV1Database } from "./v1-fixture.js";
 
-// Spawns the built CLI: run `npx tsc -p tsconfig.build.json` first.
-const bin = join(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
+import { CLI_BIN, runCli, type CliRun } from "../helpers/cli.js";
+
 const tmp = tempDir("lss-migrate-cli-");
 afterAll(tmp.cleanup);
 
 /** `raw`: `args` are node's own (flags, script, ...), not the CLI's. */
-function cli(
-  args: string[],
-  raw = false,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, raw ? args : [bin, ...args], { cwd: tmp.dir });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function cli(args: string[], raw = false): Promise<CliRun> {
+  return runCli(args, { cwd: tmp.dir, node: raw });
 }
 
 const readReport = (path: string): Record<string, unknown> =>
@@ -180,7 +168,7 @@ describe("langswarm-session migrate", () => {
     const register = `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});`;
     const preload = `data:text/javascript,${encodeURIComponent(register)}`;
     const args = ["migrate", clean, "v.db", "--verify", "--timezone", "UTC", "--report", "v.json"];
-    const r = await cli(["--import", preload, bin, ...args], true);
+    const r = await cli(["--import", preload, CLI_BIN, ...args], true);
     expect(r.stderr).toMatch(/verify blew up/);
     expect(r.code).toBe(1);
     const report = readReport(join(tmp.dir, "v.json"));

@@ -11,6 +11,7 @@ import { startAnthropicServer } from "./fake/anthropic-server.js";
 import { sleep } from "./fake/http.js";
 import { startOpenAIServer } from "./fake/openai-server.js";
 import { LONG_TEXT, startSlowServer, type SlowServer } from "./fake/slow-server.js";
+import { readToEnd } from "../helpers/replies.js";
 import type { FakeServer } from "./fake/types.js";
 
 const OPENAI_KEY = "sk-test-openai-0123456789abcdef";
@@ -196,14 +197,7 @@ for (const c of cases) {
       const stream = session.streamMessage("cut me");
       const failure = await stream.reply.catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ProviderError);
-      let read = "";
-      const error = await (async () => {
-        try {
-          for await (const delta of stream) read += delta;
-        } catch (e) {
-          return e;
-        }
-      })();
+      const { read, error } = await readToEnd(stream);
       expect(error).toBe(failure);
       expect(read.length).toBeGreaterThan(0);
       expect((await session.getMessages())[1]!.content).toBe(read);

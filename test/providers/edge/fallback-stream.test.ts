@@ -3,6 +3,7 @@ import { ProviderError } from "../../../src/errors.js";
 import { createSessionManager, type SessionManager } from "../../../src/manager.js";
 import { startAnthropicServer, type AnthropicFakeServer } from "../fake/anthropic-server.js";
 import { startOpenAIServer, type OpenAIFakeServer } from "../fake/openai-server.js";
+import { readToEnd } from "../../helpers/replies.js";
 
 const OPENAI_KEY = "sk-test-openai-0123456789abcdef";
 const ANTHROPIC_KEY = "sk-ant-api03-test-0123456789abcdef";
@@ -149,15 +150,7 @@ describe("fallback: a stream the caller breaks off, or the primary fails after t
   it("an error after text is not handed to the fallback: what arrived is stored as an error", async () => {
     const s = await manager().createSession("u", "anthropic", "claude-sonnet-5-5");
     anthropic().enqueueStreamError(2, "overloaded_error");
-    const stream = s.streamMessage("hello there friend");
-    let read = "";
-    const error = await (async () => {
-      try {
-        for await (const delta of stream) read += delta;
-      } catch (e) {
-        return e;
-      }
-    })();
+    const { read, error } = await readToEnd(s.streamMessage("hello there friend"));
     expect(error).toBeInstanceOf(ProviderError);
     expect(read.length).toBeGreaterThan(0);
     expect((await s.getMessages())[1]).toMatchObject({ content: read, finishReason: "error" });
