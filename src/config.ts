@@ -89,7 +89,7 @@ export const ModelPriceSchema = z.strictObject({
 /**
  * Lifecycle hooks, as the Python original has. Each runs after what it announces is stored, a
  * turn's hooks once the session's turn is free again (a hook may run and await a turn on the same
- * session), before the call returns; a hook that throws is reported as a process warning
+ * session), before the call returns (or `stream.reply` settles); a hook that throws is reported as a process warning
  * (`LANGSWARM_HOOK_FAILED`) and does not fail the call.
  */
 export interface SessionHooks {
@@ -124,7 +124,10 @@ export const ManagerOptions = z.strictObject({
   pricing: z.record(z.string(), ModelPriceSchema).default({}),
   /** How long a cross-process turn lease lives without renewal. */
   turnLeaseMs: positiveInt.default(30_000),
-  /** How long a turn waits for another process's turn on the same session. */
+  /**
+   * How long a turn waits for another process's turn on the same session; then it fails with
+   * `ConcurrencyError` and stores nothing. (Turns of one process queue without a limit.)
+   */
   turnWaitMs: positiveInt.default(120_000),
   hooks: z.custom<SessionHooks>((v) => typeof v === "object" && v !== null).optional(),
   middleware: z

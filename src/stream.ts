@@ -17,9 +17,11 @@ const abandoned = new FinalizationRegistry<ReaderState>((r) => r.reading && r.st
  *
  * The turn starts at once, like `sendMessage`. Until someone reads the deltas it runs ahead,
  * buffering them, so `await stream.reply` alone works; once read, it goes at the reader's pace.
- * Breaking off the loop stores exactly what was read, marked `finishReason: "aborted"`. One
- * reader at a time; a reader dropped without `return()` keeps the session's turn until it is
- * garbage-collected (`for await` always ends properly).
+ * Breaking off the loop while the turn runs stores exactly what was read, marked
+ * `finishReason: "aborted"` (before any text: the input alone, marked unanswered, and `reply`
+ * rejects); a turn that already ended has stored its whole reply. One reader at a time: a second
+ * gets `ValidationError` (field `stream`). A reader dropped without `return()` keeps the
+ * session's turn until it is garbage-collected (`for await` always ends properly).
  */
 export class MessageStream implements AsyncIterable<string> {
   readonly reply: Promise<SessionMessage>;

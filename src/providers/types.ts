@@ -23,7 +23,10 @@ export interface ProviderTurnInput {
   session: ProviderSessionInfo;
   /** The stored transcript before this turn; empty unless `historyMode` is `client`. */
   history: readonly SessionMessage[];
-  /** The messages this turn adds (a user or tool message), already stored ids and all. */
+  /**
+   * The messages this turn adds (a user or tool message), with the ids they will be stored
+   * under; they are stored with the reply, so they are not in storage or `history` yet.
+   */
   input: readonly SessionMessage[];
   signal?: AbortSignal;
 }
