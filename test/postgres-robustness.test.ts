@@ -65,3 +65,47 @@ describe("postgres under connection loss, close and short leases", () => {
     expect(leftBehind).toEqual([]);
   });
 });
+
+describe("a turn lease granted after a wait for a lock", () => {
+  it("lasts turnLeaseMs from when it is granted, not from when its statement began", async () => {
+    const manager = () =>
+      createSessionManager({
+        storage: "postgres",
+        storageConfig: { connectionString: url },
+        providers: { mock: { adapter: new MockProvider({ historyAware: true, latencyMs: 20 }) } },
+        turnLeaseMs: 150,
+      });
+    const p = manager();
+    const q = manager();
+    const s = await p.createSession("u", "mock", "m");
+    await s.sendMessage("first");
+    await withPg(url, async (admin) => {
+      // Something holds the session row for four lease lifetimes: P's acquire (its foreign-key
+      // check) waits behind it, and Q's queues behind P's.
+      await admin.query("BEGIN");
+      await admin.query("SELECT 1 FROM sessions WHERE session_id = $1 FOR UPDATE", [s.sessionId]);
+      const outcome = (turn: Promise<{ content: string }>) =>
+        turn.then(
+          (r) => r.content,
+          (e: { code?: string }) => `error ${e.code}`,
+        );
+      const pTurn = outcome(s.sendMessage("p"));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const qTurn = outcome((await q.getSession(s.sessionId)).sendMessage("q"));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await admin.query("COMMIT");
+      // P was never paused, so its lease was never lost: both turns are stored whole, in turn.
+      expect(await Promise.all([pTurn, qTurn])).toEqual(["Echo: p [after 2]", "Echo: q [after 4]"]);
+    });
+    expect((await s.getMessages()).map((m) => m.content)).toEqual([
+      "first",
+      "Echo: first [after 0]",
+      "p",
+      "Echo: p [after 2]",
+      "q",
+      "Echo: q [after 4]",
+    ]);
+    await p.close();
+    await q.close();
+  }, 30_000);
+});

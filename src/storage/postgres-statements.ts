@@ -70,12 +70,23 @@ export function postgresStatements(schema: string) {
         pg_indexes_size(c.oid)::float8 AS index_bytes
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname = ANY($2::text[]) ORDER BY 1`,
-    // Server time, so instances on machines whose clocks differ agree on expiry.
-    acquireLease: `INSERT INTO ${s}.turn_leases AS l (session_id, holder, expires_at)
-      VALUES ($1, $2, now() + $3::float8 * interval '1 millisecond')
-      ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-      WHERE l.expires_at < now() OR l.holder = excluded.holder`,
-    renewLease: `UPDATE ${s}.turn_leases SET expires_at = now() + $3::float8 * interval '1 millisecond'
+    // Server time, so instances on machines whose clocks differ agree on expiry, taken when the
+    // lease is granted (clock_timestamp, not the statement's start): the session row is locked
+    // first (its foreign-key check would wait there anyway), so a wait for a lock never grants a
+    // lease already spent. Reports whether the session exists and whether the lease was taken.
+    acquireLease: `WITH s AS (
+        SELECT 1 FROM ${s}.sessions WHERE session_id = $1 FOR KEY SHARE
+      ), taken AS (
+        INSERT INTO ${s}.turn_leases AS l (session_id, holder, expires_at)
+        SELECT $1, $2, clock_timestamp() + $3::float8 * interval '1 millisecond' FROM s
+        ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder,
+          expires_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
+        WHERE l.expires_at < clock_timestamp() OR l.holder = excluded.holder
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM s)::int AS present, (SELECT count(*) FROM taken)::int AS taken`,
+    renewLease: `UPDATE ${s}.turn_leases
+      SET expires_at = clock_timestamp() + $3::float8 * interval '1 millisecond'
       WHERE session_id = $1 AND holder = $2`,
     releaseLease: `DELETE FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $2`,
   };

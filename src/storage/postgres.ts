@@ -243,13 +243,10 @@ export function postgresStorage(
     // All three are idempotent (taking a lease you hold renews it), so a lost connection is retried.
     acquireTurnLease: (id, holder, ttlMs) =>
       guard("acquireTurnLease", async () => {
-        const result = await retried((c) => run(c, sql.acquireLease, [id, holder, ttlMs])).catch(
-          (error: unknown) => {
-            if ((error as { code?: string }).code === "23503") notFound(id); // no such session
-            throw error;
-          },
-        );
-        return result.rowCount === 1;
+        type Row = { present: number; taken: number };
+        const { rows } = await retried((c) => run<Row>(c, sql.acquireLease, [id, holder, ttlMs]));
+        if (rows[0]?.present !== 1) notFound(id);
+        return rows[0].taken === 1;
       }),
     renewTurnLease: (id, holder, ttlMs) =>
       guard("renewTurnLease", async () => {
