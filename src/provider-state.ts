@@ -2,7 +2,14 @@ import { redact } from "./internal/redact.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import type { SessionPatch } from "./storage/types.js";
 import { refuseOpenCalls } from "./tool-results.js";
-import { providerInfo, type Runtime } from "./turn-lock.js";
+import { notFound } from "./storage/record.js";
+import {
+  ownRecord,
+  providerInfo,
+  type HeldTurn,
+  type Runtime,
+  type TurnState,
+} from "./turn-lock.js";
 import type { SessionRecord } from "./types.js";
 
 /**
@@ -115,4 +122,31 @@ export async function moveProvider(
     { adapter, session: { ...next, providerSessionId } },
     { adapter: previous, session: providerInfo(record) },
   );
+}
+
+/**
+ * A native conversation that kept more of a turn than the transcript did (a stream broken off,
+ * aborted or failed mid-reply: the conversation has the model's whole response, tool calls
+ * included, and would refuse the next turn over calls nobody can answer) starts afresh from the
+ * transcript, as `switchProvider` to the same provider and model does. A failure is a warning:
+ * the turn itself is stored, and `switchProvider` remains the remedy.
+ */
+export async function realignConversation(
+  rt: Runtime,
+  held: HeldTurn,
+  state: TurnState,
+): Promise<void> {
+  const { record, adapter } = held;
+  if (adapter.historyMode(providerInfo(record)) !== "native") return;
+  const same = { provider: record.provider, model: record.model, given: undefined };
+  try {
+    await moveProvider(rt, { record, previous: adapter, ...same }, async (patch) => {
+      const updated = await rt.storage.updateSession(record.sessionId, patch);
+      if (!updated) notFound(record.sessionId);
+      state.record = ownRecord(updated);
+      state.version = rt.versions.bump(record.sessionId);
+    });
+  } catch (error) {
+    warnProviderCleanup(`could not realign the conversation of session ${record.sessionId}`, error);
+  }
 }

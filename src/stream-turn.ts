@@ -1,6 +1,7 @@
 import { ProviderError } from "./errors.js";
 import { ZERO_USAGE, type ProviderReply, type SpentAttempt } from "./providers/types.js";
 import { outgoing, stampNow } from "./input.js";
+import { realignConversation } from "./provider-state.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
@@ -103,15 +104,22 @@ export async function* streamTurn(
     if (controller.signal.reason === STOPPED) return; // the reader broke off: kept below
     outcome = "failed";
     const aborted = controller.signal.aborted;
-    throw await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
+    const error = await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
+    await realignConversation(rt, held, state);
+    throw error;
   } finally {
     signal?.removeEventListener("abort", onAbort);
     io.stop.removeEventListener("abort", onStop);
     controller.abort();
     try {
       // Still open here only when the reader broke off: keep what it read.
-      if (outcome === "open" && turn)
-        stored = await brokenOff(rt, turn, arrived("aborted", io.taken()));
+      if (outcome === "open" && turn) {
+        try {
+          stored = await brokenOff(rt, turn, arrived("aborted", io.taken()));
+        } finally {
+          await realignConversation(rt, held, state);
+        }
+      }
     } finally {
       await releaseTurn(rt, held);
       await runAnnounced(rt.config.hooks, held);

@@ -73,14 +73,14 @@ describe("a turn lease granted after a wait for a lock", () => {
         storage: "postgres",
         storageConfig: { connectionString: url },
         providers: { mock: { adapter: new MockProvider({ historyAware: true, latencyMs: 20 }) } },
-        turnLeaseMs: 150,
+        turnLeaseMs: 400,
       });
     const p = manager();
     const q = manager();
     const s = await p.createSession("u", "mock", "m");
     await s.sendMessage("first");
     await withPg(url, async (admin) => {
-      // Something holds the session row for four lease lifetimes: P's acquire (its foreign-key
+      // Something holds the session row for three lease lifetimes: P's acquire (its foreign-key
       // check) waits behind it, and Q's queues behind P's.
       await admin.query("BEGIN");
       await admin.query("SELECT 1 FROM sessions WHERE session_id = $1 FOR UPDATE", [s.sessionId]);
@@ -92,7 +92,7 @@ describe("a turn lease granted after a wait for a lock", () => {
       const pTurn = outcome(s.sendMessage("p"));
       await new Promise((resolve) => setTimeout(resolve, 100));
       const qTurn = outcome((await q.getSession(s.sessionId)).sendMessage("q"));
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       await admin.query("COMMIT");
       // P was never paused, so its lease was never lost: both turns are stored whole, in turn.
       expect(await Promise.all([pTurn, qTurn])).toEqual(["Echo: p [after 2]", "Echo: q [after 4]"]);
