@@ -89,8 +89,8 @@ export const ModelPriceSchema = z.strictObject({
 /**
  * Lifecycle hooks, as the Python original has. Each runs after what it announces is stored, a
  * turn's hooks once the session's turn is free again (a hook may run and await a turn on the same
- * session), before the call returns (or `stream.reply` settles); a hook that throws is reported as a process warning
- * (`LANGSWARM_HOOK_FAILED`) and does not fail the call.
+ * session), before the call returns (or `stream.reply` settles); a hook that throws is reported
+ * as a process warning (`LANGSWARM_HOOK_FAILED`) and does not fail the call.
  */
 export interface SessionHooks {
   onSessionCreated?(sessionId: string): void | Promise<void>;

@@ -2,9 +2,8 @@ import { redact } from "./internal/redact.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import type { SessionPatch } from "./storage/types.js";
 import { refuseOpenCalls } from "./tool-results.js";
-import { notFound } from "./storage/record.js";
 import {
-  ownRecord,
+  updateRecord,
   providerInfo,
   type HeldTurn,
   type Runtime,
@@ -140,12 +139,9 @@ export async function realignConversation(
   if (adapter.historyMode(providerInfo(record)) !== "native") return;
   const same = { provider: record.provider, model: record.model, given: undefined };
   try {
-    await moveProvider(rt, { record, previous: adapter, ...same }, async (patch) => {
-      const updated = await rt.storage.updateSession(record.sessionId, patch);
-      if (!updated) notFound(record.sessionId);
-      state.record = ownRecord(updated);
-      state.version = rt.versions.bump(record.sessionId);
-    });
+    await moveProvider(rt, { record, previous: adapter, ...same }, (patch) =>
+      updateRecord(rt, state, patch),
+    );
   } catch (error) {
     warnProviderCleanup(`could not realign the conversation of session ${record.sessionId}`, error);
   }

@@ -11,10 +11,10 @@ import { cloneJson } from "./internal/clone.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { cloneRecord } from "./storage/record.js";
 import { commitProviderState, moveProvider, undoProviderChange } from "./provider-state.js";
-import { ZERO_USAGE } from "./providers/types.js";
 import { MessageStream } from "./stream.js";
 import { streamTurn, type StreamIO } from "./stream-turn.js";
 import { runTurn } from "./turn.js";
+import { noCost } from "./turn-cost.js";
 import {
   acquireTurn,
   appendInTurn,
@@ -22,6 +22,7 @@ import {
   ownRecord,
   providerInfo,
   releaseTurn,
+  updateRecord,
   withTurn,
   withTurnLeaving,
 } from "./turn-lock.js";
@@ -170,8 +171,7 @@ export class Session {
       const message = newMessage(record.sessionId, "system", text);
       const undo = await adapter.addSystemMessage?.(providerInfo(record), message);
       try {
-        const counters = { usage: { ...ZERO_USAGE }, costUsd: 0, at: message.timestamp };
-        await appendInTurn(this.#rt, held, [message], counters, "retake");
+        await appendInTurn(this.#rt, held, [message], noCost(message.timestamp), "retake");
       } catch (error) {
         // Not stored: the provider takes it back, so the model and the transcript agree.
         await undoProviderChange(undo, `the system message in ${adapter.name}`);
@@ -276,10 +276,7 @@ export class Session {
   }
 
   async #update(patch: Parameters<Runtime["storage"]["updateSession"]>[1]): Promise<void> {
-    const record = await this.#rt.storage.updateSession(this.sessionId, patch);
-    if (!record) throw new SessionNotFoundError(this.sessionId);
-    this.#state.record = ownRecord(record);
-    this.#state.version = this.#rt.versions.bump(this.sessionId);
+    await updateRecord(this.#rt, this.#state, patch);
   }
 }
 

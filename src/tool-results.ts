@@ -1,5 +1,5 @@
 import { ValidationError } from "./errors.js";
-import { ZERO_USAGE } from "./providers/types.js";
+import { noCost } from "./turn-cost.js";
 import { announce } from "./internal/hooks.js";
 import { appendInTurn, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionMessage } from "./types.js";
@@ -107,13 +107,7 @@ export async function holdToolResult(
 ): Promise<SessionMessage> {
   // Held because its siblings looked unanswered: if the lease was lost, another process may
   // have held or sent them since, so the caller must send it again rather than strand it.
-  await appendInTurn(
-    rt,
-    held,
-    [input],
-    { usage: { ...ZERO_USAGE }, costUsd: 0, at: input.timestamp },
-    "fail",
-  );
+  await appendInTurn(rt, held, [input], noCost(input.timestamp), "fail");
   announce(rt.config.hooks, held, "onMessageSent", input);
   return input;
 }

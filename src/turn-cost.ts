@@ -10,6 +10,11 @@ export type Spent = Pick<ProviderReply, "usage" | "model" | "earlier">;
 
 export const NOTHING_SPENT: Spent = { usage: ZERO_USAGE };
 
+/** The counters of a write that spends nothing (a system message, a held tool result). */
+export function noCost(at: Date): TurnCounters {
+  return { usage: { ...ZERO_USAGE }, costUsd: 0, at };
+}
+
 /** Whose prices apply: the session (its model) and the adapter (its built-in table). */
 interface PricedTurn {
   record: SessionRecord;

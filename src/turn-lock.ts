@@ -12,7 +12,7 @@ import { RecordVersions } from "./internal/versions.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import { notFound } from "./storage/record.js";
 import { isTurnLeaseStorage } from "./storage/types.js";
-import type { SessionStorage, TurnCounters } from "./storage/types.js";
+import type { SessionPatch, SessionStorage, TurnCounters } from "./storage/types.js";
 import type { SessionMessage, SessionRecord } from "./types.js";
 
 /** What sessions share with their manager. */
@@ -245,6 +245,18 @@ export async function appendInTurn(
       await release();
     }
   }
+}
+
+/** Updates the session's record and `state` with it, bumping the version others compare. */
+export async function updateRecord(
+  rt: Runtime,
+  state: TurnState,
+  patch: SessionPatch,
+): Promise<void> {
+  const id = state.record.sessionId;
+  const record = (await rt.storage.updateSession(id, patch)) ?? notFound(id);
+  state.record = ownRecord(record);
+  state.version = rt.versions.bump(id);
 }
 
 async function readRecord(rt: Runtime, sessionId: string): Promise<SessionRecord> {

@@ -193,7 +193,7 @@ export function knownOptions<T extends object>(value: T | undefined, known: read
 export function refuseUnknownKeys(field: string, value: object, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      throw new ValidationError(field ? `${field}.${key}` : key, "is not a known option");
+      throw new ValidationError(field ? `${field}.${key}` : key, "is not an option");
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ConcurrencyError, ValidationError } from "../errors.js";
-import { ZERO_USAGE } from "../providers/types.js";
-import type { SessionPatch, SessionStorage, TurnCounters } from "../storage/types.js";
+import type { SessionPatch, SessionStorage } from "../storage/types.js";
+import { noCost } from "../turn-cost.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { continuesAt } from "./align.js";
 import { targetSessionId } from "./convert.js";
@@ -139,11 +139,10 @@ async function appendRest(
     mergeMetadata: { ...r.metadata, v1MigratedUpdatedAt: stamp },
   };
   if (!(await storage.updateSession(id, patch))) return false;
-  const counters: TurnCounters = { usage: { ...ZERO_USAGE }, costUsd: 0, at };
+  const counters = noCost(at);
   return attempt_(() => storage.appendMessages(id, rest, counters), "messageId");
 }
 
-/** The latest of V1's updated_at, last_activity and newest message: what a resume stamps. */
 /** Whether the record is V1's as it is now (V1 has not changed the session since). */
 function isCurrent(existing: SessionRecord, c: ConvertedSession): boolean {
   const r = c.record;
@@ -154,6 +153,7 @@ function isCurrent(existing: SessionRecord, c: ConvertedSession): boolean {
   );
 }
 
+/** The latest of V1's updated_at, last_activity and newest message: what a resume stamps. */
 function resumedAt(c: ConvertedSession): Date {
   let ms = Math.max(c.record.updatedAt.getTime(), c.record.lastActivity.getTime());
   for (const m of c.messages) ms = Math.max(ms, m.timestamp.getTime());
