@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { ValidationError } from "./errors.js";
+import type { MemoryStorageOptions } from "./storage/memory.js";
+import type { PostgresStorageOptions } from "./storage/postgres.js";
+import type { SqliteStorageOptions } from "./storage/sqlite.js";
 import type { SessionStorage } from "./storage/types.js";
 import type { SessionMessage } from "./types.js";
 import { isAdapter } from "./providers/registry.js";
@@ -41,6 +44,8 @@ export const ProviderOptions = z.looseObject({
 });
 export type ProviderOptions = z.infer<typeof ProviderOptions>;
 
+export const MemoryConfig = z.strictObject({});
+
 export const SqliteConfig = z.strictObject({
   dbPath: z.string().min(1).optional(),
   enableWal: z.boolean().optional(),
@@ -68,9 +73,14 @@ export const PostgresConfig = z.strictObject({
     .optional(),
 });
 
-/** `storageConfig`: the options of the chosen backend (each refuses the others'). */
-export const StorageConfig = z.strictObject({ ...SqliteConfig.shape, ...PostgresConfig.shape });
-export type StorageConfig = z.infer<typeof StorageConfig>;
+/**
+ * `storageConfig` as the manager first reads it: any backend's keys. The chosen backend then
+ * refuses the others' (see `StorageFactory`); the types below say the same to the compiler.
+ */
+const AnyStorageConfig = z.strictObject({ ...SqliteConfig.shape, ...PostgresConfig.shape });
+
+/** The options of one backend, as `storageConfig` or `StorageFactory.create` take them. */
+export type StorageConfig = MemoryStorageOptions | SqliteStorageOptions | PostgresStorageOptions;
 
 const isStorage = (v: unknown): v is SessionStorage =>
   typeof v === "object" &&
@@ -112,7 +122,7 @@ export const ManagerOptions = z.strictObject({
       error: 'must be "memory", "sqlite", "postgres" or a storage object',
     })
     .default("memory"),
-  storageConfig: StorageConfig.default({}),
+  storageConfig: AnyStorageConfig.default({}),
   // A key, or null / undefined / "" for none given (so `openai: process.env.OPENAI_API_KEY`
   // works unset): the adapter then looks for the provider's environment variable.
   providers: z
@@ -134,7 +144,22 @@ export const ManagerOptions = z.strictObject({
     .array(z.custom<SessionMiddleware>((v) => typeof v === "object" && v !== null))
     .default([]),
 });
-export type ManagerOptionsInput = z.input<typeof ManagerOptions>;
+
+/** The backend and its options: `storageConfig` is typed by `storage`. */
+export type StorageChoice =
+  | { storage?: "memory"; storageConfig?: MemoryStorageOptions }
+  | { storage: "sqlite"; storageConfig?: SqliteStorageOptions }
+  | { storage: "postgres"; storageConfig?: PostgresStorageOptions }
+  // A storage object was configured when it was made.
+  | { storage: SessionStorage; storageConfig?: undefined };
+
+/** The options of `createSessionManager` other than the storage. */
+export type CommonManagerOptions = Omit<
+  z.input<typeof ManagerOptions>,
+  "storage" | "storageConfig"
+>;
+
+export type ManagerOptionsInput = CommonManagerOptions & StorageChoice;
 export type ManagerConfig = Readonly<z.output<typeof ManagerOptions>> & {
   pricing: Record<string, ModelPrice>;
 };

@@ -45,6 +45,9 @@ export class SessionManager {
 
   constructor(options: ManagerOptionsInput = {}) {
     const config = parseOrThrow(ManagerOptions, options) as ManagerConfig;
+    if (typeof config.storage !== "string" && Object.keys(config.storageConfig).length) {
+      throw new ValidationError("storageConfig", "is for a storage given by name, not an object");
+    }
     this.#providers = new ConfiguredProviders(config.providers);
     this.#config = Object.freeze(config);
     this.storage =

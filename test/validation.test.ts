@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   createSessionManager,
+  memoryStorage,
   postgresStorage,
   SessionNotFoundError,
   sqliteStorage,
@@ -278,6 +279,11 @@ describe("manager options are validated before any side effect", () => {
       "providers.mine.adapter",
     ],
     ["unknown top-level option", { stroage: "memory" }, "stroage"],
+    [
+      "storage options with a storage object (they would be ignored)",
+      { storage: memoryStorage(), storageConfig: { dbPath: "x.db" } },
+      "storageConfig",
+    ],
   ];
   for (const [name, options, field] of bad) {
     it(name, () => {
@@ -292,6 +298,25 @@ describe("manager options are validated before any side effect", () => {
       expect((error as ValidationError).field).toBe(field);
     });
   }
+
+  it("types storageConfig by the storage named (a misplaced key does not compile)", () => {
+    const options = (): Parameters<typeof createSessionManager>[0][] => [
+      { storage: "sqlite", storageConfig: { dbPath: "x.db", busyTimeoutMs: 10 } },
+      { storage: "postgres", storageConfig: { connectionString: "postgres://h/db", poolSize: 2 } },
+      { storageConfig: {} },
+      // @ts-expect-error a SQLite option given to Postgres
+      { storage: "postgres", storageConfig: { dbPath: "x.db" } },
+      // @ts-expect-error a Postgres option given to SQLite
+      { storage: "sqlite", storageConfig: { poolSize: 2 } },
+      // @ts-expect-error memory storage takes no options
+      { storage: "memory", storageConfig: { dbPath: "x.db" } },
+      // @ts-expect-error a storage object was configured when it was made
+      { storage: memoryStorage(), storageConfig: { dbPath: "x.db" } },
+    ];
+    // The checks above are the compiler's (npm run typecheck); at run time each backend refuses too.
+    for (const o of options().slice(3))
+      expect(() => createSessionManager(o)).toThrow(ValidationError);
+  });
 
   it("does not mutate the caller's options and never echoes an API key", () => {
     const options = {
@@ -355,5 +380,8 @@ describe("manager options are validated before any side effect", () => {
     );
     expect(() => postgresStorage({ poolSize: 0 })).toThrow(ValidationError);
     expect(() => sqliteStorage({ schema: "s" } as never)).toThrow(/schema/);
+    expect(() => memoryStorage({ dbPath: "x.db" } as never)).toThrow(
+      /dbPath: is not an option of memory storage/,
+    );
   });
 });

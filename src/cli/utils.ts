@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { StorageChoice } from "../config.js";
 import {
   createSessionManager,
   SessionError,
@@ -59,16 +60,13 @@ export function openManager(
     if (variable && process.env[variable]) providers[name] = process.env[variable];
   }
   const connectionString = g.connectionString ?? process.env.DATABASE_URL;
-  return createSessionManager({
-    storage: g.storage,
-    storageConfig:
-      g.storage === "postgres"
-        ? { connectionString }
-        : g.storage === "sqlite"
-          ? { dbPath: g.db }
-          : {},
-    providers,
-  });
+  const storage: StorageChoice =
+    g.storage === "postgres"
+      ? { storage: "postgres", storageConfig: { connectionString } }
+      : g.storage === "sqlite"
+        ? { storage: "sqlite", storageConfig: { dbPath: g.db } }
+        : { storage: "memory" };
+  return createSessionManager({ ...storage, providers });
 }
 
 /** A flag that is a count: plain digits only (`Number()` would take "", " 5", "1e2", "0x10"). */

@@ -1,5 +1,10 @@
-import { z } from "zod";
-import { parseOrThrow, PostgresConfig, SqliteConfig, type StorageConfig } from "../config.js";
+import {
+  MemoryConfig,
+  parseOrThrow,
+  PostgresConfig,
+  SqliteConfig,
+  type StorageConfig,
+} from "../config.js";
 import { ValidationError } from "../errors.js";
 import { memoryStorage } from "./memory.js";
 import { postgresStorage } from "./postgres.js";
@@ -10,10 +15,8 @@ export type StorageName = "memory" | "sqlite" | "postgres";
 
 // Each backend loads its driver (better-sqlite3, pg) lazily on first use, so importing them
 // here costs nothing for users of the other backends.
-const NO_OPTIONS = z.strictObject({});
-
 const BACKENDS: Record<StorageName, (config: StorageConfig) => SessionStorage> = {
-  memory: (c) => memoryStorage(parseOrThrow(NO_OPTIONS, c, "storageConfig", "memory storage")),
+  memory: (c) => memoryStorage(parseOrThrow(MemoryConfig, c, "storageConfig", "memory storage")),
   sqlite: (c) => sqliteStorage(parseOrThrow(SqliteConfig, c, "storageConfig", "sqlite storage")),
   postgres: (c) =>
     postgresStorage(parseOrThrow(PostgresConfig, c, "storageConfig", "postgres storage")),
@@ -29,6 +32,8 @@ const BACKENDS: Record<StorageName, (config: StorageConfig) => SessionStorage> =
 export const StorageFactory = {
   names: Object.keys(BACKENDS) as StorageName[],
   create(name: StorageName, config: StorageConfig = {}): SessionStorage {
+    // One signature, so that a name chosen at run time type-checks; the backend refuses keys
+    // that are not its own.
     const create = Object.hasOwn(BACKENDS, name) ? BACKENDS[name] : undefined;
     if (!create) throw new ValidationError("storage", `unknown storage "${String(name)}"`);
     return create(config);

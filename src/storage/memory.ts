@@ -1,3 +1,4 @@
+import { MemoryConfig, parseOrThrow } from "../config.js";
 import { StorageError, ValidationError } from "../errors.js";
 import { isEmpty } from "../internal/clone.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
@@ -61,8 +62,9 @@ interface Entry {
  * ```
  */
 export function memoryStorage(
-  _options: MemoryStorageOptions = {},
+  options: MemoryStorageOptions = {},
 ): SessionStorage & SyncTurnStorage {
+  parseOrThrow(MemoryConfig, options, "", "memory storage");
   const sessions = new Map<string, Entry>();
   const byUser = new Map<string, Set<string>>();
   let closed = false;

@@ -2,7 +2,7 @@
  * @module @langswarm/session/testing — test doubles for code that uses sessions: the mock
  * provider (deterministic, latency and failure injection) and a ready manager on memory storage.
  */
-import type { ManagerOptionsInput } from "../config.js";
+import type { CommonManagerOptions, StorageChoice } from "../config.js";
 import { createSessionManager, type SessionManager } from "../manager.js";
 import { MockProvider, type MockProviderOptions } from "../providers/mock.js";
 
@@ -18,7 +18,8 @@ export type { MockFailure, MockProviderOptions } from "../providers/mock.js";
  * ```
  */
 export function createTestManager(
-  options: { mock?: MockProviderOptions } & Omit<ManagerOptionsInput, "providers"> = {},
+  options: { mock?: MockProviderOptions } & Omit<CommonManagerOptions, "providers"> &
+    StorageChoice = {},
 ): { manager: SessionManager; mock: MockProvider } {
   const { mock: mockOptions, ...rest } = options;
   const mock = new MockProvider(mockOptions);

@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SessionNotFoundError } from "../../src/errors.js";
 import { createSessionManager, type SessionManager } from "../../src/manager.js";
 import { MockProvider } from "../../src/providers/mock.js";
-import type { ManagerOptionsInput } from "../../src/config.js";
+import type { CommonManagerOptions, StorageChoice } from "../../src/config.js";
+
+type OpenOptions = Partial<CommonManagerOptions> & StorageChoice;
 import type { Session } from "../../src/session.js";
 import { failureTests } from "./conformance-failures.js";
 import { streamingTests } from "./conformance-streaming.js";
@@ -24,7 +26,7 @@ export interface SuiteContext {
   harness: ProviderHarness;
   server(): FakeServer;
   apiKey(): string;
-  open(extra?: Record<string, unknown>, options?: Partial<ManagerOptionsInput>): SessionManager;
+  open(extra?: Record<string, unknown>, options?: OpenOptions): SessionManager;
   start(m?: SessionManager, model?: string): Promise<Session>;
 }
 
@@ -45,10 +47,9 @@ export function describeProviderConformance(h: ProviderHarness): void {
     /** A manager whose `h.provider` points at the fake; `extra` overrides provider options. */
     const open = (
       extra: Record<string, unknown> = {},
-      options: Partial<ManagerOptionsInput> = {},
+      options: OpenOptions = {},
     ): SessionManager => {
       manager = createSessionManager({
-        storage: "memory",
         ...options,
         providers: {
           [h.provider]: { ...h.providerOptions(server), ...extra },
