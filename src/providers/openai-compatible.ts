@@ -91,7 +91,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
     const options = requestOptions(turn.session, turn.signal);
-    const calls = new Map<number, ToolCall>();
+    const calls: StreamedCalls = { all: [], at: new Map() };
     let text = "";
     let id = "";
     let finish: string | null = null;
@@ -130,7 +130,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
       });
     }
     const raw = refused ? "refusal" : finish;
-    yield { type: "done", reply: reply(text, [...calls.values()], raw, id, usage) };
+    yield { type: "done", reply: reply(text, calls.all, raw, id, usage) };
   }
 }
 
@@ -185,16 +185,28 @@ function toChatMessage(m: SessionMessage): ChatMessage {
   }
 }
 
+/** The calls of a streamed reply, in order, and the one each stream index is building. */
+interface StreamedCalls {
+  all: ToolCall[];
+  at: Map<number, ToolCall>;
+}
+
 function mergeToolCall(
-  calls: Map<number, ToolCall>,
+  calls: StreamedCalls,
   delta: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall,
 ): void {
-  // The first delta of a call carries its id and name; later ones append argument text.
-  const call = calls.get(delta.index) ?? toolCall(delta.id ?? "", "", "");
+  // The first delta of a call carries its id and name; later ones append argument text. Some
+  // servers repeat the whole name on every delta (the SDK's own reader takes it, not appends),
+  // and Ollama sends parallel calls all at index 0, each with its own id.
+  let call = calls.at.get(delta.index);
+  if (!call || (delta.id && call.id && delta.id !== call.id)) {
+    call = toolCall(delta.id ?? "", "", "");
+    calls.all.push(call);
+    calls.at.set(delta.index, call);
+  }
   if (delta.id) call.id = delta.id;
-  if (delta.function?.name) call.function.name += delta.function.name;
+  if (delta.function?.name) call.function.name = delta.function.name;
   if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
-  calls.set(delta.index, call);
 }
 
 function reply(
