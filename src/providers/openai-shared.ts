@@ -86,13 +86,27 @@ const FINAL_CODES = new Set([
   "invalid_prompt",
 ]);
 
+/**
+ * Whether an error reported without an HTTP status (inside a stream, or a failed response) would
+ * fail the same way again: a final code, a request the API calls invalid, or one naming the
+ * parameter at fault.
+ */
+function isFinalInBand(code: unknown, type?: unknown, param?: unknown): boolean {
+  return (
+    FINAL_CODES.has(String(code)) ||
+    type === "invalid_request_error" ||
+    (typeof param === "string" && param !== "")
+  );
+}
+
 /** An error the API reports inside a stream (`error` event, failed response): no status, a code. */
 export function inBandError(
   provider: string,
   code: string | null | undefined,
   message: string,
+  param?: string | null,
 ): ProviderError {
-  const retryable = !FINAL_CODES.has(String(code));
+  const retryable = !isFinalInBand(code, undefined, param);
   return new ProviderError(provider, `${code ?? "error"}: ${message}`, { retryable });
 }
 
@@ -112,8 +126,10 @@ function fromApiError(
   const request = error.requestID ? ` (request ${error.requestID})` : "";
   // No status: an error the SDK read from inside a stream.
   const retryable =
-    !FINAL_CODES.has(String(error.code)) &&
-    (status === null || status === 408 || status === 409 || status === 429 || status >= 500);
+    status === null
+      ? !isFinalInBand(error.code, error.type, error.param)
+      : !FINAL_CODES.has(String(error.code)) &&
+        (status === 408 || status === 409 || status === 429 || status >= 500);
   const prefix = status === null ? "" : `${status} `;
   return new ProviderError(provider, `${prefix}${kind ? `${kind}: ` : ""}${text}${request}`, {
     status,

@@ -186,7 +186,7 @@ export class OpenAIProvider implements ProviderAdapter {
           final = event.response;
           if (final.usage) yield { type: "usage", usage: responsesUsage(final.usage) };
         } else if (event.type === "error") {
-          throw inBandError(NAME, event.code, event.message);
+          throw inBandError(NAME, event.code, event.message, event.param);
         }
       }
     } catch (error) {

@@ -83,3 +83,49 @@ describe("openai: a streamed response.failed with a transient code", () => {
     expect((await stream.reply).metadata).toMatchObject({ servedBy: "anthropic" });
   });
 });
+
+// An `error` event carries no HTTP status: whether a retry can help is read from the event.
+describe("openai: an in-band error for a request that cannot succeed is final", () => {
+  const erroring = (error: Record<string, unknown>) =>
+    startWire((_path, body, res) => {
+      const started = responseObject(body.model, [], { status: "in_progress", usage: null });
+      sse(
+        res,
+        [
+          { type: "response.created", response: started },
+          { type: "error", ...error },
+        ],
+        true,
+      );
+    });
+  const retryable = async () => {
+    manager = createSessionManager({
+      providers: { openai: { ...openaiAt(server!), maxRetries: 0 } },
+    });
+    const s = await manager.createSession("u", "openai", "gpt-4o");
+    try {
+      for await (const _ of s.streamMessage("hi")) void _;
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProviderError);
+      return (e as ProviderError).retryable;
+    }
+  };
+
+  it("the nested shape, typed invalid_request_error without a code", async () => {
+    server = await erroring({
+      status: 400,
+      error: { type: "invalid_request_error", message: "No tool output found", param: "input" },
+    });
+    expect(await retryable()).toBe(false);
+  });
+
+  it("the flat shape naming the parameter at fault", async () => {
+    server = await erroring({ code: null, message: "Invalid value", param: "input" });
+    expect(await retryable()).toBe(false);
+  });
+
+  it("while one that names neither stays retryable", async () => {
+    server = await erroring({ code: null, message: "The server had an error", param: null });
+    expect(await retryable()).toBe(true);
+  });
+});
