@@ -16,6 +16,22 @@ describe("MockProvider", () => {
     );
   });
 
+  it("fails a stream set to fail after more chunks than the reply has, before it ends", async () => {
+    const { manager, mock } = createTestManager({ mock: { chunkSize: 4 } });
+    const session = await manager.createSession("u", "mock", "m");
+    mock.failNext(1, { afterChunks: 50, status: 503 });
+    const stream = session.streamMessage("hi");
+    await expect(
+      (async () => {
+        for await (const _ of stream) void _;
+      })(),
+    ).rejects.toMatchObject({ status: 503 });
+    // What arrived is kept as a partial reply, as for any stream cut short.
+    const stored = await session.getMessages();
+    expect(stored[1]).toMatchObject({ content: "Echo: hi", finishReason: "error" });
+    await manager.close();
+  });
+
   it("keeps no calls when told not to (as a mock configured by name, which nobody can read)", async () => {
     const mock = new MockProvider({ recordCalls: false });
     const manager = createSessionManager({ providers: { mock: { adapter: mock } } });

@@ -78,11 +78,12 @@ export function validateSettings(config: Readonly<Record<string, unknown>>): voi
     }
   };
   const positiveInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
+  // The API refuses a stop sequence that is empty or only whitespace.
   const strings = (v: unknown): boolean =>
-    Array.isArray(v) && v.every((s) => typeof s === "string" && s !== "");
+    Array.isArray(v) && v.every((s) => typeof s === "string" && /\S/.test(s));
   for (const f of ["maxTokens", "max_tokens"]) check(f, positiveInt, "must be a positive integer");
   for (const f of ["stopSequences", "stop_sequences"])
-    check(f, strings, "must be non-empty strings");
+    check(f, strings, "must be strings with something other than whitespace");
   for (const f of METADATA_FIELDS) check(f, isRecord, "must be an object");
   check(
     "timeout",

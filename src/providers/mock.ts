@@ -92,6 +92,8 @@ export class MockProvider implements ProviderAdapter {
       await sleep(this.#options.latencyMs, turn.signal);
       yield { type: "delta", text: reply.content.slice(i, i + size) };
     }
+    // A failure set for after more chunks than the reply has still happens, before the end.
+    if (failure) throw toError(failure);
     yield { type: "done", reply };
   }
 

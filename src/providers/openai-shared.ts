@@ -169,6 +169,8 @@ const PRICES: Record<string, ModelPrice> = {
   "gpt-4.1-mini": { input: 0.4, cachedInput: 0.1, output: 1.6 },
   "gpt-4.1-nano": { input: 0.1, cachedInput: 0.025, output: 0.4 },
   "gpt-4o": { input: 2.5, cachedInput: 1.25, output: 10 },
+  // The first gpt-4o snapshot kept its launch price.
+  "gpt-4o-2024-05-13": { input: 5, output: 15 },
   "gpt-4o-mini": { input: 0.15, cachedInput: 0.075, output: 0.6 },
   o3: { input: 2, cachedInput: 0.5, output: 8 },
   "o4-mini": { input: 1.1, cachedInput: 0.275, output: 4.4 },
@@ -279,8 +281,14 @@ export function readSampling(config: Readonly<Record<string, unknown>>): Samplin
   return out;
 }
 
-/** Checks the sampling settings both adapters read; throws `ValidationError` naming the field. */
-export function validateSampling(config: Readonly<Record<string, unknown>>): void {
+/**
+ * Checks the sampling settings both adapters read; throws `ValidationError` naming the field.
+ * `minMaxTokens`: the least output limit the API takes (the Responses API refuses below 16).
+ */
+export function validateSampling(
+  config: Readonly<Record<string, unknown>>,
+  minMaxTokens = 1,
+): void {
   const check = (field: string, ok: (v: unknown) => boolean, reason: string): void => {
     const value = config[field];
     if (value !== undefined && !ok(value)) {
@@ -291,7 +299,9 @@ export function validateSampling(config: Readonly<Record<string, unknown>>): voi
   check("temperature", (v) => isNum(v) && v >= 0 && v <= 2, "must be a number from 0 to 2");
   for (const f of ["topP", "top_p"]) check(f, (v) => isNum(v) && v >= 0 && v <= 1, "must be 0..1");
   for (const f of ["maxTokens", "max_tokens"]) {
-    check(f, (v) => Number.isInteger(v) && (v as number) > 0, "must be a positive integer");
+    const reason =
+      minMaxTokens > 1 ? `an integer of at least ${minMaxTokens}` : "a positive integer";
+    check(f, (v) => Number.isInteger(v) && (v as number) >= minMaxTokens, `must be ${reason}`);
   }
   check("timeout", (v) => isNum(v) && v > 0, "must be a positive number of seconds");
   check("tools", (v) => Array.isArray(v) && v.every(isChatTool), "must be function tools");

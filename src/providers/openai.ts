@@ -27,6 +27,8 @@ import type {
 } from "./types.js";
 
 const NAME = "openai";
+// The Responses API refuses a smaller max_output_tokens.
+const MIN_OUTPUT_TOKENS = 16;
 // Conversations API limit: items per create call.
 const MAX_ITEMS_PER_CALL = 20;
 
@@ -78,7 +80,7 @@ export class OpenAIProvider implements ProviderAdapter {
       throw new ValidationError("providerConfig.nativeState", "must be a boolean");
     }
     givenMetadata(config);
-    validateSampling(config);
+    validateSampling(config, MIN_OUTPUT_TOKENS);
   }
 
   priceOf(model: string): ModelPrice | undefined {

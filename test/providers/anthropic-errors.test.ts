@@ -114,6 +114,7 @@ describe("anthropic failures and options", () => {
       ["tools", [{ name: "no schema" }]],
       ["conversation_metadata", "topic"],
       ["stopSequences", [""]],
+      ["stop_sequences", ["END", "\n"]],
     ] as const) {
       const error = await start(m, { [field]: value }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);

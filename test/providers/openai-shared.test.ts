@@ -101,6 +101,8 @@ describe("openai pricing", () => {
   it("knows current models and dated snapshots; nothing else", () => {
     expect(openaiPriceOf("gpt-4o-mini")).toEqual({ input: 0.15, cachedInput: 0.075, output: 0.6 });
     expect(openaiPriceOf("gpt-4.1-2025-04-14")).toEqual(openaiPriceOf("gpt-4.1"));
+    // A snapshot priced apart from its family has its own entry.
+    expect(openaiPriceOf("gpt-4o-2024-05-13")).toEqual({ input: 5, output: 15 });
     expect(openaiPriceOf("gpt-4o-mini-tts")).toBeUndefined();
     expect(openaiPriceOf("toString")).toBeUndefined();
   });
@@ -146,6 +148,12 @@ describe("openai options", () => {
   it("refuses bad sampling settings and a client that is not one, naming the field", async () => {
     expect(() => validateSampling({ temperature: 3 })).toThrow(ValidationError);
     expect(() => validateSampling({ maxTokens: 1.5 })).toThrow(/providerConfig.maxTokens/);
+    // The Responses API refuses max_output_tokens below 16; Chat Completions takes any.
+    expect(() => validateSampling({ maxTokens: 10 }, 16)).toThrow(
+      /maxTokens: must be an integer of at least 16/,
+    );
+    expect(() => validateSampling({ max_tokens: 16 }, 16)).not.toThrow();
+    expect(() => validateSampling({ maxTokens: 10 })).not.toThrow();
     expect(() => validateSampling({ tools: [{ type: "function" }] })).toThrow(
       /providerConfig.tools/,
     );

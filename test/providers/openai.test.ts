@@ -285,6 +285,14 @@ describe("openai specifics", () => {
     expect(metrics.costUsd).toBeCloseTo((976 * 0.15 + 1024 * 0.075 + 100 * 0.6) / 1e6, 12);
   });
 
+  it("refuses a maxTokens the Responses API would refuse (below 16) before anything is sent", async () => {
+    const made = manager.createSession("u", "openai", "gpt-4o", {
+      providerConfig: { maxTokens: 10 },
+    });
+    await expect(made).rejects.toMatchObject({ field: "providerConfig.maxTokens" });
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("passes sampling settings and tools in the Responses format", async () => {
     const tool = { type: "function", function: { name: "f", parameters: { type: "object" } } };
     const session = await manager.createSession("u", "openai", "gpt-4o", {
