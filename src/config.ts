@@ -116,6 +116,37 @@ export interface SessionMiddleware {
   incoming?(message: SessionMessage): SessionMessage | Promise<SessionMessage>;
 }
 
+const HOOK_NAMES = [
+  "onSessionCreated",
+  "onMessageSent",
+  "onReplyReceived",
+  "onSessionArchived",
+  "onSessionDeleted",
+] as const satisfies readonly (keyof SessionHooks)[];
+
+/**
+ * An object of callbacks, checked but kept as given (a class instance keeps its methods and
+ * `this`). In a plain object a misspelt name would never be called, so it is refused like any
+ * unknown option; an instance may hold state of its own besides.
+ */
+function callbacks<T extends object>(names: readonly string[], what: string) {
+  return z
+    .custom<T>((v) => typeof v === "object" && v !== null && !Array.isArray(v), {
+      message: "must be an object",
+    })
+    .superRefine((value, ctx) => {
+      const proto = Object.getPrototypeOf(value) as unknown;
+      const plain = proto === Object.prototype || proto === null;
+      for (const [key, fn] of Object.entries(value)) {
+        const known = names.includes(key);
+        if (!known && !plain) continue;
+        if (known && (fn === undefined || typeof fn === "function")) continue;
+        const message = known ? "must be a function" : `is not a ${what} (${names.join(", ")})`;
+        ctx.addIssue({ code: "custom", path: [key], message });
+      }
+    });
+}
+
 export const ManagerOptions = z.strictObject({
   storage: z
     .union([z.enum(["memory", "sqlite", "postgres"]), z.custom<SessionStorage>(isStorage)], {
@@ -139,9 +170,9 @@ export const ManagerOptions = z.strictObject({
    * `ConcurrencyError` and stores nothing. (Turns of one process queue without a limit.)
    */
   turnWaitMs: positiveInt.default(120_000),
-  hooks: z.custom<SessionHooks>((v) => typeof v === "object" && v !== null).optional(),
+  hooks: callbacks<SessionHooks>(HOOK_NAMES, "hook").optional(),
   middleware: z
-    .array(z.custom<SessionMiddleware>((v) => typeof v === "object" && v !== null))
+    .array(callbacks<SessionMiddleware>(["outgoing", "incoming"], "middleware step"))
     .default([]),
 });
 

@@ -21,6 +21,26 @@ describe("lifecycle hooks and middleware", () => {
     expect(events).toEqual(["created:36", "sent:hi", "reply:Echo: hi", "archived", "deleted"]);
   });
 
+  it("takes hooks and middleware as class instances, methods and `this` kept", async () => {
+    class Audit {
+      readonly seen: string[] = [];
+      onMessageSent(m: SessionMessage) {
+        this.seen.push(m.content);
+      }
+    }
+    class Shout {
+      outgoing(m: SessionMessage) {
+        return { ...m, content: m.content.toUpperCase() };
+      }
+    }
+    const audit = new Audit();
+    const manager = createSessionManager({ hooks: audit, middleware: [new Shout()] });
+    const session = await manager.createSession("u", "mock", "m");
+    await session.sendMessage("hi");
+    expect(audit.seen).toEqual(["HI"]);
+    await manager.close();
+  });
+
   it("lets middleware rewrite the outgoing message and the incoming reply before they are stored", async () => {
     const seen: SessionMessage[] = [];
     const manager = createSessionManager({

@@ -279,6 +279,17 @@ describe("manager options are validated before any side effect", () => {
       "providers.mine.adapter",
     ],
     ["unknown top-level option", { stroage: "memory" }, "stroage"],
+    ["a misspelt hook", { hooks: { onSessionArchive: () => {} } }, "hooks.onSessionArchive"],
+    [
+      "a hook that is not a function",
+      { hooks: { onSessionCreated: "log" } },
+      "hooks.onSessionCreated",
+    ],
+    [
+      "a misspelt middleware step",
+      { middleware: [{ outgoin: (m: unknown) => m }] },
+      "middleware.0.outgoin",
+    ],
     [
       "storage options with a storage object (they would be ignored)",
       { storage: memoryStorage(), storageConfig: { dbPath: "x.db" } },
