@@ -40,6 +40,23 @@ describe("postgres under connection loss, close and short leases", () => {
     expect(outcomes).toContain("closed");
   });
 
+  it("lets many calls wait for a connection without a listener-leak warning", async () => {
+    const storage = postgresStorage({ connectionString: url, schema: schema(), poolSize: 1 });
+    const r = makeRecord();
+    await storage.createSession(r);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      await Promise.all(Array.from({ length: 30 }, () => storage.getSession(r.sessionId)));
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on next tick
+    } finally {
+      process.off("warning", onWarning);
+      await storage.close();
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it("leaves no lease behind a finished turn, even with a heartbeat in flight", async () => {
     const sch = schema();
     const manager = createSessionManager({

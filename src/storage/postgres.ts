@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { parseOrThrow, PostgresConfig } from "../config.js";
 import { StorageError, ValidationError } from "../errors.js";
@@ -68,6 +69,8 @@ export function postgresStorage(
   let own: Promise<Pool> | undefined;
   let closed = false;
   const closing = new AbortController();
+  // Every call waiting for a pooled connection listens for close(): any number may wait.
+  setMaxListeners(0, closing.signal);
   const assertOpen = (): void => {
     if (closed) throw new StorageError(NAME, "the storage is closed");
   };
