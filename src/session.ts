@@ -1,4 +1,3 @@
-import { SessionNotFoundError } from "./errors.js";
 import {
   newMessage,
   NO_OPTIONS,
@@ -21,6 +20,7 @@ import {
   isPromise,
   ownRecord,
   providerInfo,
+  readRecord,
   releaseTurn,
   updateRecord,
   withTurn,
@@ -185,6 +185,8 @@ export class Session {
   async getMessages(options?: GetMessagesOptions): Promise<SessionMessage[]> {
     const { limit: given } = knownOptions(options, ["limit"]);
     const limit = optionalLimit("limit", given, Number.MAX_SAFE_INTEGER);
+    // Deleted (and its id perhaps taken again) since this object read it: check it first.
+    if (this.#rt.versions.of(this.sessionId) !== this.#state.version) await this.#refresh();
     return this.#rt.storage.getMessages(this.sessionId, limit === undefined ? {} : { limit });
   }
 
@@ -268,9 +270,8 @@ export class Session {
 
   async #refresh(): Promise<SessionRecord> {
     const version = this.#rt.versions.of(this.sessionId);
-    const record = await this.#rt.storage.getSession(this.sessionId);
-    if (!record) throw new SessionNotFoundError(this.sessionId);
-    this.#state.record = ownRecord(record);
+    const record = await readRecord(this.#rt, this.#state.record);
+    this.#state.record = record;
     this.#state.version = version;
     return record;
   }

@@ -171,13 +171,13 @@ async function settleTurn(
   try {
     signal?.throwIfAborted(); // aborted while it waited for the turns ahead of it
     const version = rt.versions.of(sessionId);
-    if (version !== state.version) held.record = await readRecord(rt, sessionId);
+    if (version !== state.version) held.record = await readRecord(rt, state.record);
     held.adapter = await adapterOf(held.record.provider);
     if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
       held.releaseLease = await takeLease(rt.storage, sessionId, { ...leaseOptions(rt), signal });
       signal?.throwIfAborted(); // aborted while the winning attempt was on its way
       const provider = held.record.provider;
-      held.record = await readRecord(rt, sessionId);
+      held.record = await readRecord(rt, held.record);
       if (held.record.provider !== provider) held.adapter = await adapterOf(held.record.provider);
     }
     state.record = held.record;
@@ -254,13 +254,22 @@ export async function updateRecord(
   patch: SessionPatch,
 ): Promise<void> {
   const id = state.record.sessionId;
+  // Changed by another object since (deleted, even made anew under this id): check it first.
+  if (rt.versions.of(id) !== state.version) await readRecord(rt, state.record);
   const record = (await rt.storage.updateSession(id, patch)) ?? notFound(id);
   state.record = ownRecord(record);
   state.version = rt.versions.bump(id);
 }
 
-async function readRecord(rt: Runtime, sessionId: string): Promise<SessionRecord> {
-  return ownRecord((await rt.storage.getSession(sessionId)) ?? notFound(sessionId));
+/**
+ * The session's record as stored now. A session id can be taken again after a delete: a record
+ * of another user, or made later, is another session, and this one is not found.
+ */
+export async function readRecord(rt: Runtime, known: SessionRecord): Promise<SessionRecord> {
+  const record = await rt.storage.getSession(known.sessionId);
+  const same =
+    record?.userId === known.userId && record.createdAt.getTime() === known.createdAt.getTime();
+  return same ? ownRecord(record) : notFound(known.sessionId);
 }
 
 /** Runs `fn` holding the session's turn (see `acquireTurn`). */

@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { ValidationError } from "../src/index.js";
+import type { CommonManagerOptions } from "../src/config.js";
+import { SessionNotFoundError, ValidationError } from "../src/index.js";
+import { MockProvider } from "../src/testing/index.js";
 import { freshDatabase } from "./helpers/postgres.js";
 import { managersClosedAfterEach } from "./helpers/managers.js";
 
@@ -18,13 +20,47 @@ let n = 0;
 const manager = managersClosedAfterEach();
 
 const BACKENDS = {
-  memory: () => manager({ storage: "memory" }),
-  sqlite: () => manager({ storage: "sqlite", storageConfig: { dbPath: join(dir, `${n++}.db`) } }),
-  postgres: () =>
-    manager({ storage: "postgres", storageConfig: { connectionString: url, schema: `ag_${n++}` } }),
+  memory: (o: CommonManagerOptions = {}) => manager({ ...o, storage: "memory" }),
+  sqlite: (o: CommonManagerOptions = {}) =>
+    manager({ ...o, storage: "sqlite", storageConfig: { dbPath: join(dir, `${n++}.db`) } }),
+  postgres: (o: CommonManagerOptions = {}) =>
+    manager({
+      ...o,
+      storage: "postgres",
+      storageConfig: { connectionString: url, schema: `ag_${n++}` },
+    }),
 };
 
 describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])("%s", (backend) => {
+  // A session id can be taken again after a delete (V1 ids, ids an app chooses).
+  it.each([
+    ["a stateless provider", false],
+    ["a provider that keeps history (turns take the lease)", true],
+  ])(
+    "a deleted session's object never reaches a new session under its id, with %s",
+    async (_, historyAware) => {
+      const mock = new MockProvider({ historyAware });
+      const m = BACKENDS[backend]({ providers: { mock: { adapter: mock } } });
+      const sessionConfig = { sessionId: "ticket-42" };
+      const alice = await m.createSession("alice", "mock", "m", { sessionConfig });
+      await alice.sendMessage("alice's first message");
+      await m.deleteSession("ticket-42");
+      await m.createSession("bob", "mock", "m", { sessionConfig });
+      for (const call of [
+        () => alice.sendMessage("alice's secret"),
+        () => alice.getMessages(),
+        () => alice.updateContext({ owner: "alice" }),
+        () => alice.getMetrics(),
+        () => alice.sendSystemMessage("be brief"),
+      ]) {
+        await expect(call()).rejects.toBeInstanceOf(SessionNotFoundError);
+      }
+      const bob = await m.getSession("ticket-42", { userId: "bob" });
+      expect(await bob.getMessages()).toEqual([]);
+      expect(bob.context).toEqual({});
+    },
+  );
+
   it("names the bad field of a message to a missing session, before looking the session up", async () => {
     const m = BACKENDS[backend]();
     const message = {
