@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { ManagerOptions, parseOrThrow } from "./config.js";
 import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
 import { SessionNotFoundError, ValidationError } from "./errors.js";
@@ -42,8 +43,11 @@ export class SessionManager {
   readonly #config: ManagerConfig;
   readonly #providers: ConfiguredProviders;
   readonly #rt: Runtime;
+  readonly #closing = new AbortController();
 
   constructor(options: ManagerOptionsInput = {}) {
+    // Every stream in progress listens for close(): any number may.
+    setMaxListeners(0, this.#closing.signal);
     const config = parseOrThrow(ManagerOptions, options) as ManagerConfig;
     if (typeof config.storage !== "string" && Object.keys(config.storageConfig).length) {
       throw new ValidationError("storageConfig", "is for a storage given by name, not an object");
@@ -59,6 +63,7 @@ export class SessionManager {
       config: this.#config,
       ...turnLocksOf(this.storage),
       holder: randomUUID(),
+      closing: this.#closing.signal,
       adapter: (name) => this.#providers.get(name),
       adapterNow: (name) => this.#providers.ready(name),
     };
@@ -196,7 +201,14 @@ export class SessionManager {
     }
   }
 
+  /**
+   * Closes the manager: no new turn starts (`StorageError`), turns already asked for run and are
+   * stored first, and a stream still being read ends as if its signal were aborted (what arrived
+   * is stored). Then the providers and the storage are closed.
+   */
   async close(): Promise<void> {
+    this.#closing.abort();
+    await this.#rt.mutex.idle();
     await this.#providers.close();
     await this.storage.close();
   }

@@ -47,6 +47,11 @@ export async function* streamTurn(
     io.resume();
   };
   const onStop = () => controller.abort(STOPPED);
+  // close() ends a stream in progress as the caller's abort would: what arrived is stored.
+  const onClose = () => {
+    controller.abort(new DOMException("the manager was closed", "AbortError"));
+    io.resume();
+  };
   const deltas: string[] = [];
   let spent: TokenUsage = ZERO_USAGE;
   // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
@@ -61,6 +66,7 @@ export async function* streamTurn(
   try {
     signal?.addEventListener("abort", onAbort, { once: true });
     io.stop.addEventListener("abort", onStop, { once: true });
+    rt.closing.addEventListener("abort", onClose, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
     const input = await outgoing(rt.config, message);
     const send = await planToolResult(rt, held, input);
@@ -110,6 +116,7 @@ export async function* streamTurn(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     io.stop.removeEventListener("abort", onStop);
+    rt.closing.removeEventListener("abort", onClose);
     controller.abort();
     try {
       // Still open here only when the reader broke off: keep what it read.

@@ -5,7 +5,7 @@
 import type { ManagerConfig } from "./config.js";
 import { deepFreeze } from "./internal/clone.js";
 import type { Announcement } from "./internal/hooks.js";
-import { ConcurrencyError, ProviderError } from "./errors.js";
+import { ConcurrencyError, ProviderError, StorageError } from "./errors.js";
 import { takeLease, type LeaseOptions } from "./internal/lease.js";
 import { KeyedMutex } from "./internal/mutex.js";
 import { RecordVersions } from "./internal/versions.js";
@@ -22,6 +22,8 @@ export interface Runtime {
   readonly mutex: KeyedMutex;
   /** This manager's lease holder id. */
   readonly holder: string;
+  /** Aborted by `close()`: no new turn starts, and streams in progress end. */
+  readonly closing: AbortSignal;
   readonly versions: RecordVersions;
   adapter(provider: string): Promise<ProviderAdapter>;
   /** The provider's adapter if it is already built, without waiting. */
@@ -113,6 +115,7 @@ export function acquireTurn(
   signal?: AbortSignal,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
+  if (rt.closing.aborted) return Promise.reject(managerClosed(rt));
   if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
     return rt.mutex.acquire(sessionId, signal).then(
@@ -197,6 +200,10 @@ function notStarted(record: SessionRecord): ProviderError {
   return new ProviderError(record.provider, "the request was aborted before the turn started", {
     retryable: false,
   });
+}
+
+function managerClosed(rt: Runtime): StorageError {
+  return new StorageError(rt.storage.name, "the manager is closed");
 }
 
 /** Gives the turn back: the lease (if any), then the mutex, which the next waiter takes over. */
