@@ -5,6 +5,7 @@ import { createSessionManager, postgresStorage, StorageError } from "../src/inde
 import { MockProvider } from "../src/testing/index.js";
 import { freshDatabase, withPg } from "./helpers/postgres.js";
 import { makeRecord } from "./storage/fixtures.js";
+import { waitFor } from "./helpers/turns.js";
 
 const url = await freshDatabase(inject("postgresUrl"));
 let n = 0;
@@ -56,6 +57,33 @@ describe("postgres under connection loss, close and short leases", () => {
     }
     expect(warnings).toEqual([]);
   });
+
+  it("frees a session row locked by a process frozen inside a transaction, within seconds", async () => {
+    const sch = schema();
+    const manager = createSessionManager({
+      storage: "postgres",
+      storageConfig: { connectionString: url, schema: sch },
+      providers: { mock: { adapter: new MockProvider({ historyAware: true }) } },
+      turnLeaseMs: 500,
+    });
+    const session = await manager.createSession("u", "mock", "m");
+    const worker = join(import.meta.dirname, "workers", "freeze-in-tx.mjs");
+    const child = spawn(process.execPath, [worker, url, sch, session.sessionId]);
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    const closed = new Promise((resolve) => child.once("close", resolve));
+    try {
+      await waitFor(() => out === "frozen\n", 15_000);
+      const started = Date.now();
+      // It waited for the row lock until TCP gave up on the frozen process: hours.
+      expect((await session.sendMessage("hello")).content).toBe("Echo: hello [after 0]");
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      child.kill("SIGKILL");
+      await closed;
+      await manager.close();
+    }
+  }, 40_000);
 
   it("leaves no lease behind a finished turn, even with a heartbeat in flight", async () => {
     const sch = schema();

@@ -43,6 +43,10 @@ export interface PostgresStorageOptions {
 }
 
 const NAME = "postgres";
+// A process frozen or cut off inside a transaction (a paused VM, a lost network) would keep its
+// row locks until TCP gives up, hours later, and other instances' turns would wait all that time.
+// Our transactions never idle for long; set per transaction, it works with any pool or pooler.
+const BEGIN = "BEGIN; SET LOCAL idle_in_transaction_session_timeout = 10000";
 
 /**
  * Storage on Postgres through a `pg` pool, for several app instances on one database. Each turn
@@ -92,7 +96,7 @@ export function postgresStorage(
   /** A transaction is retried once if the connection is lost before COMMIT (it rolled back). */
   const transaction = <T>(fn: (c: PoolClient) => Promise<T>): Promise<T> =>
     retried(async (c) => {
-      await c.query("BEGIN");
+      await c.query(BEGIN);
       let result: T;
       try {
         result = await fn(c);
