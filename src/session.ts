@@ -20,6 +20,7 @@ import {
   isPromise,
   ownRecord,
   providerInfo,
+  reactivate,
   readRecord,
   releaseTurn,
   updateRecord,
@@ -138,6 +139,8 @@ export class Session {
     const acquired = acquireTurn(rt, this.#state, true, options.signal);
     const held = isPromise(acquired) ? await waited(acquired, message) : acquired;
     try {
+      const woken = reactivate(rt, this.#state, held);
+      if (woken) await woken;
       const ready = outgoing(rt.config, message);
       const input = isPromise(ready) ? await ready : ready;
       const reply = runTurn(rt, held, input, options.signal);

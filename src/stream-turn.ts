@@ -7,7 +7,7 @@ import { holdToolResult, planToolResult } from "./tool-results.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
-import { acquireTurn, releaseTurn } from "./turn-lock.js";
+import { acquireTurn, reactivate, releaseTurn } from "./turn-lock.js";
 import type { Runtime, TurnState } from "./turn-lock.js";
 import type { SessionMessage, TokenUsage } from "./types.js";
 
@@ -68,6 +68,7 @@ export async function* streamTurn(
     io.stop.addEventListener("abort", onStop, { once: true });
     rt.closing.addEventListener("abort", onClose, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
+    await reactivate(rt, state, held);
     const input = await outgoing(rt.config, message);
     const send = await planToolResult(rt, held, input);
     if (send === "hold") {

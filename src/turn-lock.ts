@@ -269,6 +269,17 @@ export async function updateRecord(
 }
 
 /**
+ * A turn continues the conversation, so a session archived (or paused, completed, …) is active
+ * again: else it would go on taking turns while no listing of active sessions shows it.
+ */
+export function reactivate(rt: Runtime, state: TurnState, held: HeldTurn): void | Promise<void> {
+  if (held.record.status === "active") return;
+  return updateRecord(rt, state, { status: "active" }).then(() => {
+    held.record = state.record;
+  });
+}
+
+/**
  * The session's record as stored now. A session id can be taken again after a delete: a record
  * of another user, or made later, is another session, and this one is not found.
  */

@@ -32,6 +32,26 @@ const BACKENDS = {
 };
 
 describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])("%s", (backend) => {
+  it("a turn on an archived session makes it active again, sent or streamed", async () => {
+    const m = BACKENDS[backend]();
+    const session = await m.createSession("u", "mock", "m");
+    for (const turn of [
+      () => session.sendMessage("back again"),
+      async () => {
+        const stream = session.streamMessage("and again");
+        for await (const _ of stream) void _;
+      },
+    ]) {
+      await m.archiveSession(session.sessionId);
+      expect(await m.getUserSessions("u", { status: "active" })).toHaveLength(0);
+      await turn();
+      expect(session.status).toBe("active");
+      const listed = await m.getUserSessions("u", { status: "active" });
+      expect(listed.map((s) => s.sessionId)).toEqual([session.sessionId]);
+    }
+    expect(await session.getMessages()).toHaveLength(4);
+  });
+
   // A session id can be taken again after a delete (V1 ids, ids an app chooses).
   it.each([
     ["a stateless provider", false],
