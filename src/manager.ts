@@ -3,10 +3,12 @@ import { setMaxListeners } from "node:events";
 import { ManagerOptions, parseOrThrow } from "./config.js";
 import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
 import { SessionNotFoundError, ValidationError } from "./errors.js";
+import { cleanupPlan, cleanUpInactive, deleteProviderState } from "./cleanup.js";
+import type { CleanupOptions } from "./cleanup.js";
 import { callHook } from "./internal/hooks.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
-import type { ListCursor, SessionStorage } from "./storage/types.js";
+import type { SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
 import {
   createSessionInput,
@@ -23,8 +25,6 @@ import { decodeCursor, encodeCursor } from "./cursor.js";
 export type SessionList = Session[] & { nextCursor: string | null };
 
 const DEFAULT_PAGE = 100;
-// A thousand years: beyond it a cutoff date is out of every backend's range.
-const MAX_HOURS = 24 * 366 * 1000;
 const MAX_PAGE = 1000;
 
 /**
@@ -142,63 +142,38 @@ export class SessionManager {
 
   /**
    * Deletes a session, its messages and its provider-side state. Returns false if it did not
-   * exist. A session whose provider is no longer configured is deleted from storage all the same
-   * (its provider-side state, if any, cannot be reached without the provider's credentials).
+   * exist. The session is deleted from storage first, then its provider-side state (an OpenAI
+   * conversation): should that fail (provider down, key revoked), the session is deleted all the
+   * same and a process warning (`LANGSWARM_PROVIDER_CLEANUP_FAILED`) names the state left
+   * behind. A session whose provider is no longer configured is deleted from storage all the
+   * same (its provider-side state, if any, cannot be reached without the provider's credentials).
    */
   async deleteSession(sessionId: string): Promise<boolean> {
     const record = await this.storage.getSession(requireString("sessionId", sessionId));
     if (!record) return false;
-    if (this.#providers.has(record.provider)) {
-      const adapter = await this.#providers.get(record.provider);
-      await adapter.deleteProviderSession?.(providerInfo(record));
-    }
     const deleted = await this.storage.deleteSession(sessionId);
     this.#rt.versions.bump(sessionId);
-    if (deleted) await callHook(this.#config.hooks, "onSessionDeleted", sessionId);
-    return deleted;
+    if (!deleted) return false;
+    await deleteProviderState(this.#providers, record);
+    await callHook(this.#config.hooks, "onSessionDeleted", sessionId);
+    return true;
   }
 
   /**
-   * Archives (default) or deletes active sessions with no activity for `maxInactiveHours`.
-   * Returns how many sessions were cleaned up.
+   * Archives (default) or deletes the sessions with no activity for `maxInactiveHours`
+   * (default 24). Archiving takes every status but `archived`; deleting takes every status, so a
+   * later `{ action: "delete" }` run removes what an earlier run archived. `status` narrows it
+   * to one status. Returns how many sessions were archived or deleted.
+   *
+   * Each session is acted on only if it still qualifies at that moment (checked atomically by
+   * the storage): one that had a turn since the listing, or has one in flight, is skipped and not
+   * counted. A delete whose provider-side state cannot be deleted is a process warning, as in
+   * `deleteSession`. If the storage fails for some sessions, the run goes on with the others and
+   * then throws a `StorageError` saying how many were cleaned up, with an `AggregateError` of
+   * every failure as its `cause`; a listing that fails ends the run the same way.
    */
-  async cleanupInactiveSessions(given?: {
-    maxInactiveHours?: number;
-    action?: "archive" | "delete";
-  }): Promise<number> {
-    const options = knownOptions(given, ["maxInactiveHours", "action"]);
-    const hours = options.maxInactiveHours ?? 24;
-    if (typeof hours !== "number" || !Number.isFinite(hours) || hours < 0 || hours > MAX_HOURS) {
-      throw new ValidationError("maxInactiveHours", `must be a number from 0 to ${MAX_HOURS}`);
-    }
-    const action = options.action ?? "archive";
-    if (action !== "archive" && action !== "delete")
-      throw new ValidationError("action", 'must be "archive" or "delete"');
-    const inactiveBefore = new Date(Date.now() - hours * 3_600_000);
-    let count = 0;
-    for (let after: ListCursor | undefined; ;) {
-      const page = await this.storage.listSessions({
-        status: "active",
-        inactiveBefore,
-        limit: 500,
-        after,
-      });
-      for (const r of page.sessions) if (await this.#cleanUp(r.sessionId, action)) count++;
-      if (!page.next) return count;
-      after = page.next;
-    }
-  }
-
-  /** One session of a cleanup; one that vanished meanwhile is skipped, not an error. */
-  async #cleanUp(sessionId: string, action: "archive" | "delete"): Promise<boolean> {
-    if (action === "delete") return this.deleteSession(sessionId);
-    try {
-      await this.archiveSession(sessionId);
-      return true;
-    } catch (error) {
-      if (error instanceof SessionNotFoundError) return false;
-      throw error;
-    }
+  async cleanupInactiveSessions(given?: CleanupOptions): Promise<number> {
+    return cleanUpInactive(this.#rt, this.#providers, cleanupPlan(given));
   }
 
   /**

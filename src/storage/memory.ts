@@ -8,16 +8,15 @@ import {
   applyPatch,
   assertUniqueIds,
   cloneRecord,
-  compareActivity,
-  isAfter,
   messageLimit,
   notFound,
   validateMessages,
 } from "./record.js";
+import { isInactive } from "./inactive.js";
+import { memoryListing } from "./memory-listing.js";
 import type {
-  SessionPage,
+  ConditionalCleanupStorage,
   SessionPatch,
-  SessionQuery,
   SessionStorage,
   StorageUsage,
   SyncTurnStorage,
@@ -63,7 +62,7 @@ interface Entry {
  */
 export function memoryStorage(
   options: MemoryStorageOptions = {},
-): SessionStorage & SyncTurnStorage {
+): SessionStorage & SyncTurnStorage & ConditionalCleanupStorage {
   parseOrThrow(MemoryConfig, options, "", "memory storage");
   const sessions = new Map<string, Entry>();
   const byUser = new Map<string, Set<string>>();
@@ -73,6 +72,13 @@ export function memoryStorage(
     if (closed) throw new StorageError(NAME, "the storage is closed");
   };
   const entry = (id: string): Entry => sessions.get(id) ?? notFound(id);
+  const listing = memoryListing((id) => sessions.get(id)?.record);
+  const remove = (e: Entry): void => {
+    const { sessionId, userId } = e.record;
+    sessions.delete(sessionId);
+    byUser.get(userId)?.delete(sessionId);
+    if (byUser.get(userId)?.size === 0) byUser.delete(userId);
+  };
 
   return {
     name: NAME,
@@ -81,7 +87,9 @@ export function memoryStorage(
       if (sessions.has(record.sessionId)) {
         throw new ValidationError("sessionId", "a session with this id already exists");
       }
-      sessions.set(record.sessionId, { record: cloneRecord(record), messages: [], ids: null });
+      const e: Entry = { record: cloneRecord(record), messages: [], ids: null };
+      sessions.set(record.sessionId, e);
+      listing.touched(e.record);
       let set = byUser.get(record.userId);
       if (!set) byUser.set(record.userId, (set = new Set()));
       set.add(record.sessionId);
@@ -96,20 +104,31 @@ export function memoryStorage(
       const e = sessions.get(id);
       if (!e) return null;
       applyPatch(e.record, patch, new Date());
+      listing.touched(e.record);
       return cloneRecord(e.record);
     },
     async deleteSession(id) {
       assertOpen();
       const e = sessions.get(id);
       if (!e) return false;
-      sessions.delete(id);
-      byUser.get(e.record.userId)?.delete(id);
-      if (byUser.get(e.record.userId)?.size === 0) byUser.delete(e.record.userId);
+      remove(e);
       return true;
+    },
+    async cleanUpIfInactive(id, action, condition) {
+      assertOpen();
+      const e = sessions.get(id);
+      if (!e || !isInactive(e.record, condition)) return null;
+      if (action === "delete") remove(e);
+      else {
+        applyPatch(e.record, { status: "archived" }, new Date());
+        listing.touched(e.record);
+      }
+      return cloneRecord(e.record);
     },
     async listSessions(query) {
       assertOpen();
-      return list(candidates(query), query);
+      const scope = query.userId === undefined ? sessions.keys() : (byUser.get(query.userId) ?? []);
+      return listing.list(query, scope);
     },
     async appendMessages(id, messages, counters?: TurnCounters) {
       assertOpen();
@@ -117,10 +136,13 @@ export function memoryStorage(
       const e = entry(id);
       assertUniqueIds(messages, (m) => hasId(e, m));
       append(e, messages, counters);
+      listing.touched(e.record);
     },
     appendTurnSync(id, messages, counters) {
       assertOpen();
-      append(entry(id), messages, counters);
+      const e = entry(id);
+      append(e, messages, counters);
+      listing.touched(e.record);
     },
     async addMessage(id, message) {
       await this.appendMessages(id, [message]);
@@ -164,32 +186,9 @@ export function memoryStorage(
       closed = true;
       sessions.clear();
       byUser.clear();
+      listing.clear();
     },
   };
-
-  function candidates(query: SessionQuery): SessionRecord[] {
-    const out: SessionRecord[] = [];
-    const ids = query.userId === undefined ? sessions.keys() : (byUser.get(query.userId) ?? []);
-    for (const id of ids) {
-      const r = sessions.get(id)!.record;
-      if (query.status && r.status !== query.status) continue;
-      if (query.inactiveBefore && r.lastActivity >= query.inactiveBefore) continue;
-      if (query.after && !isAfter(r, query.after)) continue;
-      out.push(r);
-    }
-    return out;
-  }
-}
-
-function list(records: SessionRecord[], query: SessionQuery): SessionPage {
-  records.sort(compareActivity);
-  const page = records.slice(0, query.limit).map(cloneRecord);
-  const last = page[page.length - 1];
-  const next =
-    records.length > query.limit && last
-      ? { lastActivity: last.lastActivity, sessionId: last.sessionId }
-      : null;
-  return { sessions: page, next };
 }
 
 function append(e: Entry, messages: readonly SessionMessage[], counters?: TurnCounters): void {

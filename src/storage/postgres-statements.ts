@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import type { SessionMessage } from "../types.js";
 import { encodeExtras, SESSION_COLUMNS } from "./codec.js";
 import { quoteSchema } from "./schema/postgres.js";
-import { listSql, MUTABLE_COLUMNS, SESSION_COLUMN_LIST } from "./sql.js";
-import type { SessionQuery, TurnCounters } from "./types.js";
+import { cleanUpSql, listSql, MUTABLE_COLUMNS, SESSION_COLUMN_LIST } from "./sql.js";
+import type { InactiveCondition, SessionQuery, TurnCounters } from "./types.js";
 
 /** A statement prepared once per connection under a name derived from its text. */
 export interface Statement {
@@ -102,12 +102,35 @@ export function postgresStatements(schema: string) {
      */
     list(query: SessionQuery): Statement & { values: unknown[] } {
       const values: unknown[] = [];
-      const text = listSql(query, `${s}.sessions`, columns, (value) => {
-        values.push(value instanceof Date ? value.getTime() : value);
-        return value instanceof Date ? fromMs(`$${values.length}`) : `$${values.length}`;
-      });
+      const text = listSql(query, `${s}.sessions`, columns, binder(values));
       return { ...statement(text), values };
     },
+    /** A cleanup's conditional act; lease expiry by the server's clock, as leases are granted. */
+    cleanUp(
+      id: string,
+      action: "archive" | "delete",
+      condition: InactiveCondition,
+    ): Statement & { values: unknown[] } {
+      const values: unknown[] = [];
+      const tables = { sessions: `${s}.sessions`, leases: `${s}.turn_leases`, columns };
+      const text = cleanUpSql(
+        tables,
+        id,
+        action,
+        condition,
+        binder(values),
+        () => "clock_timestamp()",
+      );
+      return { ...statement(text), values };
+    },
+  };
+}
+
+/** Binds a value as the next `$n` (a Date as epoch milliseconds, see `list`). */
+function binder(values: unknown[]): (value: unknown) => string {
+  return (value) => {
+    values.push(value instanceof Date ? value.getTime() : value);
+    return value instanceof Date ? fromMs(`$${values.length}`) : `$${values.length}`;
   };
 }
 

@@ -23,6 +23,7 @@ import { applyPatch, leaseLost, messageLimit, notFound, validateMessages } from 
 import { migrate, TABLES } from "./schema/postgres.js";
 import { mutableValues, toPage } from "./sql.js";
 import type {
+  ConditionalCleanupStorage,
   SessionPatch,
   SessionQuery,
   SessionStorage,
@@ -59,7 +60,7 @@ const BEGIN = "BEGIN; SET LOCAL idle_in_transaction_session_timeout = 10000";
  */
 export function postgresStorage(
   options: PostgresStorageOptions = {},
-): SessionStorage & TurnLeaseStorage {
+): SessionStorage & TurnLeaseStorage & ConditionalCleanupStorage {
   parseOrThrow(PostgresConfig, options, "", "postgres storage");
   const schema = options.schema ?? "public";
   const sql = postgresStatements(schema); // validates the schema name
@@ -185,6 +186,13 @@ export function postgresStorage(
       guard("deleteSession", async () => {
         const result = await transaction((c) => run(c, sql.deleteSession, [id]));
         return result.rowCount === 1; // messages and lease go with it (ON DELETE CASCADE)
+      }),
+    cleanUpIfInactive: (id, action, condition) =>
+      guard("cleanUpIfInactive", async () => {
+        // A row a turn is appending to is locked: the act waits, then re-checks the new row.
+        const statement = sql.cleanUp(id, action, condition);
+        const { rows } = await transaction((c) => c.query<SessionRow>(statement));
+        return rows[0] ? rowToRecord(rows[0]) : null;
       }),
     listSessions: (query: SessionQuery) =>
       guard("listSessions", async () => {

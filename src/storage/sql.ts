@@ -1,7 +1,7 @@
 import type { SessionRecord } from "../types.js";
 import { recordToRow, rowToRecord, SESSION_COLUMNS } from "./codec.js";
 import type { SessionRow } from "./codec.js";
-import type { SessionPage, SessionQuery } from "./types.js";
+import type { InactiveCondition, SessionPage, SessionQuery } from "./types.js";
 
 /** What the SQL backends (SQLite, Postgres) share beyond the row codec. */
 
@@ -43,6 +43,7 @@ export function listSql(
   const where: string[] = [];
   if (query.userId !== undefined) where.push(`user_id = ${bind(query.userId)}`);
   if (query.status) where.push(`status = ${bind(query.status)}`);
+  if (query.statuses) where.push(statusIn(query.statuses, bind));
   if (query.inactiveBefore) where.push(`last_activity < ${bind(query.inactiveBefore)}`);
   if (query.after) {
     const t = query.after.lastActivity;
@@ -55,6 +56,37 @@ export function listSql(
     (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
     ` ORDER BY last_activity DESC, session_id DESC LIMIT ${bind(query.limit + 1)}`
   );
+}
+
+/**
+ * A cleanup's act on one session as one statement (see `ConditionalCleanupStorage`): it applies
+ * only if the row still matches the condition and no one holds an unexpired turn lease on it,
+ * and returns the row (as archived, or as deleted).
+ * `leaseNow` is the backend's "now" for lease expiry, as SQL (bound where it is placed).
+ */
+export function cleanUpSql(
+  tables: { sessions: string; leases: string; columns: string },
+  id: string,
+  action: "archive" | "delete",
+  condition: InactiveCondition,
+  bind: (value: unknown) => string,
+  leaseNow: () => string,
+): string {
+  const head =
+    action === "archive"
+      ? `UPDATE ${tables.sessions} SET status = 'archived', updated_at = ${bind(new Date())}`
+      : `DELETE FROM ${tables.sessions}`;
+  const where = [`session_id = ${bind(id)}`, `last_activity < ${bind(condition.inactiveBefore)}`];
+  if (condition.statuses) where.push(statusIn(condition.statuses, bind));
+  where.push(
+    `NOT EXISTS (SELECT 1 FROM ${tables.leases} AS l WHERE l.session_id = ${bind(id)}` +
+      ` AND l.expires_at >= ${leaseNow()})`,
+  );
+  return `${head} WHERE ${where.join(" AND ")} RETURNING ${tables.columns}`;
+}
+
+function statusIn(statuses: readonly string[], bind: (value: unknown) => string): string {
+  return statuses.length ? `status IN (${statuses.map(bind).join(", ")})` : "1 = 0";
 }
 
 /** A page from the rows of `listSql` (one more than `limit` when more follow). */

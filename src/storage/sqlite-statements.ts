@@ -3,8 +3,14 @@ import type { SessionMessage, SessionRecord } from "../types.js";
 import { SESSION_COLUMNS, encodeExtras, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
 import { applyPatch, leaseLost, notFound } from "./record.js";
-import { listSql, MUTABLE_COLUMNS, mutableValues, toPage } from "./sql.js";
-import type { SessionPage, SessionPatch, SessionQuery, TurnCounters } from "./types.js";
+import { cleanUpSql, listSql, MUTABLE_COLUMNS, mutableValues, toPage } from "./sql.js";
+import type {
+  InactiveCondition,
+  SessionPage,
+  SessionPatch,
+  SessionQuery,
+  TurnCounters,
+} from "./types.js";
 
 type Statement = BetterSqlite3.Statement;
 
@@ -23,6 +29,11 @@ export interface Statements {
   append(id: string, messages: readonly SessionMessage[], counters?: TurnCounters): void;
   update(id: string, patch: SessionPatch): SessionRecord | null;
   deleteSession(id: string): boolean;
+  cleanUp(
+    id: string,
+    action: "archive" | "delete",
+    condition: InactiveCondition,
+  ): SessionRecord | null;
   clear(id: string): void;
   list(query: SessionQuery): SessionPage;
 }
@@ -57,7 +68,17 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
   const resetCount = db.prepare(
     `UPDATE sessions SET message_count = 0, updated_at = ? WHERE session_id = ?`,
   );
-  const listCache = new Map<string, Statement>();
+  // Statements whose shape depends on the call (filters, status lists), keyed by their text.
+  const shaped = new Map<string, Statement>();
+  const prepared = (sql: string): Statement => {
+    let stmt = shaped.get(sql);
+    if (!stmt) shaped.set(sql, (stmt = db.prepare(sql)));
+    return stmt;
+  };
+  const binder = (params: unknown[]) => (value: unknown) => {
+    params.push(value instanceof Date ? value.getTime() : value);
+    return "?";
+  };
 
   const append = db.transaction(
     (id: string, messages: readonly SessionMessage[], counters?: TurnCounters) => {
@@ -109,6 +130,22 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     return deleteRow.run(id).changes === 1;
   });
 
+  const cleanUp = db.transaction(
+    (id: string, action: "archive" | "delete", condition: InactiveCondition) => {
+      const params: unknown[] = [];
+      const bind = binder(params);
+      const tables = { sessions: "sessions", leases: "turn_leases", columns: SESSION_COLUMNS };
+      const sql = cleanUpSql(tables, id, action, condition, bind, () => bind(Date.now()));
+      const row = prepared(sql).get(...params) as SessionRow | undefined;
+      if (!row) return null;
+      if (action === "delete") {
+        deleteMessages.run(id);
+        deleteLease.run(id);
+      }
+      return rowToRecord(row);
+    },
+  );
+
   const clear = db.transaction((id: string) => {
     if (resetCount.run(Date.now(), id).changes === 0) notFound(id);
     deleteMessages.run(id);
@@ -116,13 +153,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
 
   const list = (query: SessionQuery): SessionPage => {
     const params: unknown[] = [];
-    const sql = listSql(query, "sessions", SESSION_COLUMNS, (value) => {
-      params.push(value instanceof Date ? value.getTime() : value);
-      return "?";
-    });
-    let stmt = listCache.get(sql); // the shape (not the values) keys the statement cache
-    if (!stmt) listCache.set(sql, (stmt = db.prepare(sql)));
-    return toPage(stmt.all(...params) as SessionRow[], query.limit);
+    const sql = listSql(query, "sessions", SESSION_COLUMNS, binder(params));
+    return toPage(prepared(sql).all(...params) as SessionRow[], query.limit);
   };
 
   return {
@@ -154,6 +186,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     append: (id, messages, counters) => append.immediate(id, messages, counters),
     update: (id, patch) => update.immediate(id, patch),
     deleteSession: (id) => deleteSession.immediate(id),
+    cleanUp: (id, action, condition) => cleanUp.immediate(id, action, condition),
     clear: (id) => clear.immediate(id),
     list,
   };

@@ -9,6 +9,7 @@ import { messageLimit, notFound, validateMessages } from "./record.js";
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS } from "./schema/sqlite.js";
 import { prepareStatements, type Statements } from "./sqlite-statements.js";
 import type {
+  ConditionalCleanupStorage,
   SessionPatch,
   SessionQuery,
   SessionStorage,
@@ -40,7 +41,7 @@ const NAME = "sqlite";
  */
 export function sqliteStorage(
   options: SqliteStorageOptions = {},
-): SessionStorage & TurnLeaseStorage {
+): SessionStorage & TurnLeaseStorage & ConditionalCleanupStorage {
   parseOrThrow(SqliteConfig, options, "", "sqlite storage");
   const open = lazy(() => openDatabase(options));
   let opened = false; // whether anything asked for the database, so close() knows to wait for it
@@ -73,6 +74,7 @@ export function sqliteStorage(
     getSession: (id) => run((s) => toRecord(s.getSession.get(id))),
     updateSession: (id, patch: SessionPatch) => run((s) => s.update(id, patch)),
     deleteSession: (id) => run((s) => s.deleteSession(id)),
+    cleanUpIfInactive: (id, action, condition) => run((s) => s.cleanUp(id, action, condition)),
     listSessions: (query: SessionQuery) => run((s) => s.list(query)),
     appendMessages: (id, messages, counters?: TurnCounters) =>
       run((s) => appendTx(s, id, messages, counters)),

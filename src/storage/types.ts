@@ -45,6 +45,12 @@ export interface ListCursor {
 export interface SessionQuery {
   userId?: string;
   status?: SessionStatus;
+  /**
+   * Only sessions in one of these statuses (an empty list matches none); with `status`, both
+   * apply. Cleanup narrows its listing with it. A custom storage written before this field
+   * returns more sessions than asked: harmless, as cleanup checks each session again anyway.
+   */
+  statuses?: readonly SessionStatus[];
   /** Only sessions whose last activity is strictly before this instant. */
   inactiveBefore?: Date;
   limit: number;
@@ -125,6 +131,38 @@ export function isTurnLeaseStorage(
     typeof s.renewTurnLease === "function" &&
     typeof s.releaseTurnLease === "function"
   );
+}
+
+/** What a session must still be, when cleanup acts on it, for the act to apply. */
+export interface InactiveCondition {
+  /** Its last activity is strictly before this instant. */
+  inactiveBefore: Date;
+  /** Its status is one of these; any status when absent. */
+  statuses?: readonly SessionStatus[];
+}
+
+/**
+ * Optional capability: archives (status "archived") or deletes (with its messages) a session
+ * only if it still matches `condition` at that moment, in one atomic step, and, in a storage
+ * with turn leases, only while no one holds its unexpired lease (a turn in flight in another
+ * process). Returns the session as archived, or as it was when deleted; null if it was not there
+ * or no longer matched. Cleanup lists sessions and then acts on each; a session that had a turn
+ * in between must be spared, which only the storage can decide atomically. A storage without it
+ * is served by re-reading the session just before acting, which guards against turns in this
+ * process only.
+ */
+export interface ConditionalCleanupStorage {
+  cleanUpIfInactive(
+    sessionId: string,
+    action: "archive" | "delete",
+    condition: InactiveCondition,
+  ): Promise<SessionRecord | null>;
+}
+
+export function isConditionalCleanupStorage(
+  storage: SessionStorage,
+): storage is SessionStorage & ConditionalCleanupStorage {
+  return typeof (storage as Partial<ConditionalCleanupStorage>).cleanUpIfInactive === "function";
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionNotFoundError, StorageError, ValidationError } from "../../src/errors.js";
 import { isTurnLeaseStorage, type SessionStorage } from "../../src/storage/types.js";
+import { describeCleanup } from "./conformance-cleanup.js";
 import { describeExactTimes, describeInputChecks } from "./conformance-input.js";
 import { describeTurnLeases } from "./conformance-lease.js";
 import { makeMessage, makeRecord, usage } from "./fixtures.js";
@@ -326,6 +327,7 @@ export function describeStorageConformance(options: ConformanceOptions): void {
 
     describeInputChecks(() => storage);
     describeExactTimes(() => storage);
+    describeCleanup(() => storage);
 
     it("reports its usage", async () => {
       const u = await storage.getMemoryUsage();

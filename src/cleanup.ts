@@ -1,0 +1,181 @@
+/**
+ * Cleanup of inactive sessions, and the provider-side half of deleting a session: what
+ * `SessionManager.cleanupInactiveSessions` and `deleteSession` run.
+ */
+import { StorageError, ValidationError } from "./errors.js";
+import { callHook } from "./internal/hooks.js";
+import { redact } from "./internal/redact.js";
+import type { ConfiguredProviders } from "./providers/configured.js";
+import { isInactive } from "./storage/inactive.js";
+import { isConditionalCleanupStorage } from "./storage/types.js";
+import type { InactiveCondition, ListCursor, SessionQuery } from "./storage/types.js";
+import type { SessionStorage } from "./storage/types.js";
+import { providerInfo, type Runtime } from "./turn-lock.js";
+import { SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./types.js";
+import { knownOptions, requireStatus } from "./validate.js";
+
+export type CleanupAction = "archive" | "delete";
+
+export interface CleanupOptions {
+  /** Sessions with no activity for this long are cleaned up. @default 24 */
+  maxInactiveHours?: number;
+  /** @default "archive" */
+  action?: CleanupAction;
+  /** Only sessions in this status. @default every status but "archived" to archive, any to delete */
+  status?: SessionStatus;
+}
+
+/** A validated cleanup: what to do, and what a session must still be when it is done. */
+export interface CleanupPlan {
+  action: CleanupAction;
+  condition: InactiveCondition;
+}
+
+// A thousand years: beyond it a cutoff date is out of every backend's range.
+const MAX_HOURS = 24 * 366 * 1000;
+const PAGE = 500;
+const ARCHIVABLE = SESSION_STATUSES.filter((s) => s !== "archived");
+
+/** Checks a cleanup's options, before anything is read. */
+export function cleanupPlan(given: CleanupOptions | undefined): CleanupPlan {
+  const options = knownOptions(given, ["maxInactiveHours", "action", "status"]);
+  const hours = options.maxInactiveHours ?? 24;
+  if (typeof hours !== "number" || !Number.isFinite(hours) || hours < 0 || hours > MAX_HOURS) {
+    throw new ValidationError("maxInactiveHours", `must be a number from 0 to ${MAX_HOURS}`);
+  }
+  const action = options.action ?? "archive";
+  if (action !== "archive" && action !== "delete")
+    throw new ValidationError("action", 'must be "archive" or "delete"');
+  const status = options.status === undefined ? undefined : requireStatus(options.status);
+  if (status === "archived" && action === "archive") {
+    throw new ValidationError(
+      "status",
+      'cannot be "archived" to archive (archived sessions can only be deleted)',
+    );
+  }
+  const statuses = status ? [status] : action === "archive" ? ARCHIVABLE : undefined;
+  return {
+    action,
+    condition: { inactiveBefore: new Date(Date.now() - hours * 3_600_000), statuses },
+  };
+}
+
+/**
+ * Runs a cleanup: lists the sessions that match, page by page, and archives or deletes each one
+ * that still matches at that moment. A session whose turn is held in this process (a turn in
+ * flight) is skipped: it is in use. Only sessions acted on count.
+ *
+ * One session's failure does not stop the rest; once done (or once a listing fails, which ends
+ * the run), the failures are thrown as one `StorageError` that says how many sessions were
+ * cleaned up, with an `AggregateError` of every failure as its `cause`.
+ */
+export async function cleanUpInactive(
+  rt: Runtime,
+  providers: ConfiguredProviders,
+  plan: CleanupPlan,
+): Promise<number> {
+  const failures: unknown[] = [];
+  let count = 0;
+  let after: ListCursor | undefined;
+  do {
+    let page;
+    try {
+      page = await rt.storage.listSessions(listing(plan.condition, after));
+    } catch (error) {
+      failures.push(error);
+      break;
+    }
+    for (const { sessionId } of page.sessions) {
+      try {
+        if (await cleanUpOne(rt, providers, sessionId, plan)) count++;
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    after = page.next ?? undefined;
+  } while (after);
+  if (failures.length) throw cleanupFailed(rt.storage, count, failures);
+  return count;
+}
+
+function listing(condition: InactiveCondition, after: ListCursor | undefined): SessionQuery {
+  const { inactiveBefore, statuses } = condition;
+  return { inactiveBefore, statuses, limit: PAGE, after };
+}
+
+/** One session of a cleanup: whether it was archived or deleted. */
+async function cleanUpOne(
+  rt: Runtime,
+  providers: ConfiguredProviders,
+  sessionId: string,
+  { action, condition }: CleanupPlan,
+): Promise<boolean> {
+  if (!rt.mutex.tryAcquire(sessionId)) return false; // a turn in flight: the session is in use
+  let record: SessionRecord | null;
+  try {
+    record = await actIfInactive(rt.storage, sessionId, action, condition);
+  } finally {
+    rt.mutex.release(sessionId);
+  }
+  if (!record) return false;
+  rt.versions.bump(sessionId);
+  if (action === "delete") await deleteProviderState(providers, record);
+  // After the turn is free again: a hook may use the session (or try to).
+  await callHook(
+    rt.config.hooks,
+    action === "delete" ? "onSessionDeleted" : "onSessionArchived",
+    sessionId,
+  );
+  return true;
+}
+
+async function actIfInactive(
+  storage: SessionStorage,
+  sessionId: string,
+  action: CleanupAction,
+  condition: InactiveCondition,
+): Promise<SessionRecord | null> {
+  if (isConditionalCleanupStorage(storage)) {
+    return storage.cleanUpIfInactive(sessionId, action, condition);
+  }
+  // A storage without the capability: re-read under the turn lock, which covers this process's
+  // turns only (another process may still write between the read and the act).
+  const record = await storage.getSession(sessionId);
+  if (!record || !isInactive(record, condition)) return null;
+  if (action === "archive") return storage.updateSession(sessionId, { status: "archived" });
+  return (await storage.deleteSession(sessionId)) ? record : null;
+}
+
+function cleanupFailed(storage: SessionStorage, count: number, failures: unknown[]): StorageError {
+  const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
+  return new StorageError(
+    storage.name,
+    `cleanup finished with ${failures.length} failure(s) after cleaning up ${count} ` +
+      `session(s); the first: ${first}`,
+    { cause: new AggregateError(failures, "cleanup failures") },
+  );
+}
+
+/**
+ * Deletes the provider-side state (an OpenAI conversation) of a session deleted from storage.
+ * Best effort, since nothing points at it any more: a failure (provider down, key revoked) is a
+ * process warning, `LANGSWARM_PROVIDER_CLEANUP_FAILED`, as for state a provider move leaves
+ * behind. A provider this manager is not configured with cannot be reached: nothing is tried.
+ */
+export async function deleteProviderState(
+  providers: ConfiguredProviders,
+  record: SessionRecord,
+): Promise<void> {
+  if (!providers.has(record.provider)) return;
+  try {
+    const adapter = await providers.get(record.provider);
+    await adapter.deleteProviderSession?.(providerInfo(record));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const state = record.providerSessionId ?? "state";
+    process.emitWarning(
+      `could not delete ${record.provider} ${state} of deleted session ${record.sessionId}: ${redact(reason)}`,
+      { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" },
+    );
+  }
+}
