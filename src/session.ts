@@ -213,9 +213,13 @@ export class Session {
     });
   }
 
-  /** Merges keys into `session.context` (atomically in storage). */
+  /**
+   * Merges keys into `session.context` (atomically in storage): each key given replaces the
+   * stored one (a shallow merge), and a key given as `undefined` is removed.
+   */
   async updateContext(context: Record<string, unknown>): Promise<void> {
-    await this.#update({ mergeContext: requireRecord("context", context) });
+    requireRecord("context", context); // checked before anything is read
+    await this.#update({ mergeContext: context });
   }
 
   /** Totals from storage: messages, tokens, duration in seconds, cost (null when unknown). */

@@ -156,6 +156,9 @@ for (const backend of backends) {
       await session.updateContext({ userPreference: "detailed_responses" });
       const again = await manager.getSession(session.sessionId);
       expect(again.context).toEqual({ lang: "en", userPreference: "detailed_responses" });
+      await session.updateContext({ lang: undefined }); // removes the key
+      expect(session.context).toEqual({ userPreference: "detailed_responses" });
+      expect((await manager.getSession(session.sessionId)).context).toEqual(session.context);
       expect(again.name).toBe("Support chat");
       const metrics = await session.getMetrics();
       expect(metrics).toMatchObject({ totalMessages: 3, costUsd: 0, unpricedTurns: 0 });

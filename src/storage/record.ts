@@ -1,7 +1,15 @@
 import { ConcurrencyError, SessionNotFoundError, ValidationError } from "../errors.js";
 import { cloneJson } from "../internal/clone.js";
 import { MESSAGE_ROLES } from "../types.js";
-import { optionalLimit, requireRecord, requireStorable } from "../validate.js";
+import {
+  optionalLimit,
+  refuseUnknownKeys,
+  requireOptions,
+  requireRecord,
+  requireStatus,
+  requireStorable,
+  requireString,
+} from "../validate.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
 import type { ListCursor, SessionPatch, TurnCounters } from "./types.js";
 
@@ -29,14 +37,68 @@ export function cloneRecord(record: SessionRecord): SessionRecord {
   };
 }
 
-/** Applies a patch to a record in place (the caller owns the copy). */
-export function applyPatch(record: SessionRecord, patch: SessionPatch, now: Date): void {
-  const { mergeContext, mergeMetadata, providerConfig, ...plain } = patch;
+/**
+ * Applies a patch to a record in place (the caller owns the copy), once all of it is checked:
+ * `storage.updateSession` is public, and what one backend keeps all must read back alike.
+ */
+export function applyPatch(record: SessionRecord, given: SessionPatch, now: Date): void {
+  const { mergeContext, mergeMetadata, providerConfig, ...plain } = checkedPatch(given);
   Object.assign(record, plain);
-  if (providerConfig) record.providerConfig = cloneJson(providerConfig);
-  if (mergeContext) record.context = { ...record.context, ...cloneJson(mergeContext) };
-  if (mergeMetadata) record.metadata = { ...record.metadata, ...cloneJson(mergeMetadata) };
+  if (providerConfig) record.providerConfig = providerConfig;
+  if (mergeContext) record.context = merged(record.context, mergeContext);
+  if (mergeMetadata) record.metadata = merged(record.metadata, mergeMetadata);
   record.updatedAt = now;
+}
+
+const PATCH_KEYS: readonly (keyof SessionPatch)[] = [
+  "status",
+  "name",
+  "description",
+  "provider",
+  "model",
+  "providerSessionId",
+  "providerConfig",
+  "mergeContext",
+  "mergeMetadata",
+];
+
+/** A copy of the patch with every field checked, or a `ValidationError` naming the field. */
+function checkedPatch(patch: SessionPatch): SessionPatch {
+  refuseUnknownKeys("", requireOptions(patch, "patch"), PATCH_KEYS);
+  const out: SessionPatch = {};
+  const text = (f: "name" | "description" | "providerSessionId", max?: number) =>
+    patch[f] === null ? null : requireString(f, patch[f], max);
+  if (patch.status !== undefined) out.status = requireStatus(patch.status);
+  if (patch.name !== undefined) out.name = text("name");
+  if (patch.description !== undefined) out.description = text("description", 10_000);
+  if (patch.provider !== undefined) out.provider = requireString("provider", patch.provider);
+  if (patch.model !== undefined) out.model = requireString("model", patch.model);
+  if (patch.providerSessionId !== undefined) out.providerSessionId = text("providerSessionId");
+  if (patch.providerConfig !== undefined) {
+    out.providerConfig = requireRecord("providerConfig", patch.providerConfig);
+  }
+  if (patch.mergeContext !== undefined) out.mergeContext = mergeOf("context", patch.mergeContext);
+  if (patch.mergeMetadata !== undefined) {
+    out.mergeMetadata = mergeOf("metadata", patch.mergeMetadata);
+  }
+  return out;
+}
+
+/** Keys to merge, checked; a key given as `undefined` is to be removed (see `merged`). */
+function mergeOf(field: string, value: Record<string, unknown>): Record<string, unknown> {
+  const kept = requireRecord(field, value); // leaves out undefined values, as JSON does
+  for (const [key, v] of Object.entries(value)) if (v === undefined) kept[key] = undefined;
+  return kept;
+}
+
+/** A shallow merge: each key given replaces the stored one, and `undefined` removes it. */
+function merged(base: Record<string, unknown>, changes: Record<string, unknown>) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  }
+  return out;
 }
 
 /** Adds a turn's counters to a record in place. */

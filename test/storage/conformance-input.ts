@@ -41,6 +41,41 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     expect((await s.getSession(r.sessionId))!.inputTokens).toBe(0);
   });
 
+  it("refuses a record change some backend could not keep, naming the field, changing nothing", async () => {
+    const s = storage();
+    const r = makeRecord();
+    await s.createSession(r);
+    const before = await s.getSession(r.sessionId);
+    const bad: [string, Record<string, unknown>][] = [
+      ["status", { status: "deleted" }],
+      ["statuss", { statuss: "archived" }],
+      ["model", { model: "" }],
+      ["name", { name: 7 }],
+      ["providerSessionId", { providerSessionId: "conv\0" }],
+      ["context.at", { mergeContext: { at: new Date(0) } }],
+      ["metadata.n", { mergeMetadata: { n: Number.NaN } }],
+      ["providerConfig", { providerConfig: ["x"] }],
+    ];
+    for (const [field, patch] of bad) {
+      await expect(s.updateSession(r.sessionId, patch), field).rejects.toMatchObject({
+        name: "ValidationError",
+        field,
+      });
+    }
+    expect(await s.getSession(r.sessionId)).toEqual(before);
+  });
+
+  it("merges context shallowly, a key given as undefined removed", async () => {
+    const s = storage();
+    const r = makeRecord({ context: { keep: 1, drop: { deep: true }, swap: { a: 1 } } });
+    await s.createSession(r);
+    const updated = await s.updateSession(r.sessionId, {
+      mergeContext: { drop: undefined, swap: { b: 2 }, absent: undefined },
+    });
+    expect(updated!.context).toEqual({ keep: 1, swap: { b: 2 } });
+    expect((await s.getSession(r.sessionId))!.context).toEqual({ keep: 1, swap: { b: 2 } });
+  });
+
   it("refuses a limit that is not a whole number of messages", async () => {
     const s = storage();
     const r = makeRecord();
