@@ -87,7 +87,9 @@ function checkedPatch(patch: SessionPatch): SessionPatch {
 /** Keys to merge, checked; a key given as `undefined` is to be removed (see `merged`). */
 function mergeOf(field: string, value: Record<string, unknown>): Record<string, unknown> {
   const kept = requireRecord(field, value); // leaves out undefined values, as JSON does
-  for (const [key, v] of Object.entries(value)) if (v === undefined) kept[key] = undefined;
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) Object.defineProperty(kept, key, { value: undefined, enumerable: true });
+  }
   return kept;
 }
 
@@ -95,8 +97,15 @@ function mergeOf(field: string, value: Record<string, unknown>): Record<string, 
 function merged(base: Record<string, unknown>, changes: Record<string, unknown>) {
   const out = { ...base };
   for (const [key, value] of Object.entries(changes)) {
+    // Defined, not assigned: a "__proto__" key is data, not the object's prototype.
     if (value === undefined) delete out[key];
-    else out[key] = value;
+    else
+      Object.defineProperty(out, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }
