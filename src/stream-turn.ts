@@ -54,6 +54,8 @@ export async function* streamTurn(
   };
   const deltas: string[] = [];
   let spent: TokenUsage = ZERO_USAGE;
+  // Whether the answering attempt reported its usage: text without it cost an unknown amount.
+  let reported = false;
   // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
   const earlier: SpentAttempt[] = [];
   let served: Served | undefined;
@@ -61,8 +63,12 @@ export async function* streamTurn(
   let turn: PreparedTurn | undefined;
   let stored: SessionMessage | undefined;
   // What arrived so far (or its first `count` deltas), with what every attempt spent.
-  const arrived = (finishReason: string, count = deltas.length): ProviderReply =>
-    partial(deltas.slice(0, count).join(""), finishReason, attempt(spent, served), earlier, served);
+  const arrived = (finishReason: string, count = deltas.length): ProviderReply => {
+    const text = deltas.slice(0, count).join("");
+    const reply = partial(text, finishReason, attempt(spent, served), earlier, served);
+    if (deltas.length > 0 && !reported) reply.usageUnknown = true;
+    return reply;
+  };
   try {
     signal?.addEventListener("abort", onAbort, { once: true });
     io.stop.addEventListener("abort", onStop, { once: true });
@@ -88,9 +94,11 @@ export async function* streamTurn(
           throw new ProviderError(held.adapter.name, "a usage event has invalid token counts");
         }
         spent = event.usage;
+        reported = true;
       } else if (event.type === "fallback") {
         if (spent.inputTokens + spent.outputTokens > 0) earlier.push(attempt(spent, served));
         spent = ZERO_USAGE;
+        reported = false;
         served = { model: event.model, metadata: event.metadata };
       } else {
         const fault = replyFault(held.adapter.name, event.reply);

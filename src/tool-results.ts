@@ -2,6 +2,7 @@ import { ValidationError } from "./errors.js";
 import { noCost } from "./turn-cost.js";
 import { announce } from "./internal/hooks.js";
 import { appendInTurn, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
+import type { ProviderTurnInput } from "./providers/types.js";
 import type { SessionMessage } from "./types.js";
 
 // How far back a result's tool-call message is looked for: parallel calls are answered within a
@@ -43,10 +44,15 @@ export async function planToolResult(
 ): Promise<"hold" | ToolSend | undefined> {
   if (input.role !== "tool" || !input.toolCallId) return undefined;
   // Client-side history needs the whole transcript anyway: it is read once, for both.
-  const whole = held.adapter.historyMode(providerInfo(held.record)) === "client";
-  const id = held.record.sessionId;
-  const recent = await rt.storage.getMessages(id, whole ? {} : { limit: REACH });
-  const plan = planFrom(recent, input.toolCallId, whole || recent.length < REACH);
+  const mode = held.adapter.historyMode(providerInfo(held.record));
+  const whole = mode === "client";
+  const recent = await recentMessages(rt, held, whole);
+  const plan = planFrom(
+    recent,
+    input.toolCallId,
+    whole || recent.length < REACH,
+    mode === "native",
+  );
   if (plan.hold) return "hold";
   return {
     sent: resultsToSend(plan, input),
@@ -55,15 +61,21 @@ export async function planToolResult(
   };
 }
 
-/** `whole`: `recent` is the whole transcript, so a call not in it was never made or was cleared. */
+/**
+ * `whole`: `recent` is the whole transcript, so a call not in it was never made or was cleared.
+ * `native`: the provider's conversation holds the calls; once a reply came after the call, the
+ * conversation has an output for it already (see `closeOpenCalls`), so a late result is text.
+ */
 export function planFrom(
   recent: readonly SessionMessage[],
   callId: string,
   whole = false,
+  native = false,
 ): ToolResultPlan {
   let at = recent.length - 1;
   while (at >= 0 && !asks(recent[at]!, callId)) at--;
   if (at < 0) return whole ? ORPHAN : SEND_ALONE;
+  if (native && recent.slice(at + 1).some((m) => m.role === "assistant")) return ORPHAN;
   const calls = recent[at]!.toolCalls!.map((c) => c.id);
   // The first stored result of each other call (a later one repeats it).
   const results = new Map<string, SessionMessage>();
@@ -86,13 +98,55 @@ function resultsToSend(
   return [text];
 }
 
-/** The calls of the newest tool-call message that have no result yet. */
+/**
+ * The calls of the model's last reply that have no result yet. Calls of an older reply are not
+ * open: the turns after it went on without them (client-side history leaves them out, native
+ * state answered them with no result, see `closeOpenCalls`).
+ */
 export function openToolCalls(messages: readonly SessionMessage[]): string[] {
-  let at = messages.length - 1;
-  while (at >= 0 && !(messages[at]!.role === "assistant" && messages[at]!.toolCalls?.length)) at--;
-  if (at < 0) return [];
+  const at = lastReply(messages);
+  if (at < 0 || !messages[at]!.toolCalls?.length) return [];
   const answered = new Set(messages.slice(at + 1).map((m) => m.toolCallId));
   return messages[at]!.toolCalls!.map((c) => c.id).filter((id) => !answered.has(id));
+}
+
+function lastReply(messages: readonly SessionMessage[]): number {
+  let at = messages.length - 1;
+  while (at >= 0 && messages[at]!.role !== "assistant") at--;
+  return at;
+}
+
+/**
+ * A conversation holding calls without outputs refuses every request ("No tool output found for
+ * function call"). So a native turn that answers none of the model's last calls (the user wrote
+ * instead) sends their held results first and names the rest in `openToolCalls`, for the adapter
+ * to answer with "no result": the turn goes on without them, as client-side history does.
+ */
+export async function closeOpenCalls(
+  rt: Runtime,
+  held: HeldTurn,
+  sent: SessionMessage[],
+): Promise<Pick<ProviderTurnInput, "input" | "openToolCalls">> {
+  if (sent.some((m) => m.role === "tool" && m.toolCallId)) return { input: sent };
+  // Usually the last message is a reply without calls: one row tells, not a hundred.
+  const [last] = await rt.storage.getMessages(held.record.sessionId, { limit: 1 });
+  if (!last || (last.role === "assistant" && !last.toolCalls?.length)) return { input: sent };
+  const recent = await recentMessages(rt, held, false);
+  const open = openToolCalls(recent);
+  if (open.length === 0) return { input: sent };
+  const at = lastReply(recent);
+  const calls = new Set(recent[at]!.toolCalls!.map((c) => c.id));
+  // The first stored result of each call (held: no reply came since, so none was sent).
+  const results = new Map<string, SessionMessage>();
+  for (const m of recent.slice(at + 1)) {
+    const id = m.role === "tool" ? m.toolCallId : undefined;
+    if (id && calls.has(id) && !results.has(id)) results.set(id, m);
+  }
+  return { input: [...results.values(), ...sent], openToolCalls: open };
+}
+
+function recentMessages(rt: Runtime, held: HeldTurn, whole: boolean): Promise<SessionMessage[]> {
+  return rt.storage.getMessages(held.record.sessionId, whole ? {} : { limit: REACH });
 }
 
 function asks(m: SessionMessage, callId: string): boolean {

@@ -1,12 +1,12 @@
 import { addUsage, turnCost } from "./pricing.js";
 import { ZERO_USAGE } from "./providers/types.js";
-import type { ProviderAdapter, ProviderReply } from "./providers/types.js";
+import type { ProviderAdapter, ProviderReply, SpentAttempt } from "./providers/types.js";
 import type { TurnCounters } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
 import type { SessionRecord } from "./types.js";
 
 /** What a turn spent: tokens and the model that answered, with earlier attempts' (a fallback's). */
-export type Spent = Pick<ProviderReply, "usage" | "model" | "earlier">;
+export type Spent = Pick<ProviderReply, "usage" | "usageUnknown" | "model" | "earlier">;
 
 export const NOTHING_SPENT: Spent = { usage: ZERO_USAGE };
 
@@ -24,21 +24,21 @@ interface PricedTurn {
 /** A turn's counters: its tokens, and their cost at the price of each model that spent them. */
 export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Date): TurnCounters {
   // The usual reply (no earlier attempts) is built directly: this runs on every turn.
-  if (!spent.earlier) {
-    return {
-      usage: spent.usage,
-      costUsd: turnCost(spent.usage, priceOf(rt, turn, spent.model)),
-      at,
-    };
-  }
+  if (!spent.earlier) return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at };
   let usage = spent.usage;
-  let costUsd = turnCost(usage, priceOf(rt, turn, spent.model));
+  let costUsd = costOf(rt, turn, spent);
   for (const attempt of spent.earlier) {
     usage = addUsage(usage, attempt.usage);
-    const cost = turnCost(attempt.usage, priceOf(rt, turn, attempt.model));
+    const cost = costOf(rt, turn, attempt);
     costUsd = costUsd === null || cost === null ? null : costUsd + cost;
   }
   return { usage, costUsd, at };
+}
+
+/** Unknown usage has an unknown cost (null, an unpriced turn), not the $0 of its zero counts. */
+function costOf(rt: Runtime, turn: PricedTurn, spent: Spent | SpentAttempt): number | null {
+  if (spent.usageUnknown) return null;
+  return turnCost(spent.usage, priceOf(rt, turn, spent.model));
 }
 
 /** The user's price for the model that answered, else the provider's built-in one. */

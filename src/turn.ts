@@ -6,7 +6,7 @@ import { redact } from "./internal/redact.js";
 import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
-import { holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
+import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { repairedText } from "./validate.js";
@@ -24,7 +24,8 @@ export interface PreparedTurn {
 
 /**
  * Builds the provider input: the stored transcript only when the adapter keeps history
- * client-side (so only then is there anything to wait for). `earlier` are held tool results
+ * client-side; for native state, what closes calls its conversation holds open (see
+ * `closeOpenCalls`). Otherwise there is nothing to wait for. `earlier` are held tool results
  * (see `planToolResult`): stored, but not yet sent, so they go with this turn's input and not
  * in the history, whatever the adapter (a fallback chain may mix both kinds).
  */
@@ -37,7 +38,16 @@ export function prepare(
 ): PreparedTurn | Promise<PreparedTurn> {
   const session = providerInfo(held.record);
   const sent = send?.sent ?? [input];
-  if (held.adapter.historyMode(session) !== "client") {
+  const mode = held.adapter.historyMode(session);
+  if (mode === "native") {
+    const withClosed = (sends: Pick<ProviderTurnInput, "input" | "openToolCalls">) => ({
+      held,
+      input,
+      providerInput: { session, history: [], signal, ...sends },
+    });
+    return closeOpenCalls(rt, held, sent).then(withClosed);
+  }
+  if (mode !== "client") {
     return { held, input, providerInput: { session, history: [], input: sent, signal } };
   }
   const withHistory = (stored: SessionMessage[]): PreparedTurn => ({
@@ -112,7 +122,12 @@ function acceptReply(
 function spentOf(reply: ProviderReply): Spent | undefined {
   if (!isTokenUsage(reply?.usage)) return undefined;
   const model = typeof reply.model === "string" ? reply.model : undefined;
-  return { usage: reply.usage, model, earlier: reply.earlier };
+  return {
+    usage: reply.usage,
+    usageUnknown: reply.usageUnknown === true,
+    model,
+    earlier: reply.earlier,
+  };
 }
 
 async function rejectTurn(

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { SessionMessage, ToolCall } from "../types.js";
 
@@ -93,7 +94,7 @@ function toTurn(m: SessionMessage): Turn[] {
     }
     case "tool":
       if (!m.toolCallId) return hasText(m.content) ? [textTurn("user", resultText(m.content))] : [];
-      return [{ role: "user", blocks: [toolResult(m.toolCallId, m.content)] }];
+      return [{ role: "user", blocks: [toolResult(wireToolId(m.toolCallId), m.content)] }];
     case "function":
       return hasText(m.content) ? [textTurn("user", resultText(m.content))] : [];
   }
@@ -195,8 +196,22 @@ function toolUse(call: ToolCall): Anthropic.ToolUseBlockParam {
   const isObject = typeof input === "object" && input !== null && !Array.isArray(input);
   return {
     type: "tool_use",
-    id: call.id,
+    id: wireToolId(call.id),
     name: call.function.name,
     input: isObject ? input : { arguments: call.function.arguments },
   };
+}
+
+// The Messages API refuses any other tool id with a 400 ("String should match pattern").
+const TOOL_ID = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * A stored tool call id in the form the Messages API accepts. Ids minted elsewhere may not be
+ * (Kimi's `functions.lookup:0`, V1 data): those are sanitised and given a hash of the whole id,
+ * so a call and its result still match and two ids never merge into one. Valid ids are unchanged.
+ */
+export function wireToolId(id: string): string {
+  if (TOOL_ID.test(id)) return id;
+  const hash = createHash("sha256").update(id).digest("base64url").slice(0, 10);
+  return `${id.slice(0, 48).replace(/[^a-zA-Z0-9_-]/g, "_")}_${hash}`;
 }

@@ -86,6 +86,8 @@ export class MockProvider implements ProviderAdapter {
     const failure = this.#failures.shift();
     if (failure && !failure.afterChunks) throw toError(failure);
     const reply = this.#reply(turn);
+    // The input's tokens up front, as Anthropic reports them: a stream cut short is still priced.
+    yield { type: "usage", usage: estimateUsage(turn, "") };
     const size = this.#options.chunkSize;
     for (let i = 0, n = 0; i < reply.content.length; i += size, n++) {
       if (failure && n === failure.afterChunks) throw toError(failure);

@@ -217,6 +217,8 @@ function reply(
   usage: OpenAI.CompletionUsage | null | undefined,
 ): ProviderReply {
   const out: ProviderReply = { content, usage: chatUsage(usage) };
+  // A server that ignores stream_options.include_usage (or omits usage) said nothing of the cost.
+  if (!usage) out.usageUnknown = true;
   if (id) out.providerMessageId = id;
   if (toolCalls.length > 0) out.toolCalls = toolCalls;
   return withFinishReason(out, finishReason);

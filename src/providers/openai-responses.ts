@@ -46,6 +46,14 @@ export function toInputItems(messages: readonly SessionMessage[]): InputItem[] {
   return items;
 }
 
+// What the model reads for a call the user moved on from (see `ProviderTurnInput.openToolCalls`).
+const NO_RESULT = "No result: the user sent a new message instead.";
+
+/** Outputs for calls the conversation holds open, so it accepts the new input after them. */
+export function noResults(callIds: readonly string[] = []): InputItem[] {
+  return callIds.map((id) => ({ type: "function_call_output", call_id: id, output: NO_RESULT }));
+}
+
 function functionCall(call: ToolCall): InputItem {
   return {
     type: "function_call",
@@ -55,11 +63,22 @@ function functionCall(call: ToolCall): InputItem {
   };
 }
 
-/** The request fields a session's sampling settings map to. */
-export function samplingParams(sampling: Sampling): SamplingParams {
+/** The request fields a session's sampling settings map to, and the refused ones left out. */
+export function samplingParams(
+  sampling: Sampling,
+  model: string,
+): { params: SamplingParams; dropped: string[] } {
   const params: SamplingParams = {};
-  if (sampling.temperature !== undefined) params.temperature = sampling.temperature;
-  if (sampling.topP !== undefined) params.top_p = sampling.topP;
+  const dropped: string[] = [];
+  const refused = refusesSampling(model);
+  if (sampling.temperature !== undefined) {
+    if (refused) dropped.push("temperature");
+    else params.temperature = sampling.temperature;
+  }
+  if (sampling.topP !== undefined) {
+    if (refused) dropped.push("top_p");
+    else params.top_p = sampling.topP;
+  }
   if (sampling.maxTokens !== undefined) params.max_output_tokens = sampling.maxTokens;
   if (sampling.tools) {
     params.tools = sampling.tools.map((t) => ({
@@ -70,7 +89,20 @@ export function samplingParams(sampling: Sampling): SamplingParams {
       strict: false,
     }));
   }
-  return params;
+  return { params, dropped };
+}
+
+/**
+ * Reasoning models (o1, o3, o4-mini, the gpt-5 family) answer `temperature` or `top_p` with 400
+ * "Unsupported parameter"; the gpt-5 chat models (`gpt-5-chat-latest`) are not reasoning models
+ * and take them. A later gpt-5.x may accept them at its default reasoning effort, but one that
+ * does not would fail every turn, so the family is treated alike. A proxy's `openai/` prefix is
+ * ignored.
+ */
+export function refusesSampling(model: string): boolean {
+  const name = model.slice(model.lastIndexOf("/") + 1).toLowerCase();
+  if (name.includes("-chat")) return false;
+  return /^o\d(?:$|-)/.test(name) || /^gpt-5(?:$|[-.])/.test(name);
 }
 
 /** A finished response as a reply; a failed one as a `ProviderError`. */
@@ -105,6 +137,7 @@ export function toReply(provider: string, response: Response): ProviderReply {
     metadata: { responseId: response.id },
   };
   if (toolCalls.length > 0) reply.toolCalls = toolCalls;
+  if (!response.usage) reply.usageUnknown = true;
   return withFinishReason(reply, rawFinishReason(response, toolCalls.length > 0, refused));
 }
 

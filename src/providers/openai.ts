@@ -15,7 +15,7 @@ import {
   type OpenAIConnection,
 } from "./openai-shared.js";
 import { conversationMetadata, givenMetadata } from "./openai-metadata.js";
-import { samplingParams, toInputItems, toReply } from "./openai-responses.js";
+import { noResults, samplingParams, toInputItems, toReply } from "./openai-responses.js";
 import type {
   HistoryMode,
   ModelPrice,
@@ -48,6 +48,7 @@ export class OpenAIProvider implements ProviderAdapter {
   readonly name = NAME;
   readonly #conn: OpenAIConnection;
   readonly #nativeDefault: boolean;
+  readonly #warned = new Set<string>();
 
   constructor(conn: OpenAIConnection, options: { nativeState?: boolean } = {}) {
     this.#conn = conn;
@@ -159,20 +160,19 @@ export class OpenAIProvider implements ProviderAdapter {
 
   async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
     const options = requestOptions(turn.session, turn.signal);
+    const { body, dropped } = this.#request(turn);
     const response = await this.#call(() =>
-      this.#client.responses.create({ ...this.#body(turn), stream: false }, options),
+      this.#client.responses.create({ ...body, stream: false }, options),
     );
-    return toReply(NAME, response);
+    return withDropped(toReply(NAME, response), dropped);
   }
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
     const options = requestOptions(turn.session, turn.signal);
     let final: OpenAI.Responses.Response | undefined;
+    const { body, dropped } = this.#request(turn);
     try {
-      const stream = await this.#client.responses.create(
-        { ...this.#body(turn), stream: true },
-        options,
-      );
+      const stream = await this.#client.responses.create({ ...body, stream: true }, options);
       for await (const event of untilStalled(stream, options.timeout ?? this.#client.timeout)) {
         // A refusal is reply text too: the stored content must equal the streamed deltas.
         if (
@@ -199,20 +199,34 @@ export class OpenAIProvider implements ProviderAdapter {
         retryable: true,
       });
     }
-    yield { type: "done", reply: toReply(NAME, final) };
+    yield { type: "done", reply: withDropped(toReply(NAME, final), dropped) };
   }
 
-  #body(turn: ProviderTurnInput): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+  /** The request body, and the settings left out because the model refuses them. */
+  #request(turn: ProviderTurnInput): { body: ResponseBody; dropped: string[] } {
     const { session } = turn;
-    const sampling = samplingParams(readSampling(session.providerConfig));
+    const { params, dropped } = samplingParams(readSampling(session.providerConfig), session.model);
+    this.#warnDropped(session.model, dropped);
     const conversation = this.historyMode(session) === "native" ? conversationOf(session) : null;
     if (conversation) {
       // The conversation holds the history: resending it would duplicate its items.
-      const input = toInputItems(turn.input);
-      return { model: session.model, conversation, input, ...sampling };
+      const input = [...noResults(turn.openToolCalls), ...toInputItems(turn.input)];
+      return { body: { model: session.model, conversation, input, ...params }, dropped };
     }
     const input = toInputItems(pairToolCalls([...turn.history, ...turn.input]));
-    return { model: session.model, input, store: false, ...sampling };
+    return { body: { model: session.model, input, store: false, ...params }, dropped };
+  }
+
+  /** One process warning per refused field per adapter; each reply also records them. */
+  #warnDropped(model: string, fields: readonly string[]): void {
+    const fresh = fields.filter((f) => !this.#warned.has(f));
+    if (fresh.length === 0) return;
+    for (const f of fresh) this.#warned.add(f);
+    process.emitWarning(
+      `providerConfig ${fresh.join(", ")} not sent: reasoning models such as ${model} refuse ` +
+        "these fields (each reply lists them in metadata.droppedFields)",
+      { code: "LANGSWARM_OPENAI_DROPPED_FIELDS" },
+    );
   }
 
   #wantsNative(session: ProviderSessionInfo): boolean {
@@ -240,6 +254,14 @@ export async function openaiProvider(options: Record<string, unknown>): Promise<
   // from the conversation: the transcript must own the history unless the user says otherwise.
   const hasFallback = Array.isArray(options.fallback) && options.fallback.length > 0;
   return new OpenAIProvider(conn, { nativeState: nativeState ?? !hasFallback });
+}
+
+type ResponseBody = OpenAI.Responses.ResponseCreateParamsNonStreaming;
+
+/** The reply, listing the settings that were not sent (as the Anthropic adapter does). */
+function withDropped(reply: ProviderReply, dropped: readonly string[]): ProviderReply {
+  if (dropped.length === 0) return reply;
+  return { ...reply, metadata: { ...reply.metadata, droppedFields: [...dropped] } };
 }
 
 function conversationOf(session: ProviderSessionInfo): string | null {

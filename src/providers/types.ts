@@ -28,6 +28,13 @@ export interface ProviderTurnInput {
    * under; they are stored with the reply, so they are not in storage or `history` yet.
    */
   input: readonly SessionMessage[];
+  /**
+   * `native` only: calls of the model's last reply that the provider's conversation holds without
+   * a result, when this turn answers none of them (the user wrote instead). The conversation
+   * refuses any input until they are answered, so the adapter sends a "no result" output for each
+   * first. Results already given for other calls of that reply are at the start of `input`.
+   */
+  openToolCalls?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -35,6 +42,12 @@ export interface ProviderTurnInput {
 export interface ProviderReply {
   content: string;
   usage: TokenUsage;
+  /**
+   * The provider never said what the turn spent (a server that ignores
+   * `stream_options.include_usage`, a stream cut before its usage event): `usage` is then zeros,
+   * and the turn counts in `unpricedTurns` instead of costing $0.
+   */
+  usageUnknown?: boolean;
   finishReason?: string;
   providerMessageId?: string;
   toolCalls?: ToolCall[];
@@ -53,6 +66,8 @@ export interface ProviderReply {
 export interface SpentAttempt {
   usage: TokenUsage;
   model?: string;
+  /** As `ProviderReply.usageUnknown`. */
+  usageUnknown?: boolean;
 }
 
 /**

@@ -152,6 +152,45 @@ describe("toAnthropicHistory", () => {
   });
 });
 
+// The API's pattern for tool ids is ^[a-zA-Z0-9_-]+$ (400 "String should match pattern"); ids
+// minted by other providers (Kimi's `functions.lookup:0`) or V1 data may not fit it.
+describe("tool ids from other providers", () => {
+  const ids = (h: ReturnType<typeof toAnthropicHistory>) =>
+    h.messages.flatMap((m) =>
+      (m.content as { type: string; id?: string; tool_use_id?: string }[]).flatMap((b) =>
+        b.type === "tool_use" ? [b.id] : b.type === "tool_result" ? [b.tool_use_id] : [],
+      ),
+    );
+
+  it("are sent in the API's alphabet, the same for a call and its result", () => {
+    const h = accepted([
+      msg("user", "look"),
+      msg("assistant", "", { toolCalls: [call("functions.lookup:0"), call("call 7/ü")] }),
+      msg("tool", "42", { toolCallId: "functions.lookup:0" }),
+      msg("tool", "43", { toolCallId: "call 7/ü" }),
+    ]);
+    const [use0, use1, result0, result1] = ids(h);
+    expect(use0).toMatch(/^functions_lookup_0_[\w-]{10}$/);
+    expect(result0).toBe(use0);
+    expect(result1).toBe(use1);
+    expect(use1).not.toBe(use0);
+  });
+
+  it("never merges two ids that sanitise alike, and leaves valid ids as they are", () => {
+    const h = accepted([
+      msg("user", "look"),
+      msg("assistant", "", { toolCalls: [call("a.b"), call("a:b"), call("toolu_01-x")] }),
+      msg("tool", "1", { toolCallId: "a.b" }),
+      msg("tool", "2", { toolCallId: "a:b" }),
+      msg("tool", "3", { toolCallId: "toolu_01-x" }),
+    ]);
+    const [ab, aColonB, valid] = ids(h);
+    expect(ab).not.toBe(aColonB);
+    expect(valid).toBe("toolu_01-x");
+    expect(ids(h).slice(3)).toEqual([ab, aColonB, valid]);
+  });
+});
+
 describe("the fake's request checks (the real API's 400s)", () => {
   const base = { model: "claude-sonnet-5-5", max_tokens: 10 };
   const user = (content: unknown) => ({ role: "user", content });
@@ -211,6 +250,19 @@ describe("the fake's request checks (the real API's 400s)", () => {
       /without `tool_result`/,
     ],
   ];
+  const lookup = { type: "tool_use", id: "functions.lookup:0", name: "f", input: {} };
+  cases.push([
+    "a tool id outside the pattern",
+    {
+      ...base,
+      messages: [
+        user("a"),
+        { role: "assistant", content: [lookup] },
+        user([{ type: "tool_result", tool_use_id: "functions.lookup:0", content: "r" }]),
+      ],
+    },
+    /messages\.1\.content\.0\.tool_use\.id: String should match pattern/,
+  ]);
   it.each(cases)("refuses %s", (_name, body, message) => {
     expect(checkRequest(body, "2026-10-21")).toMatch(message);
   });

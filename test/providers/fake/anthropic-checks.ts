@@ -87,7 +87,9 @@ function checkMessage(m: Json, i: number, previous: Json | undefined): string | 
   if (blocks.length === 0) {
     return `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
   }
-  for (const block of blocks) {
+  for (const [j, block] of blocks.entries()) {
+    const idProblem = checkToolId(block, `messages.${i}.content.${j}`);
+    if (idProblem) return idProblem;
     if (block.type === "text" && !block.text)
       return "messages: text content blocks must be non-empty";
     // The live API also refuses whitespace-only text (seen in public issue threads, e.g.
@@ -109,6 +111,16 @@ function checkMessage(m: Json, i: number, previous: Json | undefined): string | 
     return `messages.${i}: tool_result blocks must come before any other content`;
   }
   return null;
+}
+
+// The API's pattern for tool ids: a call id minted by another provider can fail it.
+const TOOL_ID = /^[a-zA-Z0-9_-]+$/;
+
+function checkToolId(block: Json, at: string): string | null {
+  const field =
+    block.type === "tool_use" ? "id" : block.type === "tool_result" ? "tool_use_id" : null;
+  if (!field || TOOL_ID.test(String(block[field]))) return null;
+  return `${at}.${String(block.type)}.${field}: String should match pattern '^[a-zA-Z0-9_-]+$'`;
 }
 
 function checkToolPairs(messages: Json[]): string | null {

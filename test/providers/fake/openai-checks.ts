@@ -49,6 +49,18 @@ export function checkResponsesTools(conversation: Json[], input: Json[]): string
   return null;
 }
 
+/**
+ * Reasoning models refuse sampling settings: 400 `unsupported_parameter`, "Unsupported
+ * parameter: 'temperature' is not supported with this model." (the gpt-5 chat models take them).
+ * Returns the refused field, or null.
+ */
+export function refusedParam(body: Json): string | null {
+  const model = String(body.model ?? "");
+  const reasoning = /^(o\d(?:$|-)|gpt-5(?:$|[-.]))/.test(model) && !model.includes("-chat");
+  if (!reasoning) return null;
+  return ["temperature", "top_p"].find((field) => body[field] !== undefined) ?? null;
+}
+
 /** A tool message must answer a tool call of the assistant message before it, and all are answered. */
 export function checkChatTools(messages: Json[]): string | null {
   let open = new Set<string>();

@@ -1,6 +1,7 @@
 /** HTTP plumbing of the fake OpenAI server: error bodies, JSON, SSE framing, dropped sockets. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sleep } from "./http.js";
+import { refusedParam } from "./openai-checks.js";
 import type { Json } from "./openai-wire.js";
 
 const STREAM_GAP_MS = 3;
@@ -38,6 +39,15 @@ export function sendError(
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   const error = { message, type: type ?? code ?? kind.type, param, code: code ?? kind.code };
   sendJson(res, status, { error });
+}
+
+/** Answers a sampling field a reasoning model refuses as the API does (see `refusedParam`). */
+export function refusesParam(body: Json, res: ServerResponse): boolean {
+  const field = refusedParam(body);
+  if (!field) return false;
+  const message = `Unsupported parameter: '${field}' is not supported with this model.`;
+  sendError(res, 400, message, field, "invalid_request_error", {}, "unsupported_parameter");
+  return true;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

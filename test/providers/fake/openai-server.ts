@@ -17,7 +17,14 @@ import {
   type ToolCallSpec,
 } from "./openai-wire.js";
 import { checkChatTools, checkResponsesTools, inputItems, lastInputText } from "./openai-checks.js";
-import { defaultMessage, dropSse, sendError, sendJson, streamSse } from "./openai-http.js";
+import {
+  defaultMessage,
+  dropSse,
+  refusesParam,
+  sendError,
+  sendJson,
+  streamSse,
+} from "./openai-http.js";
 import { addItems, conversationId, conversationJson, usageOf } from "./openai-items.js";
 
 export interface FakeConversation {
@@ -178,6 +185,7 @@ class Fake {
     const c = convId ? this.conversations.get(convId) : undefined;
     if (convId && !c)
       return sendError(res, 404, `Conversation with id '${convId}' not found.`, "conversation");
+    if (refusesParam(body, res)) return;
     const input = inputItems(body.input);
     const toolProblem = checkResponsesTools(c?.items ?? [], input);
     if (toolProblem) return sendError(res, 400, toolProblem, "input");

@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createSessionManager, type SessionManager } from "../../src/manager.js";
+import { openToolCalls, planFrom } from "../../src/tool-results.js";
+import type { SessionMessage } from "../../src/types.js";
+import { readToEnd } from "../helpers/replies.js";
+import { modelCalls } from "./conformance.js";
+import { startOpenAIServer, type OpenAIFakeServer } from "./fake/openai-server.js";
+import type { Json } from "./fake/openai-wire.js";
+
+const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }];
+const NO_RESULT = "No result: the user sent a new message instead.";
+
+// The model asks for a tool and the user writes again instead of answering (an interrupted tool
+// run). The conversation holds the call, and the API (and the fake) refuse every later request
+// with 400 "No tool output found for function call …"; client-side history just leaves the call
+// out. Native state now answers the open calls with "no result" in the same request.
+describe("openai native state: a new message while tool calls are open", () => {
+  let server: OpenAIFakeServer;
+  let manager: SessionManager;
+
+  beforeEach(async () => {
+    server = await startOpenAIServer();
+    manager = createSessionManager({
+      providers: { openai: { apiKey: "sk-test-openai-0123456789abcdef", baseURL: server.url } },
+    });
+  });
+  afterEach(async () => {
+    await manager.close();
+    await server.close();
+  });
+
+  const lastInput = () => (modelCalls(server).at(-1)!.body as { input: Json[] }).input;
+  const asking = async (...ids: string[]) => {
+    const s = await manager.createSession("u", "openai", "gpt-4o-mini", {
+      providerConfig: { tools },
+    });
+    const toolCalls = ids.map((id) => ({ id, name: "lookup", arguments: "{}" }));
+    server.enqueue({ kind: "reply", text: "", toolCalls });
+    await s.sendMessage("look it up");
+    return s;
+  };
+
+  it("is answered, the open call closed with no result in the same request", async () => {
+    const s = await asking("call_1");
+    const reply = await s.sendMessage("never mind, just say hi");
+    expect(reply.content).toBe("Echo: never mind, just say hi");
+    expect(lastInput()).toEqual([
+      { type: "function_call_output", call_id: "call_1", output: NO_RESULT },
+      { type: "message", role: "user", content: "never mind, just say hi" },
+    ]);
+    // Closed once: the next turn sends only its input, and the session can move again.
+    await s.sendMessage("and again");
+    expect(lastInput()).toEqual([{ type: "message", role: "user", content: "and again" }]);
+    await s.switchProvider("openai", "gpt-4o-mini");
+  });
+
+  it("is answered when streamed too", async () => {
+    const s = await asking("call_1");
+    const stream = s.streamMessage("never mind");
+    const { read, error } = await readToEnd(stream);
+    expect({ read, error }).toEqual({ read: "Echo: never mind", error: undefined });
+    expect(lastInput()[0]).toMatchObject({ type: "function_call_output", call_id: "call_1" });
+  });
+
+  it("sends a held result of a parallel call, and closes only the unanswered one", async () => {
+    const s = await asking("call_a", "call_b");
+    await s.sendMessage("result a", { role: "tool", toolCallId: "call_a" }); // held for call_b
+    expect(modelCalls(server)).toHaveLength(1);
+    await s.sendMessage("forget b");
+    expect(lastInput()).toEqual([
+      { type: "function_call_output", call_id: "call_b", output: NO_RESULT },
+      { type: "function_call_output", call_id: "call_a", output: "result a" },
+      { type: "message", role: "user", content: "forget b" },
+    ]);
+  });
+
+  it("sends a result that comes after the call was closed as text, as client history does", async () => {
+    const s = await asking("call_1");
+    await s.sendMessage("never mind");
+    const late = await s.sendMessage("42", { role: "tool", toolCallId: "call_1" });
+    expect(late.role).toBe("assistant");
+    expect(lastInput()).toEqual([{ type: "message", role: "user", content: "Tool result: 42" }]);
+    // Stored as it was given.
+    expect((await s.getMessages()).at(-2)).toMatchObject({ role: "tool", toolCallId: "call_1" });
+  });
+
+  it("leaves a turn that answers the calls as it was", async () => {
+    const s = await asking("call_1");
+    await s.sendMessage("42", { role: "tool", toolCallId: "call_1" });
+    expect(lastInput()).toEqual([
+      { type: "function_call_output", call_id: "call_1", output: "42" },
+    ]);
+  });
+});
+
+describe("which calls are open", () => {
+  const message = (role: SessionMessage["role"], extra: Partial<SessionMessage> = {}) =>
+    ({
+      messageId: `m${role}`,
+      sessionId: "s",
+      role,
+      content: "x",
+      timestamp: new Date(0),
+      metadata: {},
+      ...extra,
+    }) as SessionMessage;
+  const asked = (...ids: string[]) =>
+    message("assistant", {
+      content: "",
+      toolCalls: ids.map((id) => ({
+        id,
+        type: "function",
+        function: { name: "f", arguments: "{}" },
+      })),
+    });
+
+  it("only those of the model's last reply: a reply since means the turns went on without them", () => {
+    expect(openToolCalls([asked("a"), message("user")])).toEqual(["a"]);
+    expect(openToolCalls([asked("a"), message("user"), message("assistant")])).toEqual([]);
+  });
+
+  it("a result for a call a reply came after is text under native state only", () => {
+    const closed = [asked("a"), message("user"), message("assistant")];
+    expect(planFrom(closed, "a", true, true)).toMatchObject({ hold: false, orphan: true });
+    expect(planFrom(closed, "a", true, false)).toMatchObject({ hold: false, orphan: false });
+  });
+});
