@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
+import { SessionNotFoundError, ValidationError } from "../errors.js";
 import { lazy } from "../internal/lazy.js";
 import { createSessionInput } from "../session-input.js";
 import type { SessionManager } from "../manager.js";
@@ -8,15 +8,13 @@ import type { CreateSessionInput, CreateSessionOptions } from "../session-input.
 import type { Session } from "../session.js";
 import type { ListSessionsOptions } from "../types.js";
 import { requireString } from "../validate.js";
-import { convertSession } from "./convert.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
+import { isOwnOrNative, notMigrated, readV1, unreadable } from "./bridge-v1.js";
+import { isMigrationOf } from "./v1-origin.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1SessionView } from "./v1-session.js";
 import { V1Clock } from "./v1-time.js";
 import { findMigrated, isIncompleteMigration, writeConverted } from "./write.js";
-
-// V1 session ids are free-form text: longer ones than V2 holds (256) are migrated under new ids.
-const MAX_V1_ID_LENGTH = 4096;
 
 export interface SessionBridgeOptions {
   /** IANA zone of the V1 host's naive timestamps. @default the machine's zone */
@@ -37,6 +35,13 @@ export interface SessionBridgeOptions {
 
 /** What `getSession` returns: a V2 `Session`, or a V1 session served read-only until it changes. */
 export type BridgedSession = Session | V1SessionView;
+
+/** What `getUserSessions` returns: a page of sessions, and the user's V1 rows left out. */
+export type UserSessions = BridgedSession[] & {
+  nextCursor: string | null;
+  /** The user's V1 sessions that cannot be read (corrupt rows), with the reason. */
+  unreadable: { sessionId: string; error: string }[];
+};
 
 /**
  * Serves sessions from V2 first and falls back to the V1 database; a V1 session migrates to V2
@@ -76,17 +81,14 @@ export class SessionBridge {
     );
   }
 
-  /** V2 first, then V1. `{ userId }` reports another user's session as not found. */
+  /**
+   * V2 first, then V1. `{ userId }` reports another user's session as not found. When the V1
+   * file has a session of this id, a V2 session migrated from another V1 session (another V1
+   * file's) is not served: this file's session is, read-only from V1 (see `#fromV2`).
+   */
   async getSession(sessionId: string, options: { userId?: string } = {}): Promise<BridgedSession> {
-    try {
-      const session = await this.manager.getSession(sessionId, options);
-      if (!(await this.#interrupted(session))) return session;
-      return this.#migrate(String(session.metadata.v1SessionId));
-    } catch (error) {
-      // An id V2 cannot hold (V1's are free-form) can still be a V1 session's.
-      const unfit = error instanceof ValidationError && error.field === "sessionId";
-      if (!(error instanceof SessionNotFoundError) && !unfit) throw error;
-    }
+    const v2 = await this.#fromV2(sessionId, options);
+    if (v2) return v2;
     const v1 = await this.#readV1(sessionId);
     if (options.userId !== undefined && v1.record.userId !== options.userId) {
       throw new SessionNotFoundError(sessionId);
@@ -98,6 +100,24 @@ export class SessionBridge {
       () => this.#migrate(sessionId),
       () => this.#migrated(v1),
     );
+  }
+
+  /** The V2 session to serve under this id, or null to look in V1. */
+  async #fromV2(sessionId: string, options: { userId?: string }): Promise<Session | null> {
+    let session: Session;
+    try {
+      session = await this.manager.getSession(sessionId, options);
+    } catch (error) {
+      // An id V2 cannot hold (V1's are free-form) can still be a V1 session's.
+      const unfit = error instanceof ValidationError && error.field === "sessionId";
+      if (error instanceof SessionNotFoundError || unfit) return null;
+      throw error;
+    }
+    // Several apps may each have had a V1 file with this id (`default`): serving another file's
+    // session here would show another user's conversation.
+    if (!isOwnOrNative(session, await this.#reader())) return null;
+    if (!(await this.#interrupted(session))) return session;
+    return this.#migrate(String(session.metadata.v1SessionId));
   }
 
   /** Creates a V2 session, with the manager's signatures. */
@@ -141,21 +161,24 @@ export class SessionBridge {
 
   /**
    * A user's V2 sessions (one page, as `manager.getUserSessions` gives it) and, on the first page
-   * (no `cursor`), all their V1 sessions not migrated yet, as read-only views. Unreadable V1 rows
-   * are left out (the migration report lists them).
+   * (no `cursor`), all their V1 sessions not migrated yet, as read-only views. V1 rows that
+   * cannot be read are left out and listed in `unreadable` with the reason (the migration
+   * report lists them too); any other failure is thrown.
    */
-  async getUserSessions(
-    userId: string,
-    options: ListSessionsOptions = {},
-  ): Promise<BridgedSession[] & { nextCursor: string | null }> {
+  async getUserSessions(userId: string, options: ListSessionsOptions = {}): Promise<UserSessions> {
     const v2 = await this.manager.getUserSessions(userId, options);
-    const out = Object.assign([...v2] as BridgedSession[], { nextCursor: v2.nextCursor });
+    const out: UserSessions = Object.assign([...v2] as BridgedSession[], {
+      nextCursor: v2.nextCursor,
+      unreadable: [],
+    });
     if (options.cursor !== undefined) return out;
     for (const id of (await this.#reader())?.sessionIdsOfUser(userId) ?? []) {
-      const v1 = await this.#readV1(id).catch(() => null);
+      const v1 = await this.#readV1(id).catch((error: unknown) =>
+        unreadable(error, id, out.unreadable),
+      );
       if (!v1 || (options.status !== undefined && v1.record.status !== options.status)) continue;
       // Already migrated: listed among the V2 sessions (on this page or another).
-      if (await findMigrated(this.manager.storage, v1).catch(() => null)) continue;
+      if (await findMigrated(this.manager.storage, v1).catch(notMigrated)) continue;
       out.push(
         new V1SessionView(
           v1,
@@ -227,7 +250,7 @@ export class SessionBridge {
 
   /** The V2 session a V1 session was migrated to (completely), under either id form. */
   async #migrated(v1: ConvertedSession): Promise<Session | null> {
-    const record = await findMigrated(this.manager.storage, v1).catch(() => null);
+    const record = await findMigrated(this.manager.storage, v1).catch(notMigrated);
     if (!record) return null;
     if (isIncompleteMigration(record, v1)) return this.#migrate(v1.v1SessionId);
     return this.manager.getSession(record.sessionId);
@@ -241,25 +264,11 @@ export class SessionBridge {
     const record = await session.refresh();
     if (record.messageCount >= md.v1Messages) return false;
     const v1 = await this.#readV1(md.v1SessionId).catch(() => null);
-    return v1 !== null && isIncompleteMigration(record, v1);
+    return v1 !== null && isMigrationOf(record, v1) && isIncompleteMigration(record, v1);
   }
 
   async #readV1(sessionId: string): Promise<ConvertedSession> {
-    requireString("sessionId", sessionId, MAX_V1_ID_LENGTH);
-    const entry = (await this.#reader())?.get(sessionId);
-    if (!entry) throw new SessionNotFoundError(sessionId);
-    try {
-      if (!entry.ok) throw new Error(entry.error);
-      return convertSession(entry.session, this.#convert);
-    } catch (error) {
-      throw new StorageError(
-        "v1",
-        `V1 session ${sessionId} cannot be read: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    return readV1(await this.#reader(), sessionId, this.#convert);
   }
 
   async #freeV1StyleId(): Promise<string> {

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { isStorableTime } from "../storage/record.js";
-import { toolCall as storedCall } from "../providers/types.js";
-import type { SessionMessage, ToolCall } from "../types.js";
+import type { SessionMessage } from "../types.js";
 import { MESSAGE_ROLES } from "../types.js";
+import { convertToolCalls } from "./convert-tool-calls.js";
 import type { V1Message } from "./v1-reader.js";
 import type { V1Clock } from "./v1-time.js";
+import { isObject } from "./v1-values.js";
 
 /**
  * Keys under which the converter keeps what V2 has no field for (the V1 timestamp with its
@@ -52,7 +53,15 @@ export function convertMessages(
   if (ids.repeats > 0) {
     warnings.push(`${ids.repeats} duplicate message ${ids.repeats === 1 ? "id" : "ids"} renamed`);
   }
-  return kept.map(([m, at], i) => convertMessage(sessionId, m, at, ids.ids[i]!, clock));
+  return kept.map(([m, at], i) => {
+    const { message, repairs } = convertMessage(sessionId, m, at, ids.ids[i]!, clock);
+    if (repairs.length > 0) {
+      warnings.push(
+        `message ${JSON.stringify(m.id)} (history.messages[${at}]): ${repairs.join("; ")}`,
+      );
+    }
+    return message;
+  });
 }
 
 /**
@@ -115,25 +124,33 @@ function digest(m: V1Message): string {
   return createHash("sha256").update(canonical(m)).digest("base64url").slice(0, 10);
 }
 
+/** A converted message, and what was repaired or left out on the way (for the report). */
 function convertMessage(
   sessionId: string,
   m: V1Message,
   index: number,
   messageId: string,
   clock: V1Clock,
-): SessionMessage {
+): { message: SessionMessage; repairs: string[] } {
   const field = `history.messages[${index}]`;
   checkMessage(m, field, messageId);
   const facts: V1MessageFacts = { timestamp: m.timestamp };
   // The parsed blob is ours alone: its metadata object is reused rather than copied.
   const metadata: Record<string, unknown> = isObject(m.metadata) ? m.metadata : {};
-  if (!isObject(m.metadata) && m.metadata != null) facts.metadata = m.metadata;
   const key = MIGRATION_KEYS.find((k) => !Object.hasOwn(metadata, k));
   if (key === undefined) {
     throw new Error(`${field}.metadata already uses both "v1" and "__v1migration"`);
   }
+  const repairs: string[] = [];
+  if (!isObject(m.metadata) && m.metadata != null) {
+    facts.metadata = m.metadata;
+    repairs.push(`metadata is not an object, ${keptIn(key, "metadata")}`);
+  }
   if (messageId !== m.id) facts.messageId = m.id;
-  if (m.content === null) facts.contentNull = true;
+  if (m.content === null) {
+    facts.contentNull = true;
+    repairs.push('content is null, migrated as ""');
+  }
   const message: SessionMessage = {
     messageId,
     sessionId,
@@ -142,17 +159,55 @@ function convertMessage(
     timestamp: messageTime(clock, m, field),
     metadata,
   };
-  const toolCalls = convertToolCalls(m.tool_calls, facts);
-  if (toolCalls) message.toolCalls = toolCalls;
-  if (typeof m.tool_call_id === "string") message.toolCallId = m.tool_call_id;
-  else if (m.tool_call_id != null) facts.toolCallId = m.tool_call_id;
-  if (typeof m.provider_message_id === "string") message.providerMessageId = m.provider_message_id;
-  else if (m.provider_message_id != null) facts.providerMessageId = m.provider_message_id;
+  repairs.push(...convertExtras(m, message, facts, key));
   if (typeof metadata.finish_reason === "string") message.finishReason = metadata.finish_reason;
   metadata[key] = facts;
-  return message;
+  return { message, repairs };
 }
 
+/**
+ * Tool calls, tool call id and provider message id onto `message`; V1 values V2 cannot use as
+ * they are go to the facts. Returns what the report should say about them.
+ */
+function convertExtras(
+  m: V1Message,
+  message: SessionMessage,
+  facts: V1MessageFacts,
+  key: string,
+): string[] {
+  const repairs: string[] = [];
+  const toolCalls = convertToolCalls(m.tool_calls);
+  if (toolCalls.calls) message.toolCalls = toolCalls.calls;
+  // Whenever the stored calls are not the verbatim V1 value, the original is kept in the facts.
+  if (toolCalls.outcome !== "none" && toolCalls.outcome !== "kept") facts.toolCalls = m.tool_calls;
+  if (toolCalls.outcome === "unusable") {
+    const where = keptIn(key, "toolCalls");
+    repairs.push(`tool calls in no shape V2 can use (left out: V2 sees no call), ${where}`);
+  } else if (toolCalls.outcome === "repaired") {
+    repairs.push("tool call arguments given as an object, stored as JSON text");
+  }
+  if (typeof m.tool_call_id === "string") message.toolCallId = m.tool_call_id;
+  else if (m.tool_call_id != null) {
+    facts.toolCallId = m.tool_call_id;
+    repairs.push(`tool_call_id is not a string, ${keptIn(key, "toolCallId")}`);
+  }
+  if (typeof m.provider_message_id === "string") message.providerMessageId = m.provider_message_id;
+  else if (m.provider_message_id != null) {
+    facts.providerMessageId = m.provider_message_id;
+    repairs.push(`provider_message_id is not a string, ${keptIn(key, "providerMessageId")}`);
+  }
+  return repairs;
+}
+
+function keptIn(key: string, name: keyof V1MessageFacts): string {
+  return `kept only in metadata.${key}.${name}`;
+}
+
+/**
+ * What V2 refuses whatever its backend and that has no storable stand-in. Text no backend
+ * stores (a NUL, a lone surrogate) is found separately (`unstorableMessage`): such a session can
+ * still be read from V1 through the bridge, it only cannot be written.
+ */
 function checkMessage(m: V1Message, field: string, messageId: string): void {
   if (!MESSAGE_ROLES.includes(m.role as SessionMessage["role"])) {
     throw new Error(`${field}.role "${m.role}" is not a known role`);
@@ -160,67 +215,6 @@ function checkMessage(m: V1Message, field: string, messageId: string): void {
   if (messageId.length === 0 || messageId.length > 1024) {
     throw new Error(`${field}.id must have 1 to 1024 characters`);
   }
-  // V2 storage refuses lone surrogates (Python's ensure_ascii can write "\ud83d" alone); any
-  // replacement would alter the text, so the session fails and the data stays in V1 untouched.
-  if (!wellFormed(m.id)) throw new Error(`${field}.id is not valid Unicode (a lone surrogate)`);
-  if (typeof m.content === "string" && !wellFormed(m.content)) {
-    throw new Error(
-      `content of message ${JSON.stringify(m.id)} is not valid Unicode (a lone surrogate); fix it in V1 and re-run`,
-    );
-  }
-  // Postgres text cannot hold NUL, so no backend takes it: the data reads back the same everywhere.
-  if (typeof m.content === "string" && m.content.includes("\0")) {
-    throw new Error(
-      `content of message ${JSON.stringify(m.id)} contains a NUL character; fix it in V1 and re-run`,
-    );
-  }
-}
-
-/** False for a string holding a lone UTF-16 surrogate. */
-export function wellFormed(s: string): boolean {
-  // ES2024, in Node since 20; the project's `lib` stays at ES2023.
-  return (s as string & { isWellFormed(): boolean }).isWellFormed();
-}
-
-/**
- * V1 stored tool calls verbatim. OpenAI-shaped calls are kept as they are; Anthropic `tool_use`
- * blocks are converted to the neutral shape; anything else stays only in the facts' `toolCalls`.
- * Whenever the stored value is not the verbatim V1 value, the original is kept in the facts.
- */
-function convertToolCalls(value: unknown, facts: V1MessageFacts): ToolCall[] | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!Array.isArray(value)) {
-    facts.toolCalls = value;
-    return undefined;
-  }
-  const out: ToolCall[] = [];
-  let changed = false;
-  for (const call of value) {
-    const converted = toolCall(call);
-    if (!converted) {
-      facts.toolCalls = value;
-      return undefined;
-    }
-    if (converted !== call) changed = true;
-    out.push(converted);
-  }
-  if (changed) facts.toolCalls = value;
-  return out;
-}
-
-function toolCall(call: unknown): ToolCall | null {
-  if (!isObject(call) || typeof call.id !== "string") return null;
-  const fn = call.function;
-  if (isObject(fn) && typeof fn.name === "string" && typeof fn.arguments === "string") {
-    if (call.type === "function") return call as unknown as ToolCall;
-    if (call.type === undefined) return storedCall(call.id, fn.name, fn.arguments);
-    return null;
-  }
-  if (call.type === "tool_use" && typeof call.name === "string") {
-    const args = JSON.stringify(call.input ?? {});
-    return storedCall(call.id, call.name, args);
-  }
-  return null;
 }
 
 /**
@@ -241,8 +235,4 @@ export function parseTime(clock: V1Clock, value: string, field: string): Date {
   const date = clock.parse(value);
   if (!date) throw new Error(`${field} "${value}" is not an ISO date-time`);
   return date;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,10 +1,18 @@
 import { createHash } from "node:crypto";
+import type { ValidationError } from "../errors.js";
 import { ZERO_COUNTERS } from "../storage/record.js";
 import type { SessionMessage, SessionRecord, SessionStatus } from "../types.js";
-import { convertMessages, isObject, parseTime as time, wellFormed } from "./convert-message.js";
+import { convertMessages, parseTime as time } from "./convert-message.js";
 import { mapV1ProviderToV2 } from "./provider-map.js";
 import type { V1Session } from "./v1-reader.js";
 import type { V1Clock } from "./v1-time.js";
+import {
+  isObject,
+  storableId,
+  unstorableMessage,
+  unstorableRecord,
+  wellFormed,
+} from "./v1-values.js";
 
 /** How V1 sessions become V2 records. */
 export interface ConvertOptions {
@@ -27,6 +35,12 @@ export interface ConvertedSession {
    * a session already migrated under its `renew` id must still be found (see `writeConverted`).
    */
   idProblem: string | null;
+  /**
+   * Why no V2 backend can store this session as it is (text with a NUL or a lone surrogate),
+   * naming the V1 field and message, or null. Not thrown by the converter, so the bridge can
+   * still serve the session read-only from V1; writing it (and the dry run) throws it.
+   */
+  unstorable: ValidationError | null;
 }
 
 /** V2 has no `inactive`/`expired`: the closest V2 status, with the V1 value kept as `v1Status`. */
@@ -88,10 +102,10 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     providerSessionId:
       (mapped ?? md.provider) === md.provider ? stringOrNull(md.provider_conversation_id) : null,
     name: null,
-    description: `Migrated from V1 session ${v1.sessionId}`,
+    description: `Migrated from V1 session ${storableId(v1.sessionId)}`,
     context: {},
     providerConfig: {},
-    metadata: sessionMetadata(v1, messages.length, updatedAt),
+    metadata: asStored(sessionMetadata(v1, messages.length, updatedAt)),
     createdAt,
     updatedAt,
     lastActivity,
@@ -104,6 +118,13 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     warnings,
     unknownProvider: mapped === null ? md.provider : null,
     idProblem,
+    unstorable:
+      unstorableRecord(record, {
+        userId: "metadata.user_id",
+        provider: mapped === null ? "metadata.provider" : "providerMap",
+        model: "metadata.model",
+        providerSessionId: "metadata.provider_conversation_id",
+      }) ?? unstorableMessage(v1.messages),
   };
 }
 
@@ -112,7 +133,7 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
  * the same caller-chosen session id. The file path is not stable (files move), the first message
  * id changes when V1 truncates, but the user and the creation instant as V1 wrote it do not.
  */
-export function v1SourceFingerprint(v1: V1Session): string {
+export function v1SourceFingerprint(v1: Pick<V1Session, "metadata">): string {
   return createHash("sha256")
     .update(`${v1.metadata.user_id}\0${v1.metadata.created_at}`)
     .digest("hex")
@@ -184,6 +205,15 @@ function sessionMetadata(v1: V1Session, stored: number, updatedAt: Date): Record
   ];
   for (const [key, value] of optional) if (value !== undefined && value !== null) out[key] = value;
   return out;
+}
+
+/**
+ * Through JSON, as the SQL backends store it, so that every backend (memory too) reads back the
+ * same: JSON has no -0, so Python's `-0.0` in `custom_metadata` becomes 0 everywhere, as in
+ * messages.
+ */
+function asStored(metadata: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>;
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -8,7 +8,7 @@ export type { MigrateV1Options, MigrationProgress, MigrationReport } from "./mig
 export { verifyMigration } from "./verify.js";
 export type { VerifyOptions, VerifyReport, SessionDifference } from "./verify.js";
 export { SessionBridge } from "./bridge.js";
-export type { SessionBridgeOptions, BridgedSession } from "./bridge.js";
+export type { SessionBridgeOptions, BridgedSession, UserSessions } from "./bridge.js";
 export { V1SessionView } from "./v1-session.js";
 export { V1Reader } from "./v1-reader.js";
 export type { V1Entry, V1Message, V1Session } from "./v1-reader.js";

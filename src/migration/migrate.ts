@@ -4,10 +4,11 @@ import { parseOrThrow } from "../config.js";
 import { StorageError, ValidationError } from "../errors.js";
 import type { SessionStorage } from "../storage/types.js";
 import { convertSession } from "./convert.js";
-import type { ConvertOptions } from "./convert.js";
+import type { ConvertedSession, ConvertOptions } from "./convert.js";
 import { isSessionStorage, openTarget } from "./target.js";
 import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
+import type { V1Session } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
 import { MigrationAbortedError } from "./errors.js";
 import { writeConverted } from "./write.js";
@@ -135,7 +136,7 @@ function finish(report: MigrationReport, unknown: Set<string>, started: number):
 }
 
 async function migrateOne(
-  v1: Parameters<typeof convertSession>[0],
+  v1: V1Session,
   options: ConvertOptions,
   storage: SessionStorage | null,
   report: MigrationReport,
@@ -143,11 +144,11 @@ async function migrateOne(
 ): Promise<void> {
   const sessionId = v1.sessionId;
   try {
-    const c = convertSession(v1, options);
-    report.totalMessages += c.messages.length;
+    const c = convertCounted(v1, options, report);
     for (const warning of c.warnings) report.warnings.push({ sessionId, warning });
     if (c.unknownProvider !== null) unknown.add(c.unknownProvider);
     if (!storage) {
+      if (c.unstorable) throw c.unstorable;
       // Without the target a session migrated under its `renew` id cannot be found: report it.
       if (c.idProblem !== null) throw new ValidationError("sessionId", c.idProblem);
       report.migratedSessions++;
@@ -172,6 +173,25 @@ async function migrateOne(
     }
     report.errors.push({ sessionId, error: (error as Error).message });
     report.failedSessions = report.errors.length;
+  }
+}
+
+/**
+ * Converts a session and counts its messages in `totalMessages`, also when converting fails: the
+ * report accounts for every V1 message (an exact copy that is kept once counts once).
+ */
+function convertCounted(
+  v1: V1Session,
+  options: ConvertOptions,
+  report: MigrationReport,
+): ConvertedSession {
+  try {
+    const c = convertSession(v1, options);
+    report.totalMessages += c.messages.length;
+    return c;
+  } catch (error) {
+    report.totalMessages += v1.messages.length;
+    throw error;
   }
 }
 

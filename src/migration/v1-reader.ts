@@ -62,8 +62,12 @@ const REQUIRED_METADATA = [
   "status",
   "session_control",
 ] as const;
+// V1 passes these through as given (`LangSwarmSession(user_id=42)`): json.dumps keeps a number,
+// the TEXT column holds its text, and V1 loads, lists and saves such sessions fine.
+const NUMBER_AS_TEXT = ["user_id", "session_id", "model"] as const;
 const MIRRORED_COLUMNS = ["user_id", "provider", "model", "status"] as const;
-const COLUMNS = "rowid AS rid, session_id, user_id, provider, model, status, metadata, history";
+const METADATA_COLUMNS = "rowid AS rid, session_id, user_id, provider, model, status, metadata";
+const COLUMNS = `${METADATA_COLUMNS}, history`;
 
 /**
  * Reads a V1 `langswarm_sessions.db` (the `sessions` table of V1's `SQLiteSessionStorage`),
@@ -79,6 +83,7 @@ export class V1Reader {
   readonly #db: BetterSqlite3.Database;
   readonly #page: BetterSqlite3.Statement;
   readonly #one: BetterSqlite3.Statement;
+  readonly #meta: BetterSqlite3.Statement;
 
   private constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -86,6 +91,7 @@ export class V1Reader {
       `SELECT ${COLUMNS} FROM sessions WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     );
     this.#one = db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE session_id = ?`);
+    this.#meta = db.prepare(`SELECT ${METADATA_COLUMNS} FROM sessions WHERE session_id = ?`);
   }
 
   /** Opens a V1 file read-only; `ValidationError` (field `source`) if it is not one. */
@@ -147,6 +153,15 @@ export class V1Reader {
     return rows.map((r) => r.session_id).filter((id): id is string => typeof id === "string");
   }
 
+  /**
+   * The metadata of one session, without parsing its history (cheap, for identity checks), or
+   * null if there is no such row. Throws an `Error` naming the field when it cannot be read.
+   */
+  metadataOf(sessionId: string): V1Session["metadata"] | null {
+    const row = this.#meta.get(sessionId) as Row | undefined;
+    return row ? parseMetadata(row, sessionId, []) : null;
+  }
+
   /** One session by its `session_id` column, or null if there is no such row. */
   get(sessionId: string): V1Entry | null {
     const row = this.#one.get(sessionId) as Row | undefined;
@@ -170,9 +185,17 @@ function parseRow(row: Row): V1Entry {
 }
 
 function parseSession(row: Row, sessionId: string): V1Session {
-  const metadata = parseBlob(row.metadata, "metadata");
-  const history = parseBlob(row.history, "history");
   const warnings: string[] = [];
+  const metadata = parseMetadata(row, sessionId, warnings);
+  const history = parseBlob(row.history, "history");
+  const { messages, ...rest } = history;
+  if (!Array.isArray(messages)) throw new Error("history.messages is missing or not an array");
+  return { sessionId, metadata, messages: messages.map(checkMessage), history: rest, warnings };
+}
+
+function parseMetadata(row: Row, sessionId: string, warnings: string[]): V1Session["metadata"] {
+  const metadata = parseBlob(row.metadata, "metadata");
+  for (const key of NUMBER_AS_TEXT) textOfNumber(row, metadata, key, warnings);
   for (const key of REQUIRED_METADATA) {
     if (typeof metadata[key] !== "string")
       throw new Error(`metadata.${key} is missing or not a string`);
@@ -185,15 +208,25 @@ function parseSession(row: Row, sessionId: string): V1Session {
       warnings.push(`column ${column} "${String(row[column])}" differs from metadata.${column}`);
     }
   }
-  const { messages, ...rest } = history;
-  if (!Array.isArray(messages)) throw new Error("history.messages is missing or not an array");
-  return {
-    sessionId,
-    metadata: metadata as V1Session["metadata"],
-    messages: messages.map(checkMessage),
-    history: rest,
-    warnings,
-  };
+  return metadata as V1Session["metadata"];
+}
+
+/**
+ * Replaces a finite number under `key` with its text: the column's when it holds the same
+ * number (SQLite's text of a float differs from JavaScript's: `1.0e+20`), else `String(value)`.
+ */
+function textOfNumber(
+  row: Row,
+  metadata: Record<string, unknown>,
+  key: (typeof NUMBER_AS_TEXT)[number],
+  warnings: string[],
+): void {
+  const value = metadata[key];
+  if (typeof value !== "number" || !Number.isFinite(value)) return;
+  const column = row[key];
+  const text = typeof column === "string" && Number(column) === value ? column : String(value);
+  metadata[key] = text;
+  warnings.push(`metadata.${key} is the number ${String(value)}; migrated as the text "${text}"`);
 }
 
 function parseBlob(value: unknown, field: string): Record<string, unknown> {

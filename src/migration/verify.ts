@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../config.js";
 import type { SessionStorage } from "../storage/types.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
-import { alignById, inARow, isMigratedMessage } from "./align.js";
+import { alignById, inARow, isMigratedMessage, lastAligned } from "./align.js";
 import { convertSession } from "./convert.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
 import { isSessionStorage, openTarget } from "./target.js";
@@ -112,6 +112,12 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
         });
         continue;
       }
+      // Refused by every target, as the migration reported: nothing of it can be compared.
+      if (converted.unstorable) {
+        const error = converted.unstorable.message;
+        report.unreadable.push({ sessionId: entry.session.sessionId, error });
+        continue;
+      }
       if (converted.idProblem !== null && !(await migratedUnder(target.storage, converted))) {
         report.unreadable.push({ sessionId: entry.session.sessionId, error: converted.idProblem });
         continue;
@@ -174,14 +180,14 @@ async function compare(
   const all = await storage.getMessages(record.sessionId);
   // V1 may have truncated its oldest messages since: compare V1's messages with their V2
   // counterparts by id when they line up, else position by position (to name the difference).
-  const { positions, ordered } = alignById(all, source);
-  // In a row, too: a message between two of V1's (planted, or lost from V1) is a difference,
-  // but for what a truncation dropped after V1's system messages.
   const truncated = c.record.metadata.v1TruncatedAt != null;
+  const alignment = alignById(all, source, truncated);
+  // In a row, too: a message before V1's first or between two of V1's (planted, or lost from
+  // V1) is a difference, but for what a truncation dropped (see `inARow`).
   const aligned =
-    ordered && positions.length === source.length && inARow(positions, source, truncated);
-  const head = aligned ? positions.map((i) => all[i]!) : all.slice(0, source.length);
-  const after = all.slice(aligned ? (positions[positions.length - 1] ?? -1) + 1 : source.length);
+    alignment.ordered && alignment.positions.length === source.length && inARow(alignment, all);
+  const head = aligned ? alignment.positions.map((i) => all[i]!) : all.slice(0, source.length);
+  const after = all.slice(aligned ? lastAligned(alignment) + 1 : source.length);
   // Migrated messages after V1's last one are from before V1 shrank: up to date, not continued.
   const newMessages = after.filter((m) => !isMigratedMessage(m)).length;
   const targetHash = contentHash(head);

@@ -3,6 +3,7 @@ import type { SessionPatch, SessionStorage } from "../storage/types.js";
 import { noCost } from "../turn-cost.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { continuesAt } from "./align.js";
+import { assertSameSource, isMigrationOf } from "./v1-origin.js";
 import { targetSessionId } from "./convert.js";
 import type { ConvertedSession } from "./convert.js";
 
@@ -23,19 +24,22 @@ export type WriteOutcome =
  * messages are missing. Safe against a concurrent writer: the storage refuses a taken session or
  * message id, and the state is then read again.
  *
- * Throws `ValidationError` (field `sessionId`) when the target holds another session under this id.
+ * Throws `ValidationError` (field `sessionId`) when the target holds another session under this id,
+ * and `c.unstorable` (naming the V1 field) before anything is written.
  */
 export async function writeConverted(
   storage: SessionStorage,
   c: ConvertedSession,
 ): Promise<WriteOutcome> {
+  if (c.unstorable) throw c.unstorable;
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await findMigrated(storage, c);
     if (!existing) {
       // Checked only now: a `keep` run after a `renew` run finds the session under its UUID.
       if (c.idProblem !== null) throw new ValidationError("sessionId", c.idProblem);
       const id = c.record.sessionId;
-      if (!(await attempt_(() => storage.createSession(c.record), "sessionId"))) continue;
+      const created = () => storage.getSession(id).then((r) => r !== null);
+      if (!(await attempt_(() => storage.createSession(c.record), "sessionId", created))) continue;
       if (c.messages.length === 0) return { kind: "migrated", sessionId: id, messages: 0 };
       if (!(await appendToCreated(storage, id, c.messages))) continue;
       return { kind: "migrated", sessionId: id, messages: c.messages.length };
@@ -58,16 +62,14 @@ export async function findMigrated(
 ): Promise<SessionRecord | null> {
   // An id V2 cannot hold is not looked up (Postgres refuses a NUL in a query parameter).
   const own = c.idProblem === null ? await storage.getSession(c.record.sessionId) : null;
-  if (own) {
-    assertSameSource(own, c);
-    return own;
-  }
+  if (own && isMigrationOf(own, c)) return own;
   for (const mode of ["keep", "renew"] as const) {
     const id = targetSessionId(c.v1SessionId, mode);
     if (id === c.record.sessionId) continue;
     const other = await storage.getSession(id).catch(() => null);
-    if (other && isFrom(other, c) && sameSource(other, c)) return other;
+    if (other && isMigrationOf(other, c)) return other;
   }
+  if (own) assertSameSource(own, c);
   return null;
 }
 
@@ -128,8 +130,9 @@ async function appendRest(
   // Equal to this run's stamp: an earlier resume updated the record, then stopped before appending.
   const ours = existing.metadata.v1MigratedUpdatedAt === stamp;
   // A write cut short with V1 unchanged: the record is already V1's, appended to as on a first run.
+  const taken = () => hasAnyOf(storage, id, rest);
   if ((touchedInV2(existing, c) && !ours) || isCurrent(existing, c)) {
-    return attempt_(() => storage.appendMessages(id, rest), "messageId");
+    return attempt_(() => storage.appendMessages(id, rest), "messageId", taken);
   }
   const patch: SessionPatch = {
     status: r.status,
@@ -140,7 +143,7 @@ async function appendRest(
   };
   if (!(await storage.updateSession(id, patch))) return false;
   const counters = noCost(at);
-  return attempt_(() => storage.appendMessages(id, rest, counters), "messageId");
+  return attempt_(() => storage.appendMessages(id, rest, counters), "messageId", taken);
 }
 
 /** Whether the record is V1's as it is now (V1 has not changed the session since). */
@@ -174,7 +177,9 @@ async function appendToCreated(
     await storage.appendMessages(id, messages);
     return true;
   } catch (error) {
-    if (error instanceof ValidationError && error.field === "messageId") return false;
+    if (await takenMeanwhile(error, "messageId", () => hasAnyOf(storage, id, messages))) {
+      return false;
+    }
     // The append's error is the one to report; a target that fails this too is caught later.
     await storage.deleteSession(id).catch(() => false);
     throw error;
@@ -204,40 +209,42 @@ export function touchedInV2(existing: SessionRecord, c?: ConvertedSession): bool
   return written === undefined || existing.updatedAt.getTime() !== written;
 }
 
-function isFrom(existing: SessionRecord, c: ConvertedSession): boolean {
-  const md = existing.metadata;
-  return md.migratedFrom === "v1" && md.v1SessionId === c.v1SessionId;
-}
-
-/** Sessions migrated before the fingerprint was recorded are matched by user. */
-function sameSource(existing: SessionRecord, c: ConvertedSession): boolean {
-  const recorded = existing.metadata.v1Source;
-  if (typeof recorded === "string") return recorded === c.record.metadata.v1Source;
-  return existing.userId === c.record.userId;
-}
-
-function assertSameSource(existing: SessionRecord, c: ConvertedSession): void {
-  if (!isFrom(existing, c)) {
-    throw new ValidationError(
-      "sessionId",
-      `${existing.sessionId} is already used by another session (not migrated from this V1 session)`,
-    );
-  }
-  if (!sameSource(existing, c)) {
-    throw new ValidationError(
-      "sessionId",
-      `${existing.sessionId} is already used by another session, migrated from another V1 database (different user or creation time)`,
-    );
-  }
-}
-
 /** Runs a write; false when the storage refused it because `field` was taken meanwhile. */
-async function attempt_(write: () => Promise<void>, field: string): Promise<boolean> {
+async function attempt_(
+  write: () => Promise<void>,
+  field: string,
+  taken: () => Promise<boolean>,
+): Promise<boolean> {
   try {
     await write();
     return true;
   } catch (error) {
-    if (error instanceof ValidationError && error.field === field) return false;
+    if (await takenMeanwhile(error, field, taken)) return false;
     throw error;
   }
+}
+
+/**
+ * A concurrent writer's doing: the storage refused `field` and the value is really there now.
+ * A `ValidationError` on the same field for another reason (a value the storage refuses) is the
+ * data's fault, not a race, and retrying would only fail the same way.
+ */
+async function takenMeanwhile(
+  error: unknown,
+  field: string,
+  taken: () => Promise<boolean>,
+): Promise<boolean> {
+  if (!(error instanceof ValidationError && error.field === field)) return false;
+  // A target that cannot even tell is no proof of a race: the write's own error is reported.
+  return taken().catch(() => false);
+}
+
+/** Whether the session holds any of these message ids. */
+async function hasAnyOf(
+  storage: SessionStorage,
+  id: string,
+  messages: readonly SessionMessage[],
+): Promise<boolean> {
+  const ids = new Set(messages.map((m) => m.messageId));
+  return (await storage.getMessages(id)).some((m) => ids.has(m.messageId));
 }

@@ -1,0 +1,77 @@
+import { SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
+import type { Session } from "../session.js";
+import { requireString } from "../validate.js";
+import { convertSession, v1SourceFingerprint } from "./convert.js";
+import type { ConvertedSession, ConvertOptions } from "./convert.js";
+import { isMigrationOf } from "./v1-origin.js";
+import type { V1Reader, V1Session } from "./v1-reader.js";
+
+// V1 session ids are free-form text: longer ones than V2 holds (256) are migrated under new ids.
+const MAX_V1_ID_LENGTH = 4096;
+
+/** A V1 session converted for the bridge; a corrupt row is a `StorageError` naming it. */
+export function readV1(
+  reader: V1Reader | null,
+  sessionId: string,
+  options: ConvertOptions,
+): ConvertedSession {
+  requireString("sessionId", sessionId, MAX_V1_ID_LENGTH);
+  const entry = reader?.get(sessionId);
+  if (!entry) throw new SessionNotFoundError(sessionId);
+  try {
+    if (!entry.ok) throw new Error(entry.error);
+    return convertSession(entry.session, options);
+  } catch (error) {
+    throw new StorageError(
+      "v1",
+      `V1 session ${sessionId} cannot be read: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Whether the bridge may serve this V2 session under its id: false when it was migrated from V1
+ * while this V1 file holds another session under that id (another V1 file's session: several
+ * apps may each have had `default`), or one too corrupt to tell (the V1 read then reports it).
+ * A session created in V2, or with no V1 row of its id here, is served.
+ */
+export function isOwnOrNative(session: Session, reader: V1Reader | null): boolean {
+  if (session.metadata.migratedFrom !== "v1") return true;
+  let metadata: V1Session["metadata"] | null;
+  try {
+    metadata = reader?.metadataOf(session.sessionId) ?? null;
+  } catch {
+    return false;
+  }
+  if (!metadata) return true;
+  const source = v1SourceFingerprint({ metadata });
+  const origin = { v1SessionId: session.sessionId, source, userId: metadata.user_id };
+  return isMigrationOf(session, origin);
+}
+
+/**
+ * For listings: a V1 row the bridge cannot serve (corrupt, or an id it cannot look up) goes to
+ * `unreadable` with the reason; one deleted since it was listed is skipped. Anything else (the
+ * V1 file failing) is thrown.
+ */
+export function unreadable(
+  error: unknown,
+  sessionId: string,
+  out: { sessionId: string; error: string }[],
+): null {
+  if (error instanceof SessionNotFoundError) return null;
+  const unfit = error instanceof ValidationError && error.field === "sessionId";
+  if (!(error instanceof StorageError && error.backend === "v1") && !unfit) throw error;
+  out.push({ sessionId, error: (error as Error).message });
+  return null;
+}
+
+/**
+ * `findMigrated` refuses an id that V2 holds for another session (created in V2, or migrated
+ * from another V1 file): this V1 session is then not migrated. Any other failure is thrown.
+ */
+export function notMigrated(error: unknown): null {
+  if (error instanceof ValidationError && error.field === "sessionId") return null;
+  throw error;
+}

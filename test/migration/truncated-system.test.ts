@@ -1,0 +1,102 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { migrateV1, verifyMigration } from "../../src/migration/index.js";
+import { sqliteStorage } from "../../src/storage/sqlite.js";
+import { writeV1 } from "./fix-helpers.js";
+import { tempDir } from "./helpers.js";
+
+const tmp = tempDir("mig-truncated-system-");
+afterAll(tmp.cleanup);
+const UTC = { timezone: "UTC" } as const;
+const resaved = "2024-03-05T11:00:00.000001";
+const at = (s: number): string => `2024-03-04T09:00:${String(s).padStart(2, "0")}.000001`;
+const msg = (id: string, role: string, s: number) => ({
+  id,
+  role,
+  content: `${id}!`,
+  timestamp: at(s),
+});
+
+async function ids(path: string): Promise<string[]> {
+  const s = sqliteStorage({ dbPath: path });
+  try {
+    return (await s.getMessages("s1")).map((m) => m.messageId);
+  } finally {
+    await s.close();
+  }
+}
+
+// truncate_to_limit = system_messages + messages[-(limit - n_system):]: every system message
+// moves to the front, also one that was added mid-conversation, and one in the tail is written
+// twice.
+describe("V1 truncated a session with more than one system message", () => {
+  const S = msg("sys", "system", 0);
+  const u1 = msg("u1", "user", 1);
+  const a1 = msg("a1", "assistant", 2);
+  const M = msg("mid", "system", 3);
+  const u2 = msg("u2", "user", 4);
+  const a2 = msg("a2", "assistant", 5);
+  const u3 = msg("u3", "user", 6);
+
+  it("verify finds no difference when the system messages moved to the front", async () => {
+    const src = tmp.path("moved.db");
+    const dst = tmp.path("moved-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: [S, u1, a1, M, u2, a2] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    // truncate_to_limit(4) = [S, M] + newest 2
+    writeV1(src, [{ session_id: "s1", messages: [S, M, u2, a2], truncated_at: resaved }]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r).toMatchObject({ skippedSessions: 1, unmigratedMessages: 0 });
+    const v = await verifyMigration({ source: src, target: dst, ...UTC });
+    expect(v.differences).toEqual([]);
+    expect(v).toMatchObject({ ok: true, matchingSessions: 1 });
+  });
+
+  it("a re-run appends V1's new turn after such a truncation, and verifies", async () => {
+    const src = tmp.path("gained.db");
+    const dst = tmp.path("gained-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: [S, u1, a1, M, u2, a2] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    // truncate_to_limit(6) = [S, M] + [a1, M, u2, a2] (M twice), then a new turn.
+    const now = [S, M, a1, M, u2, a2, u3];
+    writeV1(src, [{ session_id: "s1", messages: now, truncated_at: resaved, updated_at: resaved }]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
+    expect(r).toMatchObject({ migratedMessages: 1, unmigratedMessages: 0 });
+    expect(await ids(dst)).toEqual(["sys", "u1", "a1", "mid", "u2", "a2", "u3"]);
+    const v = await verifyMigration({ source: src, target: dst, ...UTC });
+    expect(v).toMatchObject({ ok: true, differences: [] });
+  });
+
+  it("verify still flags a message of V1's that V2 lost between two others", async () => {
+    const src = tmp.path("lost.db");
+    const dst = tmp.path("lost-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: [S, u1, a1, M, u2, a2] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    // V1 now has u1 next to u2: V2 holds a1 and mid between them, and a1 is no system message.
+    writeV1(src, [{ session_id: "s1", messages: [S, M, u1, u2, a2], truncated_at: resaved }]);
+    const v = await verifyMigration({ source: src, target: dst, ...UTC });
+    expect(v.ok).toBe(false);
+  });
+});
+
+describe("verify on a V1 session that was never truncated", () => {
+  it("flags a message planted in V2 before V1's first message", async () => {
+    const src = tmp.path("planted.db");
+    const dst = tmp.path("planted-v2.db");
+    writeV1(src, [
+      { session_id: "s1", messages: [msg("u1", "user", 1), msg("a1", "assistant", 2)] },
+    ]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    const s = sqliteStorage({ dbPath: dst });
+    const record = (await s.getSession("s1"))!;
+    const messages = await s.getMessages("s1");
+    await s.deleteSession("s1");
+    await s.createSession({ ...record, messageCount: 0 });
+    const planted = { ...messages[0]!, messageId: "planted", content: "injected", metadata: {} };
+    await s.appendMessages("s1", [planted, ...messages]);
+    await s.close();
+    const v = await verifyMigration({ source: src, target: dst, ...UTC });
+    expect(v.ok).toBe(false);
+    expect(v.differences[0]).toMatchObject({ sessionId: "s1", problem: "content" });
+  });
+});
