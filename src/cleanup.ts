@@ -4,7 +4,7 @@
  */
 import { StorageError, ValidationError } from "./errors.js";
 import { callHook } from "./internal/hooks.js";
-import { redact } from "./internal/redact.js";
+import { warnProviderCleanup } from "./provider-state.js";
 import type { ConfiguredProviders } from "./providers/configured.js";
 import { isInactive } from "./storage/inactive.js";
 import { isConditionalCleanupStorage } from "./storage/types.js";
@@ -171,11 +171,10 @@ export async function deleteProviderState(
     const adapter = await providers.get(record.provider);
     await adapter.deleteProviderSession?.(providerInfo(record));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
     const state = record.providerSessionId ?? "state";
-    process.emitWarning(
-      `could not delete ${record.provider} ${state} of deleted session ${record.sessionId}: ${redact(reason)}`,
-      { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" },
+    warnProviderCleanup(
+      `could not delete ${record.provider} ${state} of deleted session ${record.sessionId}`,
+      error,
     );
   }
 }

@@ -4,6 +4,7 @@
  */
 export { createSessionManager, SessionManager } from "./manager.js";
 export type { SessionList } from "./manager.js";
+export type { CleanupAction, CleanupOptions } from "./cleanup.js";
 export type { CreateSessionInput, CreateSessionOptions } from "./session-input.js";
 export { Session } from "./session.js";
 export type { SendMessageOptions } from "./session.js";

@@ -79,7 +79,7 @@ export async function undoProviderChange(
 }
 
 /** Provider-side state left behind, as a process warning (it may hold cleared messages). */
-function warnProviderCleanup(what: string, error: unknown): void {
+export function warnProviderCleanup(what: string, error: unknown): void {
   const reason = error instanceof Error ? error.message : String(error);
   process.emitWarning(`${what}: ${redact(reason)}`, { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" });
 }

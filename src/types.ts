@@ -105,6 +105,7 @@ export interface GetMessagesOptions {
 /** Options of `getUserSessions`. Sessions come newest activity first. */
 export interface ListSessionsOptions {
   status?: SessionStatus;
+  /** Sessions per page; the rest are behind `nextCursor`. @default 100 (at most 1000) */
   limit?: number;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
