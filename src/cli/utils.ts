@@ -60,13 +60,23 @@ export function openManager(
     if (variable && process.env[variable]) providers[name] = process.env[variable];
   }
   const connectionString = g.connectionString ?? process.env.DATABASE_URL;
-  const storage: StorageChoice =
-    g.storage === "postgres"
-      ? { storage: "postgres", storageConfig: { connectionString } }
-      : g.storage === "sqlite"
-        ? { storage: "sqlite", storageConfig: { dbPath: g.db } }
-        : { storage: "memory" };
-  return createSessionManager({ ...storage, providers });
+  return createSessionManager({ ...storageChoice(g, connectionString), providers });
+}
+
+function storageChoice(g: GlobalOptions, connectionString: string | undefined): StorageChoice {
+  switch (g.storage) {
+    case "postgres":
+      return { storage: "postgres", storageConfig: { connectionString } };
+    case "sqlite":
+      return { storage: "sqlite", storageConfig: { dbPath: g.db } };
+    case "memory":
+      return { storage: "memory" };
+    default:
+      throw new ValidationError(
+        "storage",
+        `must be memory, sqlite or postgres, got "${g.storage}"`,
+      );
+  }
 }
 
 /** A flag that is a count: plain digits only (`Number()` would take "", " 5", "1e2", "0x10"). */
