@@ -14,7 +14,8 @@ import { isMigrationOf } from "./v1-origin.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1SessionView } from "./v1-session.js";
 import { V1Clock } from "./v1-time.js";
-import { findMigrated, isIncompleteMigration, writeConverted } from "./write.js";
+import { isIncompleteMigration } from "./resume-state.js";
+import { findMigrated, writeConverted } from "./write.js";
 
 export interface SessionBridgeOptions {
   /** IANA zone of the V1 host's naive timestamps. @default the machine's zone */
@@ -116,6 +117,11 @@ export class SessionBridge {
     // Several apps may each have had a V1 file with this id (`default`): serving another file's
     // session here would show another user's conversation.
     if (!isOwnOrNative(session, await this.#reader())) return null;
+    return this.#completed(session);
+  }
+
+  /** The session as served: a migration cut short (a crash between its writes) is completed. */
+  async #completed(session: Session): Promise<Session> {
     if (!(await this.#interrupted(session))) return session;
     return this.#migrate(String(session.metadata.v1SessionId));
   }
@@ -163,11 +169,14 @@ export class SessionBridge {
    * A user's V2 sessions (one page, as `manager.getUserSessions` gives it) and, on the first page
    * (no `cursor`), all their V1 sessions not migrated yet, as read-only views. V1 rows that
    * cannot be read are left out and listed in `unreadable` with the reason (the migration
-   * report lists them too); any other failure is thrown.
+   * report lists them too); any other failure is thrown. A listed V2 session whose migration was
+   * cut short is completed first, as `getSession` does (one extra read per migrated session).
    */
   async getUserSessions(userId: string, options: ListSessionsOptions = {}): Promise<UserSessions> {
     const v2 = await this.manager.getUserSessions(userId, options);
-    const out: UserSessions = Object.assign([...v2] as BridgedSession[], {
+    // Listed half-migrated, a session would show (and continue) without V1's history.
+    const served = await Promise.all(v2.map((s) => this.#completed(s)));
+    const out: UserSessions = Object.assign(served as BridgedSession[], {
       nextCursor: v2.nextCursor,
       unreadable: [],
     });

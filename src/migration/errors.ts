@@ -1,4 +1,4 @@
-import { StorageError } from "../errors.js";
+import { StorageError, ValidationError } from "../errors.js";
 import type { MigrationReport } from "./migrate.js";
 
 /**
@@ -21,5 +21,26 @@ export class MigrationAbortedError extends StorageError {
     const reason = cause.message.replace(/^\[session\] \[[^\]]*\] /, "");
     super(cause.backend, `migration stopped: ${reason}`, { cause });
     this.report = report;
+  }
+}
+
+/**
+ * The V1 file has a hot rollback journal (`<file>-journal`): V1 stopped mid-write, and the
+ * file holds uncommitted pages that only a read-write open rolls back. The migrator and the
+ * bridge open V1 read-only and never change it, so they refuse it (before anything is written)
+ * instead of SQLite's bare "attempt to write a readonly database". A `ValidationError` on
+ * `source`, like any V1 file that cannot be read; `path` names the file.
+ */
+export class V1HotJournalError extends ValidationError {
+  readonly path: string;
+
+  constructor(path: string) {
+    super(
+      "source",
+      `V1 stopped mid-write: ${path} has a hot rollback journal (${path}-journal); open the ` +
+        `file once with sqlite3 (or V1) so SQLite rolls the journal back ` +
+        `(sqlite3 '${path}' 'SELECT count(*) FROM sessions'), then migrate`,
+    );
+    this.path = path;
   }
 }

@@ -3,7 +3,7 @@
  * `verifyMigration`, the `SessionBridge` for gradual migration, and the V1 reader.
  */
 export { migrateV1 } from "./migrate.js";
-export { MigrationAbortedError } from "./errors.js";
+export { MigrationAbortedError, V1HotJournalError } from "./errors.js";
 export type { MigrateV1Options, MigrationProgress, MigrationReport } from "./migrate.js";
 export { verifyMigration } from "./verify.js";
 export type { VerifyOptions, VerifyReport, SessionDifference } from "./verify.js";

@@ -1,7 +1,9 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { StorageError, ValidationError } from "../errors.js";
 import { importLib } from "../internal/lazy.js";
+import { V1HotJournalError } from "./errors.js";
 import { parsePythonJson } from "./v1-json.js";
+import { isObject } from "./v1-values.js";
 
 /** One message of a V1 `history` blob, shape-checked (values are still V1's). */
 export interface V1Message {
@@ -116,6 +118,7 @@ export class V1Reader {
     } catch (error) {
       db.close();
       if (error instanceof ValidationError) throw error;
+      if (isHotJournal(error)) throw new V1HotJournalError(path);
       throw new StorageError("v1", `cannot read ${path}: ${(error as Error).message}`, {
         cause: error,
       });
@@ -171,6 +174,14 @@ export class V1Reader {
   close(): void {
     this.#db.close();
   }
+}
+
+/**
+ * A read-only connection cannot roll back what a writer left half done: SQLite refuses the first
+ * read with this code (its message, "attempt to write a readonly database", says nothing useful).
+ */
+function isHotJournal(error: unknown): boolean {
+  return isObject(error) && error.code === "SQLITE_READONLY_ROLLBACK";
 }
 
 /** Parses and shape-checks one row; never throws. */

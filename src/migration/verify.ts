@@ -10,7 +10,8 @@ import { isSessionStorage, openTarget } from "./target.js";
 import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
-import { findMigrated, touchedInV2 } from "./write.js";
+import { touchedInV2 } from "./resume-state.js";
+import { findMigrated } from "./write.js";
 
 export interface VerifyOptions {
   source: string;

@@ -1,8 +1,15 @@
 import { ConcurrencyError, ValidationError } from "../errors.js";
-import type { SessionPatch, SessionStorage } from "../storage/types.js";
+import type { SessionPatch, SessionStorage, TurnCounters } from "../storage/types.js";
 import { noCost } from "../turn-cost.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { continuesAt } from "./align.js";
+import {
+  endsWithV1,
+  resumeCutShort,
+  resumedAt,
+  touchedInV2,
+  writtenRecord,
+} from "./resume-state.js";
 import { assertSameSource, isMigrationOf } from "./v1-origin.js";
 import { targetSessionId } from "./convert.js";
 import type { ConvertedSession } from "./convert.js";
@@ -89,7 +96,11 @@ async function resume(
   if (missing === 0) {
     const r = c.record;
     const same = existing.status === r.status && existing.provider === r.provider;
-    if (same || touchedInV2(existing, c)) return { kind: "skipped", sessionId: id, missing: 0 };
+    // A resume stopped before its append restamped the record: finished here, nothing to append.
+    const cutShort = resumeCutShort(existing, c) && endsWithV1(present, c);
+    if (!cutShort && (same || touchedInV2(existing, c))) {
+      return { kind: "skipped", sessionId: id, missing: 0 };
+    }
     if (!(await appendRest(storage, existing, c, []))) return null;
     return { kind: "migrated", sessionId: id, messages: 0 };
   }
@@ -115,7 +126,9 @@ async function resume(
  * archived it or counted more messages since. The append then carries zero counters whose `at`
  * sets `updatedAt` to the instant recorded as `v1MigratedUpdatedAt` (so the session still reads
  * as untouched) and moves `lastActivity` up to at least the newest message. A session used in
- * V2 keeps its record as V2 left it. False when the state changed meanwhile.
+ * V2 keeps its record as V2 left it. An earlier resume stopped between the two writes
+ * (`resumeCutShort`) is done again whole, so it ends as an uninterrupted one. False when the
+ * state changed meanwhile.
  */
 async function appendRest(
   storage: SessionStorage,
@@ -125,25 +138,31 @@ async function appendRest(
 ): Promise<boolean> {
   const id = existing.sessionId;
   const at = resumedAt(c);
-  const stamp = at.toISOString();
   const r = c.record;
-  // Equal to this run's stamp: an earlier resume updated the record, then stopped before appending.
-  const ours = existing.metadata.v1MigratedUpdatedAt === stamp;
-  // A write cut short with V1 unchanged: the record is already V1's, appended to as on a first run.
-  const taken = () => hasAnyOf(storage, id, rest);
-  if ((touchedInV2(existing, c) && !ours) || isCurrent(existing, c)) {
-    return attempt_(() => storage.appendMessages(id, rest), "messageId", taken);
-  }
+  const append = (counters?: TurnCounters) =>
+    attempt_(
+      () => storage.appendMessages(id, rest, counters),
+      "messageId",
+      () => hasAnyOf(storage, id, rest),
+    );
+  const touched = touchedInV2(existing, c) && !resumeCutShort(existing, c);
+  // Used in V2 (its record stays), or a first write cut short with V1 unchanged (the record is
+  // already V1's and its stamp right: appended to as on a first run).
+  if (touched || (isCurrent(existing, c) && !touchedInV2(existing, c))) return append();
   const patch: SessionPatch = {
     status: r.status,
     provider: r.provider,
     model: r.model,
     providerSessionId: r.providerSessionId,
-    mergeMetadata: { ...r.metadata, v1MigratedUpdatedAt: stamp },
+    // What this update writes, so a run after a crash before the append can tell it from V2's.
+    mergeMetadata: {
+      ...r.metadata,
+      v1MigratedUpdatedAt: at.toISOString(),
+      v1MigratedRecord: writtenRecord(r),
+    },
   };
   if (!(await storage.updateSession(id, patch))) return false;
-  const counters = noCost(at);
-  return attempt_(() => storage.appendMessages(id, rest, counters), "messageId", taken);
+  return append(noCost(at));
 }
 
 /** Whether the record is V1's as it is now (V1 has not changed the session since). */
@@ -154,13 +173,6 @@ function isCurrent(existing: SessionRecord, c: ConvertedSession): boolean {
     existing.metadata.v1Messages === r.metadata.v1Messages &&
     existing.status === r.status
   );
-}
-
-/** The latest of V1's updated_at, last_activity and newest message: what a resume stamps. */
-function resumedAt(c: ConvertedSession): Date {
-  let ms = Math.max(c.record.updatedAt.getTime(), c.record.lastActivity.getTime());
-  for (const m of c.messages) ms = Math.max(ms, m.timestamp.getTime());
-  return new Date(ms);
 }
 
 /**
@@ -184,29 +196,6 @@ async function appendToCreated(
     await storage.deleteSession(id).catch(() => false);
     throw error;
   }
-}
-
-/**
- * True when an existing V2 session was migrated from V1 but not all its messages were written,
- * and nothing but the migration has touched it since (see `touchedInV2`).
- */
-export function isIncompleteMigration(existing: SessionRecord, c?: ConvertedSession): boolean {
-  const md = existing.metadata;
-  if (md.migratedFrom !== "v1" || typeof md.v1Messages !== "number") return false;
-  if (existing.messageCount >= md.v1Messages) return false;
-  return !touchedInV2(existing, c);
-}
-
-/**
- * Appending migrated messages leaves `updatedAt` alone while any V2 activity (a turn, a clear, an
- * update) moves it. The migration records the value it wrote; sessions migrated before that was
- * recorded are compared with the V1 row as converted now.
- */
-export function touchedInV2(existing: SessionRecord, c?: ConvertedSession): boolean {
-  const recorded = existing.metadata.v1MigratedUpdatedAt;
-  const written =
-    typeof recorded === "string" ? Date.parse(recorded) : c?.record.updatedAt.getTime();
-  return written === undefined || existing.updatedAt.getTime() !== written;
 }
 
 /** Runs a write; false when the storage refused it because `field` was taken meanwhile. */
