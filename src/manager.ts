@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import { ManagerOptions, parseOrThrow } from "./config.js";
 import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
 import { SessionNotFoundError, ValidationError } from "./errors.js";
 import { cleanupPlan, cleanUpInactive, deleteProviderState } from "./cleanup.js";
 import type { CleanupOptions } from "./cleanup.js";
+import { Closing } from "./internal/closing.js";
 import { callHook } from "./internal/hooks.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
@@ -43,11 +43,9 @@ export class SessionManager {
   readonly #config: ManagerConfig;
   readonly #providers: ConfiguredProviders;
   readonly #rt: Runtime;
-  readonly #closing = new AbortController();
+  readonly #closing = new Closing();
 
   constructor(options: ManagerOptionsInput = {}) {
-    // Every stream in progress listens for close(): any number may.
-    setMaxListeners(0, this.#closing.signal);
     const config = parseOrThrow(ManagerOptions, options) as ManagerConfig;
     if (typeof config.storage !== "string" && Object.keys(config.storageConfig).length) {
       throw new ValidationError("storageConfig", "is for a storage given by name, not an object");
@@ -63,7 +61,7 @@ export class SessionManager {
       config: this.#config,
       ...turnLocksOf(this.storage),
       holder: randomUUID(),
-      closing: this.#closing.signal,
+      closing: this.#closing,
       adapter: (name) => this.#providers.get(name),
       adapterNow: (name) => this.#providers.ready(name),
     };
@@ -182,7 +180,7 @@ export class SessionManager {
    * is stored). Then the providers and the storage are closed.
    */
   async close(): Promise<void> {
-    this.#closing.abort();
+    this.#closing.close();
     await this.#rt.mutex.idle();
     await this.#providers.close();
     await this.storage.close();

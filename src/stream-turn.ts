@@ -52,6 +52,7 @@ export async function* streamTurn(
     controller.abort(new DOMException("the manager was closed", "AbortError"));
     io.resume();
   };
+  const unlisten = rt.closing.listen(onClose);
   const deltas: string[] = [];
   let spent: TokenUsage = ZERO_USAGE;
   // Whether the answering attempt reported its usage: text without it cost an unknown amount.
@@ -72,7 +73,6 @@ export async function* streamTurn(
   try {
     signal?.addEventListener("abort", onAbort, { once: true });
     io.stop.addEventListener("abort", onStop, { once: true });
-    rt.closing.addEventListener("abort", onClose, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
     await reactivate(rt, state, held);
     const input = await outgoing(rt.config, message);
@@ -125,7 +125,7 @@ export async function* streamTurn(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     io.stop.removeEventListener("abort", onStop);
-    rt.closing.removeEventListener("abort", onClose);
+    unlisten();
     controller.abort();
     try {
       // Still open here only when the reader broke off: keep what it read.

@@ -4,6 +4,7 @@
  */
 import type { ManagerConfig } from "./config.js";
 import { deepFreeze } from "./internal/clone.js";
+import type { Closing } from "./internal/closing.js";
 import type { Announcement } from "./internal/hooks.js";
 import { ConcurrencyError, ProviderError, StorageError } from "./errors.js";
 import { takeLease, type LeaseOptions } from "./internal/lease.js";
@@ -22,8 +23,8 @@ export interface Runtime {
   readonly mutex: KeyedMutex;
   /** This manager's lease holder id. */
   readonly holder: string;
-  /** Aborted by `close()`: no new turn starts, and streams in progress end. */
-  readonly closing: AbortSignal;
+  /** Set by `close()`: no new turn starts, and streams in progress end. */
+  readonly closing: Closing;
   readonly versions: RecordVersions;
   adapter(provider: string): Promise<ProviderAdapter>;
   /** The provider's adapter if it is already built, without waiting. */
@@ -115,7 +116,7 @@ export function acquireTurn(
   signal?: AbortSignal,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
-  if (rt.closing.aborted) return Promise.reject(managerClosed(rt));
+  if (rt.closing.closed) return Promise.reject(managerClosed(rt));
   if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
     return rt.mutex.acquire(sessionId, signal).then(
