@@ -10,7 +10,8 @@ import { isInactive } from "./storage/inactive.js";
 import { isConditionalCleanupStorage } from "./storage/types.js";
 import type { InactiveCondition, ListCursor, SessionQuery } from "./storage/types.js";
 import type { SessionStorage } from "./storage/types.js";
-import { providerInfo, type Runtime } from "./turn-lock.js";
+import { providerInfo } from "./session-record.js";
+import { type Runtime } from "./turn-lock.js";
 import { SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./types.js";
 import { knownOptions, requireStatus } from "./validate.js";
 

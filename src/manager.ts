@@ -16,7 +16,8 @@ import {
   type CreateSessionInput,
   type CreateSessionOptions,
 } from "./session-input.js";
-import { providerInfo, turnLocksOf, type Runtime } from "./turn-lock.js";
+import { providerInfo } from "./session-record.js";
+import { turnLocksOf, type Runtime } from "./turn-lock.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
 import { knownOptions, optionalLimit, requireStatus, requireString } from "./validate.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";

@@ -2,13 +2,9 @@ import { redact } from "./internal/redact.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import type { SessionPatch } from "./storage/types.js";
 import { refuseOpenCalls } from "./tool-results.js";
-import {
-  updateRecord,
-  providerInfo,
-  type HeldTurn,
-  type Runtime,
-  type TurnState,
-} from "./turn-lock.js";
+import { providerInfo, updateRecord } from "./session-record.js";
+import type { TurnState } from "./session-record.js";
+import { type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionRecord } from "./types.js";
 
 /**

@@ -14,20 +14,17 @@ import { MessageStream } from "./stream.js";
 import { streamTurn, type StreamIO } from "./stream-turn.js";
 import { runTurn } from "./turn.js";
 import { noCost } from "./turn-cost.js";
+import { ownRecord, providerInfo, readRecord, updateRecord } from "./session-record.js";
+import type { TurnState } from "./session-record.js";
 import {
   acquireTurn,
   appendInTurn,
   isPromise,
-  ownRecord,
-  providerInfo,
-  reactivate,
-  readRecord,
   releaseTurn,
-  updateRecord,
   withTurn,
   withTurnLeaving,
 } from "./turn-lock.js";
-import type { HeldTurn, Runtime, TurnState } from "./turn-lock.js";
+import type { HeldTurn, Runtime } from "./turn-lock.js";
 import type {
   GetMessagesOptions,
   SessionMessage,
@@ -139,8 +136,6 @@ export class Session {
     const acquired = acquireTurn(rt, this.#state, true, options.signal);
     const held = isPromise(acquired) ? await waited(acquired, message) : acquired;
     try {
-      const woken = reactivate(rt, this.#state, held);
-      if (woken) await woken;
       const ready = outgoing(rt.config, message);
       const input = isPromise(ready) ? await ready : ready;
       const reply = runTurn(rt, held, input, options.signal);

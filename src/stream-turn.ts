@@ -7,8 +7,9 @@ import { holdToolResult, planToolResult } from "./tool-results.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
 import type { PreparedTurn } from "./turn.js";
-import { acquireTurn, reactivate, releaseTurn } from "./turn-lock.js";
-import type { Runtime, TurnState } from "./turn-lock.js";
+import type { TurnState } from "./session-record.js";
+import { acquireTurn, releaseTurn } from "./turn-lock.js";
+import type { Runtime } from "./turn-lock.js";
 import type { SessionMessage, TokenUsage } from "./types.js";
 
 /** How a streamed turn meets its `MessageStream` (see there). */
@@ -74,7 +75,6 @@ export async function* streamTurn(
     signal?.addEventListener("abort", onAbort, { once: true });
     io.stop.addEventListener("abort", onStop, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
-    await reactivate(rt, state, held);
     const input = await outgoing(rt.config, message);
     const send = await planToolResult(rt, held, input);
     if (send === "hold") {

@@ -1,7 +1,8 @@
 import { ValidationError } from "./errors.js";
 import { noCost } from "./turn-cost.js";
 import { announce } from "./internal/hooks.js";
-import { appendInTurn, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
+import { providerInfo } from "./session-record.js";
+import { appendInTurn, type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { ProviderTurnInput } from "./providers/types.js";
 import type { SessionMessage } from "./types.js";
 

@@ -21,10 +21,15 @@ interface PricedTurn {
   adapter: ProviderAdapter;
 }
 
-/** A turn's counters: its tokens, and their cost at the price of each model that spent them. */
+/**
+ * A turn's counters: its tokens, and their cost at the price of each model that spent them. The
+ * turn makes the session active again (`activate`).
+ */
 export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Date): TurnCounters {
   // The usual reply (no earlier attempts) is built directly: this runs on every turn.
-  if (!spent.earlier) return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at };
+  if (!spent.earlier) {
+    return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at, activate: true };
+  }
   let usage = spent.usage;
   let costUsd = costOf(rt, turn, spent);
   for (const attempt of spent.earlier) {
@@ -32,7 +37,7 @@ export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Da
     const cost = costOf(rt, turn, attempt);
     costUsd = costUsd === null || cost === null ? null : costUsd + cost;
   }
-  return { usage, costUsd, at };
+  return { usage, costUsd, at, activate: true };
 }
 
 /** Unknown usage has an unknown cost (null, an unpriced turn), not the $0 of its zero counts. */

@@ -3,17 +3,16 @@
  * that have one. What sessions share with their manager lives here too.
  */
 import type { ManagerConfig } from "./config.js";
-import { deepFreeze } from "./internal/clone.js";
 import type { Closing } from "./internal/closing.js";
 import type { Announcement } from "./internal/hooks.js";
 import { ConcurrencyError, ProviderError, StorageError } from "./errors.js";
 import { takeLease, type LeaseOptions } from "./internal/lease.js";
 import { KeyedMutex } from "./internal/mutex.js";
 import { RecordVersions } from "./internal/versions.js";
-import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
-import { notFound } from "./storage/record.js";
+import type { ProviderAdapter } from "./providers/types.js";
 import { isTurnLeaseStorage } from "./storage/types.js";
-import type { SessionPatch, SessionStorage, TurnCounters } from "./storage/types.js";
+import { providerInfo, readRecord, type TurnState } from "./session-record.js";
+import type { SessionStorage, TurnCounters } from "./storage/types.js";
 import type { SessionMessage, SessionRecord } from "./types.js";
 
 /** What sessions share with their manager. */
@@ -48,29 +47,6 @@ export function turnLocksOf(storage: SessionStorage): Pick<Runtime, "mutex" | "v
 }
 
 /**
- * A record as a `Session` keeps it: its config and metadata frozen, once, since every turn hands
- * them to the provider (`providerInfo`) and an adapter, or whoever reads the mock's call log,
- * must not change the session through them. Copying them each turn would cost every turn.
- */
-export function ownRecord(record: SessionRecord): SessionRecord {
-  deepFreeze(record.providerConfig);
-  deepFreeze(record.metadata);
-  return record;
-}
-
-/** What a provider sees of a session (its config and metadata frozen, see `ownRecord`). */
-export function providerInfo(r: SessionRecord): ProviderSessionInfo {
-  return {
-    sessionId: r.sessionId,
-    userId: r.userId,
-    model: r.model,
-    providerSessionId: r.providerSessionId,
-    providerConfig: r.providerConfig,
-    metadata: r.metadata,
-  };
-}
-
-/**
  * A held turn: the session as re-read under the lock, its adapter, and the lease if one was
  * taken. The adapter is null only for a turn that moves away from a provider this manager
  * cannot use (`withTurnLeaving`).
@@ -81,12 +57,6 @@ export interface HeldTurn<A extends ProviderAdapter | null = ProviderAdapter> {
   releaseLease: (() => Promise<void>) | null;
   /** Hooks of this turn, run once it is released (see `announce`). */
   announced?: Announcement[];
-}
-
-/** A `Session`'s view of its record: as last read, and the manager's change count then. */
-export interface TurnState {
-  record: SessionRecord;
-  version: number;
 }
 
 /**
@@ -236,6 +206,17 @@ export async function appendInTurn(
   counters: TurnCounters,
   afterLoss: "fail" | "retake",
 ): Promise<void> {
+  await appendHeld(rt, held, messages, counters, afterLoss);
+  if (counters.activate) held.record.status = "active"; // as the append made it
+}
+
+async function appendHeld(
+  rt: Runtime,
+  held: HeldTurn<ProviderAdapter | null>,
+  messages: readonly SessionMessage[],
+  counters: TurnCounters,
+  afterLoss: "fail" | "retake",
+): Promise<void> {
   const { storage } = rt;
   const id = held.record.sessionId;
   if (!held.releaseLease || !isTurnLeaseStorage(storage)) {
@@ -253,42 +234,6 @@ export async function appendInTurn(
       await release();
     }
   }
-}
-
-/** Updates the session's record and `state` with it, bumping the version others compare. */
-export async function updateRecord(
-  rt: Runtime,
-  state: TurnState,
-  patch: SessionPatch,
-): Promise<void> {
-  const id = state.record.sessionId;
-  // Changed by another object since (deleted, even made anew under this id): check it first.
-  if (rt.versions.of(id) !== state.version) await readRecord(rt, state.record);
-  const record = (await rt.storage.updateSession(id, patch)) ?? notFound(id);
-  state.record = ownRecord(record);
-  state.version = rt.versions.bump(id);
-}
-
-/**
- * A turn continues the conversation, so a session archived (or paused, completed, …) is active
- * again: else it would go on taking turns while no listing of active sessions shows it.
- */
-export function reactivate(rt: Runtime, state: TurnState, held: HeldTurn): void | Promise<void> {
-  if (held.record.status === "active") return;
-  return updateRecord(rt, state, { status: "active" }).then(() => {
-    held.record = state.record;
-  });
-}
-
-/**
- * The session's record as stored now. A session id can be taken again after a delete: a record
- * of another user, or made later, is another session, and this one is not found.
- */
-export async function readRecord(rt: Runtime, known: SessionRecord): Promise<SessionRecord> {
-  const record = await rt.storage.getSession(known.sessionId);
-  const same =
-    record?.userId === known.userId && record.createdAt.getTime() === known.createdAt.getTime();
-  return same ? ownRecord(record) : notFound(known.sessionId);
 }
 
 /** Runs `fn` holding the session's turn (see `acquireTurn`). */

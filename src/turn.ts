@@ -8,7 +8,8 @@ import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
-import { appendInTurn, isPromise, providerInfo, type HeldTurn, type Runtime } from "./turn-lock.js";
+import { providerInfo } from "./session-record.js";
+import { appendInTurn, isPromise, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { repairedText } from "./validate.js";
 import type { SessionMessage } from "./types.js";
 
@@ -159,6 +160,7 @@ export function completeTurn(
     batch(turn, message),
     turnCounters(rt, turn.held, reply, message.timestamp),
   );
+  record.status = "active"; // as the append made it
   return message;
 }
 

@@ -137,13 +137,14 @@ function binder(values: unknown[]): (value: unknown) => string {
 /**
  * One statement, so one transaction: the UPDATE locks the session row (appenders queue on it) and
  * returns the sequence numbers to use; the INSERT writes the batch after them. It reports whether
- * the session exists; a repeated message id fails it whole. `fenced` (a lease holder in $15)
+ * the session exists; a repeated message id fails it whole. $15 makes the session active (a
+ * turn); `fenced` (a lease holder in $16)
  * writes only while that holder has the lease, whose row it locks so that no one can take the
  * lease over until it commits, and also reports whether the session is there (`present`).
  */
 function appendSql(s: string, fenced: boolean): string {
   const lease = fenced
-    ? `lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $15 FOR SHARE), `
+    ? `lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $16 FOR SHARE), `
     : "";
   return `WITH ${lease}s AS (
       UPDATE ${s}.sessions SET last_seq = last_seq + $2, message_count = message_count + $2,
@@ -151,7 +152,8 @@ function appendSql(s: string, fenced: boolean): string {
         cached_tokens = cached_tokens + $5, cache_creation_tokens = cache_creation_tokens + $6,
         cost_usd = cost_usd + $7, unpriced_turns = unpriced_turns + $8,
         last_activity = GREATEST(last_activity, ${fromMs("$9")}),
-        updated_at = COALESCE(${fromMs("$9")}, updated_at)
+        updated_at = COALESCE(${fromMs("$9")}, updated_at),
+        status = CASE WHEN $15 THEN 'active' ELSE status END
       WHERE session_id = $1${fenced ? " AND EXISTS (SELECT 1 FROM lease)" : ""}
       RETURNING last_seq - $2 AS base
     ), inserted AS (
@@ -189,6 +191,7 @@ export function appendValues(
     messages.map((m) => m.content),
     messages.map((m) => m.timestamp.getTime()),
     messages.map((m) => encodeExtras(m)),
+    counters?.activate === true,
     ...(counters?.leaseHolder === undefined ? [] : [counters.leaseHolder]),
   ];
 }

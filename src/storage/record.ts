@@ -118,6 +118,7 @@ export function applyCounters(
 ): void {
   record.messageCount += added;
   if (!counters) return;
+  if (counters.activate) record.status = "active";
   const { usage, costUsd, at } = counters;
   record.inputTokens += usage.inputTokens;
   record.outputTokens += usage.outputTokens;

@@ -52,7 +52,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
        cache_creation_tokens = cache_creation_tokens + @cacheCreationTokens,
        cost_usd = cost_usd + @cost, unpriced_turns = unpriced_turns + @unpriced,
        last_activity = MAX(last_activity, COALESCE(@at, last_activity)),
-       updated_at = COALESCE(@at, updated_at)
+       updated_at = COALESCE(@at, updated_at),
+       status = CASE WHEN @activate = 1 THEN 'active' ELSE status END
      WHERE session_id = @id RETURNING last_seq`,
   );
   const insertMessage = db.prepare(
@@ -98,6 +99,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
         cost: counters?.costUsd ?? 0,
         unpriced: counters && counters.costUsd === null ? 1 : 0,
         at: counters ? counters.at.getTime() : null,
+        activate: counters?.activate ? 1 : 0,
       }) as { last_seq: number } | undefined;
       if (!row) notFound(id);
       let seq = row.last_seq - messages.length;

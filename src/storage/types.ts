@@ -34,6 +34,11 @@ export interface TurnCounters {
    * over (this one froze for longer than the lease) may have run a turn this one never saw.
    */
   leaseHolder?: string;
+  /**
+   * A turn of the conversation: the session becomes `active` again, in the same write (one that
+   * was archived meanwhile, even by another process, would otherwise take turns while archived).
+   */
+  activate?: boolean;
 }
 
 /** Position after which a listing page starts (newest activity first, then session id). */

@@ -65,6 +65,17 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     expect(await s.getSession(r.sessionId)).toEqual(before);
   });
 
+  it("makes a session active in the append of a turn that says so, and only then", async () => {
+    const s = storage();
+    const r = makeRecord();
+    await s.createSession(r);
+    await s.updateSession(r.sessionId, { status: "archived" });
+    await s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], turn()); // e.g. a migration
+    expect((await s.getSession(r.sessionId))!.status).toBe("archived");
+    await s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), activate: true });
+    expect((await s.getSession(r.sessionId))!.status).toBe("active");
+  });
+
   it("merges context shallowly, a key given as undefined removed", async () => {
     const s = storage();
     const r = makeRecord({ context: { keep: 1, drop: { deep: true }, swap: { a: 1 } } });

@@ -1,0 +1,64 @@
+/**
+ * A session's record as its `Session` object holds it: frozen where providers see it, re-read
+ * when another object changed it, and checked to still be the same session.
+ */
+import { deepFreeze } from "./internal/clone.js";
+import type { ProviderSessionInfo } from "./providers/types.js";
+import { notFound } from "./storage/record.js";
+import type { SessionPatch } from "./storage/types.js";
+import type { Runtime } from "./turn-lock.js";
+import type { SessionRecord } from "./types.js";
+
+/**
+ * A record as a `Session` keeps it: its config and metadata frozen, once, since every turn hands
+ * them to the provider (`providerInfo`) and an adapter, or whoever reads the mock's call log,
+ * must not change the session through them. Copying them each turn would cost every turn.
+ */
+export function ownRecord(record: SessionRecord): SessionRecord {
+  deepFreeze(record.providerConfig);
+  deepFreeze(record.metadata);
+  return record;
+}
+
+/** What a provider sees of a session (its config and metadata frozen, see `ownRecord`). */
+export function providerInfo(r: SessionRecord): ProviderSessionInfo {
+  return {
+    sessionId: r.sessionId,
+    userId: r.userId,
+    model: r.model,
+    providerSessionId: r.providerSessionId,
+    providerConfig: r.providerConfig,
+    metadata: r.metadata,
+  };
+}
+
+/** A `Session`'s view of its record: as last read, and the manager's change count then. */
+export interface TurnState {
+  record: SessionRecord;
+  version: number;
+}
+
+/** Updates the session's record and `state` with it, bumping the version others compare. */
+export async function updateRecord(
+  rt: Runtime,
+  state: TurnState,
+  patch: SessionPatch,
+): Promise<void> {
+  const id = state.record.sessionId;
+  // Changed by another object since (deleted, even made anew under this id): check it first.
+  if (rt.versions.of(id) !== state.version) await readRecord(rt, state.record);
+  const record = (await rt.storage.updateSession(id, patch)) ?? notFound(id);
+  state.record = ownRecord(record);
+  state.version = rt.versions.bump(id);
+}
+
+/**
+ * The session's record as stored now. A session id can be taken again after a delete: a record
+ * of another user, or made later, is another session, and this one is not found.
+ */
+export async function readRecord(rt: Runtime, known: SessionRecord): Promise<SessionRecord> {
+  const record = await rt.storage.getSession(known.sessionId);
+  const same =
+    record?.userId === known.userId && record.createdAt.getTime() === known.createdAt.getTime();
+  return same ? ownRecord(record) : notFound(known.sessionId);
+}
