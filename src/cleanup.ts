@@ -11,7 +11,7 @@ import { isConditionalCleanupStorage } from "./storage/types.js";
 import type { InactiveCondition, ListCursor, SessionQuery } from "./storage/types.js";
 import type { SessionStorage } from "./storage/types.js";
 import { providerInfo } from "./session-record.js";
-import { type Runtime } from "./turn-lock.js";
+import { entered, type Runtime } from "./turn-lock.js";
 import { SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./types.js";
 import { knownOptions, requireStatus } from "./validate.js";
 
@@ -70,7 +70,15 @@ export function cleanupPlan(given: CleanupOptions | undefined): CleanupPlan {
  * the run), the failures are thrown as one `StorageError` that says how many sessions were
  * cleaned up, with an `AggregateError` of every failure as its `cause`.
  */
-export async function cleanUpInactive(
+export function cleanUpInactive(
+  rt: Runtime,
+  providers: ConfiguredProviders,
+  plan: CleanupPlan,
+): Promise<number> {
+  return entered(rt, () => cleanUp(rt, providers, plan));
+}
+
+async function cleanUp(
   rt: Runtime,
   providers: ConfiguredProviders,
   plan: CleanupPlan,
@@ -87,6 +95,7 @@ export async function cleanUpInactive(
       break;
     }
     for (const { sessionId } of page.sessions) {
+      if (rt.closing.closed) throw closedDuring(rt.storage, count);
       try {
         if (await cleanUpOne(rt, providers, sessionId, plan)) count++;
       } catch (error) {
@@ -97,6 +106,14 @@ export async function cleanUpInactive(
   } while (after);
   if (failures.length) throw cleanupFailed(rt.storage, count, failures);
   return count;
+}
+
+/** A cleanup stopped by `close()` after the session it was at: it says how far it got. */
+function closedDuring(storage: SessionStorage, count: number): StorageError {
+  return new StorageError(
+    storage.name,
+    `the manager was closed during cleanup, after cleaning up ${count} session(s)`,
+  );
 }
 
 function listing(condition: InactiveCondition, after: ListCursor | undefined): SessionQuery {

@@ -44,7 +44,7 @@ export class SessionManager {
   readonly #config: ManagerConfig;
   readonly #providers: ConfiguredProviders;
   readonly #rt: Runtime;
-  readonly #closing = new Closing();
+  readonly #closing: Closing;
 
   constructor(options: ManagerOptionsInput = {}) {
     const config = parseOrThrow(ManagerOptions, options) as ManagerConfig;
@@ -57,6 +57,7 @@ export class SessionManager {
       typeof config.storage === "string"
         ? StorageFactory.create(config.storage, config.storageConfig)
         : config.storage;
+    this.#closing = new Closing(this.storage.name);
     this.#rt = {
       storage: this.storage,
       config: this.#config,
@@ -176,13 +177,14 @@ export class SessionManager {
   }
 
   /**
-   * Closes the manager: no new turn starts (`StorageError`), turns already asked for run and are
-   * stored first, and a stream still being read ends as if its signal were aborted (what arrived
-   * is stored). Then the providers and the storage are closed.
+   * Closes the manager: no new turn or cleanup starts (`StorageError`); turns already asked for
+   * run, are stored and their hooks run first (a provider call in flight is waited for, up to
+   * its `timeoutMs`), a stream still being read ends as if its signal were aborted (what arrived
+   * is stored), and a cleanup stops after the session it is at. Then the providers and the
+   * storage are closed (a storage object shared with other managers is closed for them too).
    */
   async close(): Promise<void> {
-    this.#closing.close();
-    await this.#rt.mutex.idle();
+    await this.#closing.close();
     await this.#providers.close();
     await this.storage.close();
   }

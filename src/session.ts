@@ -133,16 +133,21 @@ export class Session {
     // The turn is queued at call time; only what is pending is awaited, so most turns on the
     // memory store finish without a promise.
     const message = turnInput(rt.config, this.sessionId, content, options);
-    const acquired = acquireTurn(rt, this.#state, true, options.signal);
-    const held = isPromise(acquired) ? await waited(acquired, message) : acquired;
+    rt.closing.enter(); // close() waits for this call, hooks included
     try {
-      const ready = outgoing(rt.config, message);
-      const input = isPromise(ready) ? await ready : ready;
-      const reply = runTurn(rt, held, input, options.signal);
-      return isPromise(reply) ? await reply : reply;
+      const acquired = acquireTurn(rt, this.#state, true, options.signal);
+      const held = isPromise(acquired) ? await waited(acquired, message) : acquired;
+      try {
+        const ready = outgoing(rt.config, message);
+        const input = isPromise(ready) ? await ready : ready;
+        const reply = runTurn(rt, held, input, options.signal);
+        return isPromise(reply) ? await reply : reply;
+      } finally {
+        const released = releaseTurn(rt, held);
+        if (released || held.announced) await afterTurn(rt, released, held);
+      }
     } finally {
-      const released = releaseTurn(rt, held);
-      if (released || held.announced) await afterTurn(rt, released, held);
+      rt.closing.leave();
     }
   }
 

@@ -40,6 +40,21 @@ export async function* streamTurn(
   signal: AbortSignal | undefined,
   io: StreamIO,
 ): AsyncGenerator<string> {
+  rt.closing.enter(); // close() waits for this turn, hooks included
+  try {
+    yield* heldStream(rt, state, message, signal, io);
+  } finally {
+    rt.closing.leave();
+  }
+}
+
+async function* heldStream(
+  rt: Runtime,
+  state: TurnState,
+  message: SessionMessage,
+  signal: AbortSignal | undefined,
+  io: StreamIO,
+): AsyncGenerator<string> {
   const held = await acquireTurn(rt, state, true, signal);
   stampNow(message);
   const controller = new AbortController();

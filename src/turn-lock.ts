@@ -5,7 +5,7 @@
 import type { ManagerConfig } from "./config.js";
 import type { Closing } from "./internal/closing.js";
 import type { Announcement } from "./internal/hooks.js";
-import { ConcurrencyError, ProviderError, StorageError } from "./errors.js";
+import { ConcurrencyError, ProviderError } from "./errors.js";
 import { takeLease, type LeaseOptions } from "./internal/lease.js";
 import { KeyedMutex } from "./internal/mutex.js";
 import { RecordVersions } from "./internal/versions.js";
@@ -86,7 +86,6 @@ export function acquireTurn(
   signal?: AbortSignal,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
-  if (rt.closing.closed) return Promise.reject(managerClosed(rt));
   if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
     return rt.mutex.acquire(sessionId, signal).then(
@@ -173,10 +172,6 @@ function notStarted(record: SessionRecord): ProviderError {
   });
 }
 
-function managerClosed(rt: Runtime): StorageError {
-  return new StorageError(rt.storage.name, "the manager is closed");
-}
-
 /** Gives the turn back: the lease (if any), then the mutex, which the next waiter takes over. */
 export function releaseTurn(
   rt: Runtime,
@@ -242,7 +237,7 @@ export async function withTurn<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter, held: HeldTurn) => Promise<T>,
 ): Promise<T> {
-  return holding(rt, await acquireTurn(rt, state), fn);
+  return entered(rt, async () => holding(rt, await acquireTurn(rt, state), fn));
 }
 
 /**
@@ -254,7 +249,17 @@ export async function withTurnLeaving<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter | null) => Promise<T>,
 ): Promise<T> {
-  return holding(rt, await acquireTurn(rt, state, false), fn);
+  return entered(rt, async () => holding(rt, await acquireTurn(rt, state, false), fn));
+}
+
+/** Runs a call that `close()` waits for; refused once the manager is closed (see `Closing`). */
+export async function entered<T>(rt: Runtime, call: () => Promise<T>): Promise<T> {
+  rt.closing.enter();
+  try {
+    return await call();
+  } finally {
+    rt.closing.leave();
+  }
 }
 
 async function holding<A extends ProviderAdapter | null, T>(

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSessionManager, ProviderError, StorageError } from "../src/index.js";
+import { createSessionManager, memoryStorage, ProviderError, StorageError } from "../src/index.js";
 import { MockProvider } from "../src/testing/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lss-close-"));
@@ -72,5 +72,65 @@ describe("close()", () => {
     expect(input).toEqual(["user", "a long reply", null]);
     expect(reply![2]).toBe("aborted");
     expect(String(reply![1]).startsWith(String(first.value))).toBe(true);
+  });
+
+  it("ends a stream that was queued when it began and started after, reader paused", async () => {
+    const { manager } = open(new MockProvider({ latencyMs: 40, chunkSize: 2 }));
+    const session = await manager.createSession("u", "mock", "m");
+    const first = session.sendMessage("first");
+    const queued = session.streamMessage("queued behind the first");
+    const reader = queued[Symbol.asyncIterator]();
+    const closed = manager.close(); // the stream starts only after this
+    void reader.next().catch(() => undefined); // then its reader pauses
+    await first;
+    await closed; // it waited for the paused reader for ever
+    await expect(queued.reply).rejects.toBeInstanceOf(ProviderError);
+  });
+
+  it("runs the last turns' hooks before it closes the storage", async () => {
+    const seen: string[] = [];
+    const manager = createSessionManager({
+      storage: "sqlite",
+      storageConfig: { dbPath: join(dir, `${n++}.db`) },
+      providers: { mock: { adapter: new MockProvider({ latencyMs: 30 }) } },
+      hooks: {
+        async onReplyReceived(message) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const session = await manager.getSession(message.sessionId);
+          seen.push(...(await session.getMessages()).map((m) => m.content));
+        },
+      },
+    });
+    const session = await manager.createSession("u", "mock", "m");
+    const turn = session.sendMessage("hi");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await manager.close();
+    await turn;
+    expect(seen).toEqual(["hi", "Echo: hi"]); // the hook met a closed storage
+  });
+
+  it("stops a cleanup after the session it is at, saying how far it got", async () => {
+    const { manager } = open(new MockProvider());
+    for (let i = 0; i < 50; i++) await manager.createSession(`u${i}`, "mock", "m");
+    const cleanup = manager.cleanupInactiveSessions({ maxInactiveHours: 0 });
+    await manager.close();
+    // It had listed the sessions, not acted on one yet: it stops there (it used to go on and
+    // fail 50 times over with "the storage is closed").
+    await expect(cleanup).rejects.toThrow(/closed during cleanup, after cleaning up 0 session/);
+  });
+
+  it("waits for its own turns only, not those of a manager sharing its storage object", async () => {
+    const storage = memoryStorage();
+    const a = createSessionManager({ storage });
+    const b = createSessionManager({
+      storage,
+      providers: { mock: { adapter: new MockProvider({ chunkSize: 2 }) } },
+    });
+    const session = await b.createSession("u", "mock", "m");
+    const stream = session.streamMessage("a long reply");
+    await stream[Symbol.asyncIterator]().next(); // b's reader pauses
+    await a.close(); // waited for b's reader for ever
+    await b.close(); // ends b's stream, whose storage a closed
+    await expect(stream.reply).rejects.toThrow();
   });
 });

@@ -11,9 +11,6 @@ export class KeyedMutex {
   // null while held by one; an array of waiters once someone waits; FREE when released.
   readonly #keys = new Map<string, Array<() => void> | null | typeof FREE>();
   #free = 0;
-  /** How many keys are held (a key handed to a waiter stays held). */
-  #held = 0;
-  #idle: Array<() => void> = [];
 
   /** Takes the key if it is free; true when taken. */
   tryAcquire(key: string): boolean {
@@ -21,14 +18,7 @@ export class KeyedMutex {
     if (state === FREE) this.#free--;
     else if (state !== undefined) return false;
     this.#keys.set(key, null);
-    this.#held++;
     return true;
-  }
-
-  /** Resolves once no key is held, by anyone holding one now or queued for one. */
-  idle(): Promise<void> {
-    if (this.#held === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /**
@@ -58,15 +48,10 @@ export class KeyedMutex {
 
   /** Hands the key to the next waiter (it stays held, so nobody can cut in), or frees it. */
   release(key: string): void {
-    const state = this.#keys.get(key);
-    if (state === FREE || state === undefined) return; // not held: nothing to give back
-    const next = state?.shift();
+    const next = (this.#keys.get(key) || undefined)?.shift();
     if (next) return next();
     this.#keys.set(key, FREE);
     if (++this.#free >= SWEEP_AT) this.#sweep();
-    if (--this.#held === 0 && this.#idle.length) {
-      for (const resolve of this.#idle.splice(0)) resolve();
-    }
   }
 
   #sweep(): void {
