@@ -23,12 +23,14 @@ interface PricedTurn {
 
 /**
  * A turn's counters: its tokens, and their cost at the price of each model that spent them. The
- * turn makes the session active again (`activate`).
+ * turn makes the session active again (`activate`), and is stored only in the session it was
+ * held on (`createdAt`: not one made anew under its id meanwhile, elsewhere).
  */
 export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Date): TurnCounters {
   // The usual reply (no earlier attempts) is built directly: this runs on every turn.
   if (!spent.earlier) {
-    return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at, activate: true };
+    const { createdAt } = turn.record;
+    return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at, activate: true, createdAt };
   }
   let usage = spent.usage;
   let costUsd = costOf(rt, turn, spent);
@@ -37,7 +39,7 @@ export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Da
     const cost = costOf(rt, turn, attempt);
     costUsd = costUsd === null || cost === null ? null : costUsd + cost;
   }
-  return { usage, costUsd, at, activate: true };
+  return { usage, costUsd, at, activate: true, createdAt: turn.record.createdAt };
 }
 
 /** Unknown usage has an unknown cost (null, an unpriced turn), not the $0 of its zero counts. */

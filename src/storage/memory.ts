@@ -192,6 +192,8 @@ export function memoryStorage(
 }
 
 function append(e: Entry, messages: readonly SessionMessage[], counters?: TurnCounters): void {
+  const known = counters?.createdAt;
+  if (known && known.getTime() !== e.record.createdAt.getTime()) notFound(e.record.sessionId);
   for (const m of messages) {
     e.messages.push(store(m, e.record.sessionId));
     e.ids?.add(m.messageId);

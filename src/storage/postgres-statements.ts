@@ -138,13 +138,14 @@ function binder(values: unknown[]): (value: unknown) => string {
  * One statement, so one transaction: the UPDATE locks the session row (appenders queue on it) and
  * returns the sequence numbers to use; the INSERT writes the batch after them. It reports whether
  * the session exists; a repeated message id fails it whole. $15 makes the session active (a
- * turn); `fenced` (a lease holder in $16)
+ * turn), $16 is the session's creation time as the turn knows it (a session made anew under the
+ * id is not found); `fenced` (a lease holder in $17)
  * writes only while that holder has the lease, whose row it locks so that no one can take the
  * lease over until it commits, and also reports whether the session is there (`present`).
  */
 function appendSql(s: string, fenced: boolean): string {
   const lease = fenced
-    ? `lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $16 FOR SHARE), `
+    ? `lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $17 FOR SHARE), `
     : "";
   return `WITH ${lease}s AS (
       UPDATE ${s}.sessions SET last_seq = last_seq + $2, message_count = message_count + $2,
@@ -154,7 +155,7 @@ function appendSql(s: string, fenced: boolean): string {
         last_activity = GREATEST(last_activity, ${fromMs("$9")}),
         updated_at = COALESCE(${fromMs("$9")}, updated_at),
         status = CASE WHEN $15 THEN 'active' ELSE status END
-      WHERE session_id = $1${fenced ? " AND EXISTS (SELECT 1 FROM lease)" : ""}
+      WHERE session_id = $1 AND ($16::bigint IS NULL OR created_at = ${fromMs("$16")})${fenced ? " AND EXISTS (SELECT 1 FROM lease)" : ""}
       RETURNING last_seq - $2 AS base
     ), inserted AS (
       INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at, extras)
@@ -192,6 +193,7 @@ export function appendValues(
     messages.map((m) => m.timestamp.getTime()),
     messages.map((m) => encodeExtras(m)),
     counters?.activate === true,
+    counters?.createdAt?.getTime() ?? null,
     ...(counters?.leaseHolder === undefined ? [] : [counters.leaseHolder]),
   ];
 }

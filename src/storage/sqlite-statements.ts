@@ -54,7 +54,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
        last_activity = MAX(last_activity, COALESCE(@at, last_activity)),
        updated_at = COALESCE(@at, updated_at),
        status = CASE WHEN @activate = 1 THEN 'active' ELSE status END
-     WHERE session_id = @id RETURNING last_seq`,
+     WHERE session_id = @id AND (@createdAt IS NULL OR created_at = @createdAt)
+     RETURNING last_seq`,
   );
   const insertMessage = db.prepare(
     `INSERT INTO messages (session_id, seq, message_id, role, content, timestamp, extras)
@@ -100,6 +101,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
         unpriced: counters && counters.costUsd === null ? 1 : 0,
         at: counters ? counters.at.getTime() : null,
         activate: counters?.activate ? 1 : 0,
+        createdAt: counters?.createdAt?.getTime() ?? null,
       }) as { last_seq: number } | undefined;
       if (!row) notFound(id);
       let seq = row.last_seq - messages.length;

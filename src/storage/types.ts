@@ -39,6 +39,12 @@ export interface TurnCounters {
    * was archived meanwhile, even by another process, would otherwise take turns while archived).
    */
   activate?: boolean;
+  /**
+   * The session's creation time as the turn knows it: a session made anew under the same id
+   * (deleted, then created again, perhaps for another user) is another session, and the append
+   * fails with `SessionNotFoundError` instead of writing into it.
+   */
+  createdAt?: Date;
 }
 
 /** Position after which a listing page starts (newest activity first, then session id). */

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { ValidationError } from "../../src/errors.js";
+import { SessionNotFoundError, ValidationError } from "../../src/errors.js";
 import { MAX_TIME, MIN_TIME } from "../../src/storage/record.js";
 import type { SessionStorage } from "../../src/storage/types.js";
 import type { SessionMessage } from "../../src/types.js";
@@ -74,6 +74,22 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     expect((await s.getSession(r.sessionId))!.status).toBe("archived");
     await s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), activate: true });
     expect((await s.getSession(r.sessionId))!.status).toBe("active");
+  });
+
+  it("appends a turn only to the session created when it says, else not found", async () => {
+    const s = storage();
+    const r = makeRecord();
+    await s.createSession(r);
+    const other = new Date(r.createdAt.getTime() + 1); // a session made anew under the id
+    await expect(
+      s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), createdAt: other }),
+    ).rejects.toBeInstanceOf(SessionNotFoundError);
+    await s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], {
+      ...turn(),
+      createdAt: new Date(r.createdAt),
+    });
+    expect((await s.getSession(r.sessionId))!.messageCount).toBe(1);
+    expect(await s.getMessages(r.sessionId)).toHaveLength(1);
   });
 
   it("merges context shallowly, a key given as undefined removed", async () => {

@@ -1,9 +1,14 @@
-/** A stored turn makes its session active again, in the same write; nothing stored, nothing changed. */
+/**
+ * Two managers on one store, as two processes would be: a stored turn makes its session active
+ * in the same write (nothing stored, nothing changed), and goes only into the session it was
+ * held on.
+ */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import type { CommonManagerOptions, StorageChoice } from "../src/config.js";
+import { SessionNotFoundError } from "../src/index.js";
 import { MockProvider } from "../src/testing/index.js";
 import { freshDatabase } from "./helpers/postgres.js";
 import { managersClosedAfterEach } from "./helpers/managers.js";
@@ -50,5 +55,19 @@ describe.each(Object.keys(STORES))("%s", (name) => {
     await expect(stream.reply).rejects.toThrow("refused by policy");
     expect((await session.refresh()).status).toBe("archived");
     expect(await session.getMessages()).toEqual([]);
+  });
+
+  it("a stale Session object never writes into a session made anew under its id elsewhere", async () => {
+    const [a, b] = pair({});
+    const sessionConfig = { sessionId: "fixed" };
+    const alice = await a.createSession("alice", "mock", "m", { sessionConfig });
+    await alice.sendMessage("alice's first");
+    await b.deleteSession("fixed");
+    const bob = await b.createSession("bob", "mock", "m", { sessionConfig });
+    await bob.sendMessage("bob's");
+    await expect(alice.sendMessage("alice again")).rejects.toBeInstanceOf(SessionNotFoundError);
+    const stream = alice.streamMessage("alice streams");
+    await expect(stream.reply).rejects.toBeInstanceOf(SessionNotFoundError);
+    expect((await bob.getMessages()).map((m) => m.content)).toEqual(["bob's", "Echo: bob's"]);
   });
 });
