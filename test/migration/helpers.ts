@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sqliteStorage } from "../../src/storage/sqlite.js";
 
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(prefix: string): {
@@ -27,5 +28,15 @@ export function dumpTarget(path: string): { sessions: unknown[]; messages: unkno
     };
   } finally {
     db.close();
+  }
+}
+
+/** The message ids of session "s1" in a SQLite target, in order. */
+export async function storedIds(path: string): Promise<string[]> {
+  const s = sqliteStorage({ dbPath: path });
+  try {
+    return (await s.getMessages("s1")).map((m) => m.messageId);
+  } finally {
+    await s.close();
   }
 }

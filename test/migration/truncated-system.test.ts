@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
-import { sqliteStorage } from "../../src/storage/sqlite.js";
 import { writeV1 } from "./fix-helpers.js";
-import { tempDir } from "./helpers.js";
+import { sqliteStorage } from "../../src/storage/sqlite.js";
+import { storedIds, tempDir } from "./helpers.js";
 
 const tmp = tempDir("mig-truncated-system-");
 afterAll(tmp.cleanup);
@@ -15,15 +15,6 @@ const msg = (id: string, role: string, s: number) => ({
   content: `${id}!`,
   timestamp: at(s),
 });
-
-async function ids(path: string): Promise<string[]> {
-  const s = sqliteStorage({ dbPath: path });
-  try {
-    return (await s.getMessages("s1")).map((m) => m.messageId);
-  } finally {
-    await s.close();
-  }
-}
 
 // truncate_to_limit = system_messages + messages[-(limit - n_system):]: every system message
 // moves to the front, also one that was added mid-conversation, and one in the tail is written
@@ -62,7 +53,7 @@ describe("V1 truncated a session with more than one system message", () => {
     const r = await migrateV1({ source: src, target: dst, ...UTC });
     expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
     expect(r).toMatchObject({ migratedMessages: 1, unmigratedMessages: 0 });
-    expect(await ids(dst)).toEqual(["sys", "u1", "a1", "mid", "u2", "a2", "u3"]);
+    expect(await storedIds(dst)).toEqual(["sys", "u1", "a1", "mid", "u2", "a2", "u3"]);
     const v = await verifyMigration({ source: src, target: dst, ...UTC });
     expect(v).toMatchObject({ ok: true, differences: [] });
   });

@@ -1,23 +1,14 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
-import { sqliteStorage } from "../../src/storage/sqlite.js";
 import { v1Messages, writeV1 } from "./fix-helpers.js";
-import { tempDir } from "./helpers.js";
+import { sqliteStorage } from "../../src/storage/sqlite.js";
+import { storedIds, tempDir } from "./helpers.js";
 import { freshDatabase } from "../helpers/postgres.js";
 
 const tmp = tempDir("mig-truncated-");
 afterAll(tmp.cleanup);
 const UTC = { timezone: "UTC" } as const;
 const resaved = "2024-03-05T11:00:00.000001";
-
-async function ids(path: string): Promise<string[]> {
-  const s = sqliteStorage({ dbPath: path });
-  try {
-    return (await s.getMessages("s1")).map((m) => m.messageId);
-  } finally {
-    await s.close();
-  }
-}
 
 describe("V1 truncated its oldest messages after the migration", () => {
   it("appends what V1 gained after V2's last message and verifies", async () => {
@@ -34,7 +25,7 @@ describe("V1 truncated its oldest messages after the migration", () => {
     const r = await migrateV1({ source: src, target: dst, ...UTC });
     expect(r).toMatchObject({ migratedSessions: 1, migratedMessages: 1, unmigratedMessages: 0 });
     expect(r.warnings).toEqual([]);
-    expect(await ids(dst)).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m9"]);
+    expect(await storedIds(dst)).toEqual(["m0", "m1", "m2", "m3", "m4", "m5", "m9"]);
     const v = await verifyMigration({ source: src, target: dst, ...UTC });
     expect(v).toMatchObject({ ok: true, matchingSessions: 1, continued: [] });
   });
@@ -66,7 +57,7 @@ describe("V1 truncated its oldest messages after the migration", () => {
     const r = await migrateV1({ source: src, target: dst, ...UTC });
     expect(r).toMatchObject({ skippedSessions: 1, unmigratedMessages: 1 });
     expect(r.warnings[0]!.warning).toMatch(/holds messages V1 does not have/);
-    expect(await ids(dst)).toEqual(["m0", "m1", "m2", "m3", "v2-1"]);
+    expect(await storedIds(dst)).toEqual(["m0", "m1", "m2", "m3", "v2-1"]);
   });
 });
 
@@ -88,7 +79,7 @@ describe("V1 truncated a session whose message ids repeat (v1-format §7.5)", ()
     const r = await migrateV1({ source: src, target: dst, ...UTC });
     expect(r).toMatchObject({ skippedSessions: 1, unmigratedMessages: 0 });
     expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
-    expect(await ids(dst)).toEqual(["u1", "a1", "s2", "u2"]);
+    expect(await storedIds(dst)).toEqual(["u1", "a1", "s2", "u2"]);
     const v = await verifyMigration({ source: src, target: dst, ...UTC });
     expect(v).toMatchObject({ ok: true, matchingSessions: 1 });
   });
@@ -108,13 +99,13 @@ describe("V1 truncated a session whose message ids repeat (v1-format §7.5)", ()
     ];
     writeV1(src, [{ session_id: "s1", provider: "claude", messages: [1, 2, 3].flatMap(turn) }]);
     await migrateV1({ source: src, target: dst, ...UTC });
-    const before = await ids(dst);
+    const before = await storedIds(dst);
     // truncate_to_limit(4) kept the newest four, then one more turn.
     const now = [2, 3, 4].flatMap(turn);
     writeV1(src, [{ session_id: "s1", provider: "claude", messages: now, truncated_at: resaved }]);
     const r = await migrateV1({ source: src, target: dst, ...UTC });
     expect(r).toMatchObject({ migratedSessions: 1, migratedMessages: 2, unmigratedMessages: 0 });
-    const after = await ids(dst);
+    const after = await storedIds(dst);
     expect(after.slice(0, 6)).toEqual(before); // nothing renamed
     expect(after).toHaveLength(8);
     const v = await verifyMigration({ source: src, target: dst, ...UTC });
@@ -173,7 +164,7 @@ describe("V1 truncated a session whose system prompt it keeps at the front", () 
     const r = await migrateV1({ source: src, target: dst, ...UTC });
     expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
     expect(r).toMatchObject({ migratedSessions: 1, migratedMessages: 2, unmigratedMessages: 0 });
-    expect(await ids(dst)).toEqual(["sys", "u1", "a1", "u3", "a3"]);
+    expect(await storedIds(dst)).toEqual(["sys", "u1", "a1", "u3", "a3"]);
   });
 
   it("a re-run after V1 truncated twice (the copied system message counted as system) appends the new turn", async () => {
@@ -184,7 +175,7 @@ describe("V1 truncated a session whose system prompt it keeps at the front", () 
     const S2 = msg("s2", "system", 3);
     writeV1(src, [{ session_id: "s1", messages: [S2, S2, u2, a2], truncated_at: resaved }]);
     await migrateV1({ source: src, target: dst, ...UTC });
-    expect(await ids(dst)).toEqual(["s2", "u2", "a2"]);
+    expect(await storedIds(dst)).toEqual(["s2", "u2", "a2"]);
     writeV1(src, [
       { session_id: "s1", messages: [S2, S2, u3, a3], truncated_at: resaved, updated_at: resaved },
     ]);
