@@ -41,3 +41,9 @@ export async function halfWrite(source: string, target: string, timeZone: string
     await storage.close();
   }
 }
+
+/** A V1 message `id` of `role`, its content `id!`, written `s` seconds into one minute. */
+export function v1Message(id: string, role: string, s: number) {
+  const timestamp = `2024-03-04T09:00:${String(s).padStart(2, "0")}.000001`;
+  return { id, role, content: `${id}!`, timestamp };
+}

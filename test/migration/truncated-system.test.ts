@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
-import { writeV1 } from "./fix-helpers.js";
+import { v1Message, writeV1 } from "./fix-helpers.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
 import { storedIds, tempDir } from "./helpers.js";
 
@@ -8,25 +8,18 @@ const tmp = tempDir("mig-truncated-system-");
 afterAll(tmp.cleanup);
 const UTC = { timezone: "UTC" } as const;
 const resaved = "2024-03-05T11:00:00.000001";
-const at = (s: number): string => `2024-03-04T09:00:${String(s).padStart(2, "0")}.000001`;
-const msg = (id: string, role: string, s: number) => ({
-  id,
-  role,
-  content: `${id}!`,
-  timestamp: at(s),
-});
 
 // truncate_to_limit = system_messages + messages[-(limit - n_system):]: every system message
 // moves to the front, also one that was added mid-conversation, and one in the tail is written
 // twice.
 describe("V1 truncated a session with more than one system message", () => {
-  const S = msg("sys", "system", 0);
-  const u1 = msg("u1", "user", 1);
-  const a1 = msg("a1", "assistant", 2);
-  const M = msg("mid", "system", 3);
-  const u2 = msg("u2", "user", 4);
-  const a2 = msg("a2", "assistant", 5);
-  const u3 = msg("u3", "user", 6);
+  const S = v1Message("sys", "system", 0);
+  const u1 = v1Message("u1", "user", 1);
+  const a1 = v1Message("a1", "assistant", 2);
+  const M = v1Message("mid", "system", 3);
+  const u2 = v1Message("u2", "user", 4);
+  const a2 = v1Message("a2", "assistant", 5);
+  const u3 = v1Message("u3", "user", 6);
 
   it("verify finds no difference when the system messages moved to the front", async () => {
     const src = tmp.path("moved.db");
@@ -75,7 +68,7 @@ describe("verify on a V1 session that was never truncated", () => {
     const src = tmp.path("planted.db");
     const dst = tmp.path("planted-v2.db");
     writeV1(src, [
-      { session_id: "s1", messages: [msg("u1", "user", 1), msg("a1", "assistant", 2)] },
+      { session_id: "s1", messages: [v1Message("u1", "user", 1), v1Message("a1", "assistant", 2)] },
     ]);
     await migrateV1({ source: src, target: dst, ...UTC });
     const s = sqliteStorage({ dbPath: dst });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
-import { v1Messages, writeV1 } from "./fix-helpers.js";
+import { v1Message, v1Messages, writeV1 } from "./fix-helpers.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
 import { storedIds, tempDir } from "./helpers.js";
 import { freshDatabase } from "../helpers/postgres.js";
@@ -113,25 +113,17 @@ describe("V1 truncated a session whose message ids repeat (v1-format §7.5)", ()
   });
 });
 
-const at = (s: number): string => `2024-03-04T09:00:${String(s).padStart(2, "0")}.000001`;
-const msg = (id: string, role: string, s: number) => ({
-  id,
-  role,
-  content: `${id}!`,
-  timestamp: at(s),
-});
-
 // V1's truncate_to_limit keeps *all* system messages first, then the newest (limit - n_system):
 // with a system prompt at the start (the usual agent session) the dropped messages are in the
 // middle, not a prefix.
 describe("V1 truncated a session whose system prompt it keeps at the front", () => {
-  const S = msg("sys", "system", 0);
-  const u1 = msg("u1", "user", 1);
-  const a1 = msg("a1", "assistant", 2);
-  const u2 = msg("u2", "user", 3);
-  const a2 = msg("a2", "assistant", 4);
-  const u3 = msg("u3", "user", 5);
-  const a3 = msg("a3", "assistant", 6);
+  const S = v1Message("sys", "system", 0);
+  const u1 = v1Message("u1", "user", 1);
+  const a1 = v1Message("a1", "assistant", 2);
+  const u2 = v1Message("u2", "user", 3);
+  const a2 = v1Message("a2", "assistant", 4);
+  const u3 = v1Message("u3", "user", 5);
+  const a3 = v1Message("a3", "assistant", 6);
 
   it("verify passes after V1 truncated (system prompt kept) and nothing else changed", async () => {
     const src = tmp.path("v.db");
@@ -172,7 +164,7 @@ describe("V1 truncated a session whose system prompt it keeps at the front", () 
     // u3 a3 -> truncate(4): system messages [S2, S2] first + newest 2 = [S2, S2, u3, a3].
     const src = tmp.path("c.db");
     const dst = tmp.path("c-v2.db");
-    const S2 = msg("s2", "system", 3);
+    const S2 = v1Message("s2", "system", 3);
     writeV1(src, [{ session_id: "s1", messages: [S2, S2, u2, a2], truncated_at: resaved }]);
     await migrateV1({ source: src, target: dst, ...UTC });
     expect(await storedIds(dst)).toEqual(["s2", "u2", "a2"]);
