@@ -3,7 +3,6 @@ import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js"
 import type { SessionPatch } from "./storage/types.js";
 import { refuseOpenCalls } from "./tool-results.js";
 import { providerInfo, updateRecord } from "./session-record.js";
-import type { TurnState } from "./session-record.js";
 import { type HeldTurn, type Runtime } from "./turn-lock.js";
 import type { SessionRecord } from "./types.js";
 
@@ -126,17 +125,13 @@ export async function moveProvider(
  * transcript, as `switchProvider` to the same provider and model does. A failure is a warning:
  * the turn itself is stored, and `switchProvider` remains the remedy.
  */
-export async function realignConversation(
-  rt: Runtime,
-  held: HeldTurn,
-  state: TurnState,
-): Promise<void> {
+export async function realignConversation(rt: Runtime, held: HeldTurn): Promise<void> {
   const { record, adapter } = held;
   if (adapter.historyMode(providerInfo(record)) !== "native") return;
   const same = { provider: record.provider, model: record.model, given: undefined };
   try {
     await moveProvider(rt, { record, previous: adapter, ...same }, (patch) =>
-      updateRecord(rt, state, patch),
+      updateRecord(rt, held.state, patch),
     );
   } catch (error) {
     warnProviderCleanup(`could not realign the conversation of session ${record.sessionId}`, error);

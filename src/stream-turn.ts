@@ -135,7 +135,7 @@ async function* heldStream(
     outcome = "failed";
     const aborted = controller.signal.aborted;
     const error = await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
-    await realignConversation(rt, held, state);
+    await realignConversation(rt, held);
     throw error;
   } finally {
     signal?.removeEventListener("abort", onAbort);
@@ -148,7 +148,7 @@ async function* heldStream(
         try {
           stored = await brokenOff(rt, turn, arrived("aborted", io.taken()));
         } finally {
-          await realignConversation(rt, held, state);
+          await realignConversation(rt, held);
         }
       }
     } finally {

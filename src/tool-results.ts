@@ -64,8 +64,8 @@ export async function planToolResult(
 
 /**
  * `whole`: `recent` is the whole transcript, so a call not in it was never made or was cleared.
- * `native`: the provider's conversation holds the calls; once a reply came after the call, the
- * conversation has an output for it already (see `closeOpenCalls`), so a late result is text.
+ * `native`: the provider's conversation holds the calls; once a reply or a user message came
+ * after the call, it went on without it (see `openToolCalls`), so a late result is text.
  */
 export function planFrom(
   recent: readonly SessionMessage[],
@@ -76,7 +76,8 @@ export function planFrom(
   let at = recent.length - 1;
   while (at >= 0 && !asks(recent[at]!, callId)) at--;
   if (at < 0) return whole ? ORPHAN : SEND_ALONE;
-  if (native && recent.slice(at + 1).some((m) => m.role === "assistant")) return ORPHAN;
+  const movedOn = (m: SessionMessage) => m.role === "assistant" || m.role === "user";
+  if (native && recent.slice(at + 1).some(movedOn)) return ORPHAN;
   const calls = recent[at]!.toolCalls!.map((c) => c.id);
   // The first stored result of each other call (a later one repeats it).
   const results = new Map<string, SessionMessage>();
@@ -100,14 +101,17 @@ function resultsToSend(
 }
 
 /**
- * The calls of the model's last reply that have no result yet. Calls of an older reply are not
- * open: the turns after it went on without them (client-side history leaves them out, native
- * state answered them with no result, see `closeOpenCalls`).
+ * The calls of the model's last reply that have no result yet. Calls the conversation went on
+ * without are not open: those of an older reply, and those a user message came after (client-side
+ * history leaves them out, native state answered them with no result, see `closeOpenCalls`; a
+ * turn that failed after doing so realigns its conversation, so it holds them no more either).
  */
 export function openToolCalls(messages: readonly SessionMessage[]): string[] {
   const at = lastReply(messages);
   if (at < 0 || !messages[at]!.toolCalls?.length) return [];
-  const answered = new Set(messages.slice(at + 1).map((m) => m.toolCallId));
+  const after = messages.slice(at + 1);
+  if (after.some((m) => m.role === "user")) return [];
+  const answered = new Set(after.map((m) => m.toolCallId));
   return messages[at]!.toolCalls!.map((c) => c.id).filter((id) => !answered.has(id));
 }
 

@@ -55,6 +55,8 @@ export interface HeldTurn<A extends ProviderAdapter | null = ProviderAdapter> {
   record: SessionRecord;
   adapter: A;
   releaseLease: (() => Promise<void>) | null;
+  /** The `Session`'s view of the record, which a change made under the turn updates. */
+  state: TurnState;
   /** Hooks of this turn, run once it is released (see `announce`). */
   announced?: Announcement[];
 }
@@ -109,7 +111,7 @@ function heldAsIs(rt: Runtime, state: TurnState): HeldTurn | null {
   if (rt.versions.of(record.sessionId) !== state.version) return null;
   const adapter = rt.adapterNow(record.provider);
   if (!adapter || (isTurnLeaseStorage(rt.storage) && keepsState(record, adapter))) return null;
-  return { record, adapter, releaseLease: null };
+  return { record, adapter, releaseLease: null, state };
 }
 
 /**
@@ -132,6 +134,7 @@ async function settleTurn(
     record: state.record,
     adapter: null,
     releaseLease: null,
+    state,
   };
   const adapterOf = async (provider: string): Promise<ProviderAdapter | null> => {
     try {

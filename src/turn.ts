@@ -3,6 +3,7 @@ import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { redact } from "./internal/redact.js";
+import { realignConversation } from "./provider-state.js";
 import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
@@ -137,7 +138,11 @@ async function rejectTurn(
   failure: unknown,
   spent?: Spent,
 ): Promise<never> {
-  throw await failTurn(rt, turn, failure, spent);
+  const error = await failTurn(rt, turn, failure, spent);
+  // It answered open calls with no result: whether the conversation kept those outputs is not
+  // known, so it starts afresh from the transcript, where the stored input closed the calls.
+  if (turn.providerInput.openToolCalls?.length) await realignConversation(rt, turn.held);
+  throw error;
 }
 
 /**

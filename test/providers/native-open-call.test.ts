@@ -30,9 +30,9 @@ describe("openai native state: a new message while tool calls are open", () => {
   });
 
   const lastInput = () => (modelCalls(server).at(-1)!.body as { input: Json[] }).input;
-  const asking = async (...ids: string[]) => {
+  const asking = async (ids: string[], config: Record<string, unknown> = {}) => {
     const s = await manager.createSession("u", "openai", "gpt-4o-mini", {
-      providerConfig: { tools },
+      providerConfig: { tools, ...config },
     });
     const toolCalls = ids.map((id) => ({ id, name: "lookup", arguments: "{}" }));
     server.enqueue({ kind: "reply", text: "", toolCalls });
@@ -41,7 +41,7 @@ describe("openai native state: a new message while tool calls are open", () => {
   };
 
   it("is answered, the open call closed with no result in the same request", async () => {
-    const s = await asking("call_1");
+    const s = await asking(["call_1"]);
     const reply = await s.sendMessage("never mind, just say hi");
     expect(reply.content).toBe("Echo: never mind, just say hi");
     expect(lastInput()).toEqual([
@@ -54,8 +54,43 @@ describe("openai native state: a new message while tool calls are open", () => {
     await s.switchProvider("openai", "gpt-4o-mini");
   });
 
+  // The server took the request (its outputs and a new call are in the conversation) but the
+  // caller gave up before any answer: the conversation starts afresh from the transcript, where
+  // the stored input closed the call, so neither it nor the new one is left open.
+  it("a closing turn given up on before any answer leaves the session working", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      for (const giveUp of ["stream", "timeout"] as const) {
+        // Seconds: the turn given up on by its timeout waits 0.3 s for an answer.
+        const s = await asking(["call_1"], giveUp === "timeout" ? { timeout: 0.1 } : {});
+        const before = s.providerSessionId;
+        const toolCalls = [{ id: "call_2", name: "lookup", arguments: "{}" }];
+        server.enqueue({ kind: "reply", delayMs: 300, toolCalls });
+        if (giveUp === "stream") {
+          const ac = new AbortController();
+          setTimeout(() => ac.abort(), 100);
+          await expect(
+            s.streamMessage("never mind", { signal: ac.signal }).reply,
+          ).rejects.toThrow();
+        } else {
+          await expect(s.sendMessage("never mind")).rejects.toThrow();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 400)); // the server finishes it
+        expect(s.providerSessionId).not.toBe(before);
+        expect((await s.sendMessage("again")).content).toBe("Echo: again");
+        expect(lastInput()).toEqual([{ type: "message", role: "user", content: "again" }]);
+        await s.switchProvider("openai", "gpt-4o-mini");
+      }
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("is answered when streamed too", async () => {
-    const s = await asking("call_1");
+    const s = await asking(["call_1"]);
     const stream = s.streamMessage("never mind");
     const { read, error } = await readToEnd(stream);
     expect({ read, error }).toEqual({ read: "Echo: never mind", error: undefined });
@@ -63,7 +98,7 @@ describe("openai native state: a new message while tool calls are open", () => {
   });
 
   it("sends a held result of a parallel call, and closes only the unanswered one", async () => {
-    const s = await asking("call_a", "call_b");
+    const s = await asking(["call_a", "call_b"]);
     await s.sendMessage("result a", { role: "tool", toolCallId: "call_a" }); // held for call_b
     expect(modelCalls(server)).toHaveLength(1);
     await s.sendMessage("forget b");
@@ -75,7 +110,7 @@ describe("openai native state: a new message while tool calls are open", () => {
   });
 
   it("sends a result that comes after the call was closed as text, as client history does", async () => {
-    const s = await asking("call_1");
+    const s = await asking(["call_1"]);
     await s.sendMessage("never mind");
     const late = await s.sendMessage("42", { role: "tool", toolCallId: "call_1" });
     expect(late.role).toBe("assistant");
@@ -85,7 +120,7 @@ describe("openai native state: a new message while tool calls are open", () => {
   });
 
   it("leaves a turn that answers the calls as it was", async () => {
-    const s = await asking("call_1");
+    const s = await asking(["call_1"]);
     await s.sendMessage("42", { role: "tool", toolCallId: "call_1" });
     expect(lastInput()).toEqual([
       { type: "function_call_output", call_id: "call_1", output: "42" },
@@ -114,14 +149,21 @@ describe("which calls are open", () => {
       })),
     });
 
-  it("only those of the model's last reply: a reply since means the turns went on without them", () => {
-    expect(openToolCalls([asked("a"), message("user")])).toEqual(["a"]);
+  it("only those of the model's last reply with no user message since: the turns went on without them", () => {
+    expect(openToolCalls([asked("a")])).toEqual(["a"]);
+    expect(openToolCalls([asked("a"), message("system")])).toEqual(["a"]);
+    // The turn of that message closed them (even one that failed: it realigned the conversation).
+    expect(openToolCalls([asked("a"), message("user")])).toEqual([]);
     expect(openToolCalls([asked("a"), message("user"), message("assistant")])).toEqual([]);
   });
 
-  it("a result for a call a reply came after is text under native state only", () => {
-    const closed = [asked("a"), message("user"), message("assistant")];
-    expect(planFrom(closed, "a", true, true)).toMatchObject({ hold: false, orphan: true });
-    expect(planFrom(closed, "a", true, false)).toMatchObject({ hold: false, orphan: false });
+  it("a result for a call a reply or a user message came after is text under native state only", () => {
+    for (const closed of [
+      [asked("a"), message("user"), message("assistant")],
+      [asked("a"), message("user")],
+    ]) {
+      expect(planFrom(closed, "a", true, true)).toMatchObject({ hold: false, orphan: true });
+      expect(planFrom(closed, "a", true, false)).toMatchObject({ hold: false, orphan: false });
+    }
   });
 });
