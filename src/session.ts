@@ -174,7 +174,13 @@ export class Session {
       const message = newMessage(record.sessionId, "system", text);
       const undo = await adapter.addSystemMessage?.(providerInfo(record), message);
       try {
-        await appendInTurn(this.#rt, held, [message], noCost(message.timestamp), "retake");
+        await appendInTurn(
+          this.#rt,
+          held,
+          [message],
+          noCost(message.timestamp, record.createdAt),
+          "retake",
+        );
       } catch (error) {
         // Not stored: the provider takes it back, so the model and the transcript agree.
         await undoProviderChange(undo, `the system message in ${adapter.name}`);

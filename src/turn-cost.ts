@@ -10,9 +10,12 @@ export type Spent = Pick<ProviderReply, "usage" | "usageUnknown" | "model" | "ea
 
 export const NOTHING_SPENT: Spent = { usage: ZERO_USAGE };
 
-/** The counters of a write that spends nothing (a system message, a held tool result). */
-export function noCost(at: Date): TurnCounters {
-  return { usage: { ...ZERO_USAGE }, costUsd: 0, at };
+/**
+ * The counters of a write that spends nothing (a system message, a held tool result); with
+ * `createdAt`, fenced on the session it was held on (see `TurnCounters.createdAt`).
+ */
+export function noCost(at: Date, createdAt?: Date): TurnCounters {
+  return { usage: { ...ZERO_USAGE }, costUsd: 0, at, createdAt };
 }
 
 /** Whose prices apply: the session (its model) and the adapter (its built-in table). */

@@ -68,6 +68,7 @@ describe.each(Object.keys(STORES))("%s", (name) => {
     await expect(alice.sendMessage("alice again")).rejects.toBeInstanceOf(SessionNotFoundError);
     const stream = alice.streamMessage("alice streams");
     await expect(stream.reply).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(alice.sendSystemMessage("be brief")).rejects.toBeInstanceOf(SessionNotFoundError);
     expect((await bob.getMessages()).map((m) => m.content)).toEqual(["bob's", "Echo: bob's"]);
   });
 });
