@@ -110,7 +110,10 @@ export interface SessionHooks {
   onSessionDeleted?(sessionId: string): void | Promise<void>;
 }
 
-/** Middleware can rewrite a message's content before it is sent or after the reply arrives. */
+/**
+ * Middleware can rewrite a message's `content` and `metadata` (the rest is kept) before it is
+ * sent or after the reply arrives; what it returns is checked like caller input.
+ */
 export interface SessionMiddleware {
   outgoing?(message: SessionMessage): SessionMessage | Promise<SessionMessage>;
   incoming?(message: SessionMessage): SessionMessage | Promise<SessionMessage>;

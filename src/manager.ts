@@ -178,10 +178,11 @@ export class SessionManager {
 
   /**
    * Closes the manager: no new turn or cleanup starts (`StorageError`); turns already asked for
-   * run, are stored and their hooks run first (a provider call in flight is waited for, up to
-   * its `timeoutMs`), a stream still being read ends as if its signal were aborted (what arrived
-   * is stored), and a cleanup stops after the session it is at. Then the providers and the
-   * storage are closed (a storage object shared with other managers is closed for them too).
+   * run, are stored and their hooks run first (a provider call in flight is waited for to its
+   * end: each attempt bounded by `timeoutMs`, with its retries and any fallback); every stream in
+   * progress, read or not, ends as if its signal were aborted (what arrived is stored); a cleanup
+   * stops after the session it is at. Then the providers and the storage are closed (a storage
+   * object shared with other managers is closed for them too).
    */
   async close(): Promise<void> {
     await this.#closing.close();

@@ -15,7 +15,10 @@ export interface SessionPatch {
   model?: string;
   providerSessionId?: string | null;
   providerConfig?: Record<string, unknown>;
-  /** Merged into `context` inside the backend's own transaction, so concurrent merges both land. */
+  /**
+   * Merged into `context` inside the backend's own transaction, so concurrent merges both land;
+   * shallow, and a key given as `undefined` is removed.
+   */
   mergeContext?: Record<string, unknown>;
   /** Merged into `metadata` the same way. */
   mergeMetadata?: Record<string, unknown>;
