@@ -139,10 +139,36 @@ async function rejectTurn(
   spent?: Spent,
 ): Promise<never> {
   const error = await failTurn(rt, turn, failure, spent);
-  // It answered open calls with no result: whether the conversation kept those outputs is not
-  // known, so it starts afresh from the transcript, where the stored input closed the calls.
-  if (turn.providerInput.openToolCalls?.length) await realignConversation(rt, turn.held);
+  // The provider may have answered a request it was cut off from (and a native conversation kept
+  // the answer, tool calls included), or kept the open calls' outputs sent with it: the
+  // conversation starts afresh from the transcript, where the stored input closed those calls.
+  if (turn.providerInput.openToolCalls?.length || cutOff(failure) || stateAhead(failure)) {
+    await realignConversation(rt, turn.held);
+  }
   throw error;
+}
+
+/** Whether a failure cut the turn off from a provider that may have answered it regardless. */
+function cutOff(failure: unknown): boolean {
+  for (let e = failure; e instanceof Error; e = e.cause) {
+    if (CUT_OFF.has(e.name) || CUT_OFF.has(e.constructor.name)) return true;
+  }
+  return false;
+}
+
+const CUT_OFF = new Set(["AbortError", "APIUserAbortError", "APIConnectionTimeoutError"]);
+
+/**
+ * OpenAI's refusal of a conversation that holds calls without outputs: it holds a turn the
+ * transcript lacks (answered but not stored: a crash, a storage failure, a timed-out attempt the
+ * SDK then retried), and would refuse every turn until it is realigned.
+ */
+function stateAhead(failure: unknown): boolean {
+  return (
+    failure instanceof ProviderError &&
+    failure.status === 400 &&
+    failure.message.includes("No tool output found")
+  );
 }
 
 /**

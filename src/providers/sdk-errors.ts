@@ -30,13 +30,16 @@ export function mapSdkError<E extends Error>(
   const is = (name: keyof SdkErrorClasses<E>): boolean =>
     error instanceof sdk[name] || hasClassName(error, name);
   if (is("APIUserAbortError") || (error as Error)?.name === "AbortError") {
-    return new ProviderError(provider, "the request was aborted", { retryable: false });
+    return new ProviderError(provider, "the request was aborted", {
+      retryable: false,
+      cause: error,
+    });
   }
   if (error instanceof StreamStalledError) {
     return new ProviderError(provider, error.message, { retryable: true });
   }
   if (is("APIConnectionTimeoutError")) {
-    return new ProviderError(provider, "the request timed out", { retryable: true });
+    return new ProviderError(provider, "the request timed out", { retryable: true, cause: error });
   }
   if (is("APIConnectionError")) {
     return new ProviderError(provider, `connection failed: ${(error as Error).message}`, {

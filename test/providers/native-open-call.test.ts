@@ -89,6 +89,25 @@ describe("openai native state: a new message while tool calls are open", () => {
     }
   });
 
+  // The server answers (with a tool call its conversation keeps) a request the caller gave up on:
+  // the transcript has the input alone, so the conversation starts afresh from it.
+  it("a turn given up on whose answer the conversation kept anyway leaves the session working", async () => {
+    for (const giveUp of ["abort", "timeout"] as const) {
+      const s = await manager.createSession("u", "openai", "gpt-4o-mini", {
+        providerConfig: { tools, ...(giveUp === "timeout" ? { timeout: 0.1 } : {}) },
+      });
+      const before = s.providerSessionId;
+      const toolCalls = [{ id: "call_late", name: "lookup", arguments: "{}" }];
+      server.enqueue({ kind: "reply", delayMs: 300, toolCalls });
+      const ac = new AbortController();
+      if (giveUp === "abort") setTimeout(() => ac.abort(), 100);
+      await expect(s.sendMessage("look it up", { signal: ac.signal })).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the server finishes it
+      expect(s.providerSessionId).not.toBe(before);
+      expect((await s.sendMessage("again")).content).toBe("Echo: again");
+    }
+  });
+
   it("is answered when streamed too", async () => {
     const s = await asking(["call_1"]);
     const stream = s.streamMessage("never mind");
