@@ -5,7 +5,8 @@ import { realignConversation } from "./provider-state.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
-import { completeTurn, failTurn, prepare, toProviderError } from "./turn.js";
+import { completeTurn, prepare } from "./turn.js";
+import { failTurn, needsRealign, toProviderError } from "./turn-failure.js";
 import type { PreparedTurn } from "./turn.js";
 import type { TurnState } from "./session-record.js";
 import { acquireTurn, releaseTurn } from "./turn-lock.js";
@@ -135,7 +136,8 @@ async function* heldStream(
     outcome = "failed";
     const aborted = controller.signal.aborted;
     const error = await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
-    await realignConversation(rt, held);
+    // Text arrived: the conversation kept an answer the transcript has only part of.
+    if (deltas.length > 0 || needsRealign(turn, failure)) await realignConversation(rt, held);
     throw error;
   } finally {
     signal?.removeEventListener("abort", onAbort);

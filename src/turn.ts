@@ -1,14 +1,14 @@
-import { ConcurrencyError, ProviderError, SessionError, StorageError } from "./errors.js";
+import { ConcurrencyError } from "./errors.js";
 import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
-import { redact } from "./internal/redact.js";
 import { realignConversation } from "./provider-state.js";
 import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
-import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
+import { turnCounters, type Spent } from "./turn-cost.js";
+import { failTurn, keepInput, needsRealign } from "./turn-failure.js";
 import { providerInfo } from "./session-record.js";
 import { appendInTurn, isPromise, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { repairedText } from "./validate.js";
@@ -139,36 +139,8 @@ async function rejectTurn(
   spent?: Spent,
 ): Promise<never> {
   const error = await failTurn(rt, turn, failure, spent);
-  // The provider may have answered a request it was cut off from (and a native conversation kept
-  // the answer, tool calls included), or kept the open calls' outputs sent with it: the
-  // conversation starts afresh from the transcript, where the stored input closed those calls.
-  if (turn.providerInput.openToolCalls?.length || cutOff(failure) || stateAhead(failure)) {
-    await realignConversation(rt, turn.held);
-  }
+  if (needsRealign(turn, failure)) await realignConversation(rt, turn.held);
   throw error;
-}
-
-/** Whether a failure cut the turn off from a provider that may have answered it regardless. */
-function cutOff(failure: unknown): boolean {
-  for (let e = failure; e instanceof Error; e = e.cause) {
-    if (CUT_OFF.has(e.name) || CUT_OFF.has(e.constructor.name)) return true;
-  }
-  return false;
-}
-
-const CUT_OFF = new Set(["AbortError", "APIUserAbortError", "APIConnectionTimeoutError"]);
-
-/**
- * OpenAI's refusal of a conversation that holds calls without outputs: it holds a turn the
- * transcript lacks (answered but not stored: a crash, a storage failure, a timed-out attempt the
- * SDK then retried), and would refuse every turn until it is realigned.
- */
-function stateAhead(failure: unknown): boolean {
-  return (
-    failure instanceof ProviderError &&
-    failure.status === 400 &&
-    failure.message.includes("No tool output found")
-  );
 }
 
 /**
@@ -233,80 +205,6 @@ async function incoming(
     // The reply cannot be stored, but its tokens were spent: keep the input and count them.
     throw await keepInput(rt, turn, failure, reply);
   }
-}
-
-/** Keeps the input of a turn that got no reply (see `storeUnanswered`) and returns the error to throw. */
-export async function failTurn(
-  rt: Runtime,
-  turn: PreparedTurn,
-  failure: unknown,
-  spent: Spent = NOTHING_SPENT,
-): Promise<SessionError> {
-  return keepInput(rt, turn, toProviderError(turn.held.adapter.name, failure), spent);
-}
-
-/** Keeps the input unanswered (see `storeUnanswered`); returns the error the turn throws. */
-async function keepInput<E>(
-  rt: Runtime,
-  turn: PreparedTurn,
-  error: E,
-  spent: Spent,
-): Promise<E | SessionError> {
-  const storageError = await storeUnanswered(rt, turn, error, spent);
-  if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
-  return storageError ?? error;
-}
-
-/**
- * Stores the input of a turn that got no reply, marked `unanswered` with the failure, and the
- * tokens it spent. Returns null, or the `StorageError` if even the input could not be kept.
- */
-async function storeUnanswered(
-  rt: Runtime,
-  turn: PreparedTurn,
-  failure: unknown,
-  spent: Spent,
-): Promise<SessionError | null> {
-  const { input } = turn;
-  const marked = [
-    { ...input, metadata: { ...input.metadata, unanswered: true, error: describe(failure) } },
-  ];
-  try {
-    await appendInTurn(
-      rt,
-      turn.held,
-      marked,
-      turnCounters(rt, turn.held, spent, new Date()),
-      "retake",
-    );
-    return null;
-  } catch (storageError) {
-    return storageError instanceof SessionError
-      ? storageError
-      : new StorageError(rt.storage.name, String(storageError), { cause: failure });
-  }
-}
-
-/** What is kept of a failure in the unanswered message's metadata (already scrubbed). */
-function describe(failure: unknown): Record<string, unknown> {
-  if (failure instanceof ProviderError) {
-    const { code, provider, status, message } = failure;
-    return { code, provider, status, message };
-  }
-  if (failure instanceof SessionError) return { code: failure.code, message: failure.message };
-  return {
-    code: "MIDDLEWARE_FAILED",
-    message: redact(String((failure as Error)?.message ?? failure)),
-  };
-}
-
-export function toProviderError(provider: string, failure: unknown): ProviderError {
-  if (failure instanceof ProviderError) return failure;
-  const aborted = (failure as Error)?.name === "AbortError";
-  const message = aborted
-    ? "the request was aborted"
-    : String((failure as Error)?.message ?? failure);
-  return new ProviderError(provider, message, { retryable: false, cause: failure });
 }
 
 function toMessage(sessionId: string, reply: ProviderReply): SessionMessage {

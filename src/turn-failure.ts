@@ -1,0 +1,118 @@
+import { ProviderError, SessionError, StorageError } from "./errors.js";
+import { announce } from "./internal/hooks.js";
+import { redact } from "./internal/redact.js";
+import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
+import { appendInTurn, type Runtime } from "./turn-lock.js";
+import type { PreparedTurn } from "./turn.js";
+
+/**
+ * A turn that got no reply: its input is kept, marked `unanswered` with the failure, and the
+ * error to throw is made; and whether a native conversation must start afresh after it.
+ */
+
+/**
+ * Whether the provider's conversation may now hold more than the transcript (see
+ * `realignConversation`): the turn answered open calls with no result (the outputs may have been
+ * kept), it was cut off from a provider that may have answered it regardless, or the provider
+ * says so.
+ */
+export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
+  return !!turn.providerInput.openToolCalls?.length || cutOff(failure) || stateAhead(failure);
+}
+
+/** Whether a failure cut the turn off from a provider that may have answered it regardless. */
+function cutOff(failure: unknown): boolean {
+  for (let e = failure; e instanceof Error; e = e.cause) {
+    if (CUT_OFF.has(e.name) || CUT_OFF.has(e.constructor.name)) return true;
+  }
+  return false;
+}
+
+const CUT_OFF = new Set(["AbortError", "APIUserAbortError", "APIConnectionTimeoutError"]);
+
+/**
+ * OpenAI's refusal of a conversation that holds calls without outputs: it holds a turn the
+ * transcript lacks (answered but not stored: a crash, a storage failure, a timed-out attempt the
+ * SDK then retried), and would refuse every turn until it is realigned.
+ */
+function stateAhead(failure: unknown): boolean {
+  return (
+    failure instanceof ProviderError &&
+    failure.status === 400 &&
+    failure.message.includes("No tool output found")
+  );
+}
+
+/** Keeps the input of a turn that got no reply (see `storeUnanswered`) and returns the error to throw. */
+export async function failTurn(
+  rt: Runtime,
+  turn: PreparedTurn,
+  failure: unknown,
+  spent: Spent = NOTHING_SPENT,
+): Promise<SessionError> {
+  return keepInput(rt, turn, toProviderError(turn.held.adapter.name, failure), spent);
+}
+
+/** Keeps the input unanswered (see `storeUnanswered`); returns the error the turn throws. */
+export async function keepInput<E>(
+  rt: Runtime,
+  turn: PreparedTurn,
+  error: E,
+  spent: Spent,
+): Promise<E | SessionError> {
+  const storageError = await storeUnanswered(rt, turn, error, spent);
+  if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
+  return storageError ?? error;
+}
+
+/**
+ * Stores the input of a turn that got no reply, marked `unanswered` with the failure, and the
+ * tokens it spent. Returns null, or the `StorageError` if even the input could not be kept.
+ */
+async function storeUnanswered(
+  rt: Runtime,
+  turn: PreparedTurn,
+  failure: unknown,
+  spent: Spent,
+): Promise<SessionError | null> {
+  const { input } = turn;
+  const marked = [
+    { ...input, metadata: { ...input.metadata, unanswered: true, error: describe(failure) } },
+  ];
+  try {
+    await appendInTurn(
+      rt,
+      turn.held,
+      marked,
+      turnCounters(rt, turn.held, spent, new Date()),
+      "retake",
+    );
+    return null;
+  } catch (storageError) {
+    return storageError instanceof SessionError
+      ? storageError
+      : new StorageError(rt.storage.name, String(storageError), { cause: failure });
+  }
+}
+
+/** What is kept of a failure in the unanswered message's metadata (already scrubbed). */
+function describe(failure: unknown): Record<string, unknown> {
+  if (failure instanceof ProviderError) {
+    const { code, provider, status, message } = failure;
+    return { code, provider, status, message };
+  }
+  if (failure instanceof SessionError) return { code: failure.code, message: failure.message };
+  return {
+    code: "MIDDLEWARE_FAILED",
+    message: redact(String((failure as Error)?.message ?? failure)),
+  };
+}
+
+export function toProviderError(provider: string, failure: unknown): ProviderError {
+  if (failure instanceof ProviderError) return failure;
+  const aborted = (failure as Error)?.name === "AbortError";
+  const message = aborted
+    ? "the request was aborted"
+    : String((failure as Error)?.message ?? failure);
+  return new ProviderError(provider, message, { retryable: false, cause: failure });
+}
