@@ -4,7 +4,7 @@
  */
 import { deepFreeze } from "./internal/clone.js";
 import type { ProviderSessionInfo } from "./providers/types.js";
-import { notFound } from "./storage/record.js";
+import { isKnown, notFound } from "./storage/record.js";
 import type { SessionPatch } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
 import type { SessionRecord } from "./types.js";
@@ -47,7 +47,9 @@ export async function updateRecord(
   const id = state.record.sessionId;
   // Changed by another object since (deleted, even made anew under this id): check it first.
   if (rt.versions.of(id) !== state.version) await readRecord(rt, state.record);
-  const record = (await rt.storage.updateSession(id, patch)) ?? notFound(id);
+  // Only the session this object holds, not one made anew under its id elsewhere.
+  const fenced = { ...patch, known: state.record };
+  const record = (await rt.storage.updateSession(id, fenced)) ?? notFound(id);
   state.record = ownRecord(record);
   state.version = rt.versions.bump(id);
 }
@@ -58,7 +60,5 @@ export async function updateRecord(
  */
 export async function readRecord(rt: Runtime, known: SessionRecord): Promise<SessionRecord> {
   const record = await rt.storage.getSession(known.sessionId);
-  const same =
-    record?.userId === known.userId && record.createdAt.getTime() === known.createdAt.getTime();
-  return same ? ownRecord(record) : notFound(known.sessionId);
+  return record && isKnown(record, known) ? ownRecord(record) : notFound(known.sessionId);
 }

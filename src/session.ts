@@ -174,13 +174,7 @@ export class Session {
       const message = newMessage(record.sessionId, "system", text);
       const undo = await adapter.addSystemMessage?.(providerInfo(record), message);
       try {
-        await appendInTurn(
-          this.#rt,
-          held,
-          [message],
-          noCost(message.timestamp, record.createdAt),
-          "retake",
-        );
+        await appendInTurn(this.#rt, held, [message], noCost(message.timestamp, record), "retake");
       } catch (error) {
         // Not stored: the provider takes it back, so the model and the transcript agree.
         await undoProviderChange(undo, `the system message in ${adapter.name}`);
@@ -194,9 +188,9 @@ export class Session {
   async getMessages(options?: GetMessagesOptions): Promise<SessionMessage[]> {
     const { limit: given } = knownOptions(options, ["limit"]);
     const limit = optionalLimit("limit", given, Number.MAX_SAFE_INTEGER);
-    // Deleted (and its id perhaps taken again) since this object read it: check it first.
-    if (this.#rt.versions.of(this.sessionId) !== this.#state.version) await this.#refresh();
-    return this.#rt.storage.getMessages(this.sessionId, limit === undefined ? {} : { limit });
+    // Of this session only, not of another made under its id since (by any process).
+    const known = this.#state.record;
+    return this.#rt.storage.getMessages(this.sessionId, { limit, known });
   }
 
   /**
@@ -205,7 +199,9 @@ export class Session {
    * finishes the clear.
    */
   async clearMessages(): Promise<void> {
-    await withTurn(this.#rt, this.#state, async (record, adapter) => {
+    await withTurn(this.#rt, this.#state, async (held, adapter) => {
+      // Still this session, not one made anew under its id by another process.
+      const record = await readRecord(this.#rt, held);
       const old = providerInfo(record);
       if (old.providerSessionId && adapter.createProviderSession) {
         const fresh = (await adapter.createProviderSession(old)) ?? null;
@@ -260,11 +256,11 @@ export class Session {
       providerConfig === undefined ? undefined : requireRecord("providerConfig", providerConfig);
     // The turn is queued at once, so turns asked for later run on the switched record. A session
     // can leave a provider this manager cannot use (e.g. one migrated from V1).
-    await withTurnLeaving(this.#rt, this.#state, (record, previous) =>
-      moveProvider(this.#rt, { record, previous, provider, model, given }, (patch) =>
-        this.#update(patch),
-      ),
-    );
+    await withTurnLeaving(this.#rt, this.#state, async (held, previous) => {
+      const record = await readRecord(this.#rt, held); // see clearMessages
+      const move = { record, previous, provider, model, given };
+      await moveProvider(this.#rt, move, (patch) => this.#update(patch));
+    });
   }
 
   /** Re-reads the session from storage (status, counters, context changed elsewhere); returns a copy. */

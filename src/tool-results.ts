@@ -166,7 +166,7 @@ export async function holdToolResult(
 ): Promise<SessionMessage> {
   // Held because its siblings looked unanswered: if the lease was lost, another process may
   // have held or sent them since, so the caller must send it again rather than strand it.
-  await appendInTurn(rt, held, [input], noCost(input.timestamp, held.record.createdAt), "fail");
+  await appendInTurn(rt, held, [input], noCost(input.timestamp, held.record), "fail");
   announce(rt.config.hooks, held, "onMessageSent", input);
   return input;
 }

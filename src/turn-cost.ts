@@ -1,7 +1,7 @@
 import { addUsage, turnCost } from "./pricing.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import type { ProviderAdapter, ProviderReply, SpentAttempt } from "./providers/types.js";
-import type { TurnCounters } from "./storage/types.js";
+import type { KnownSession, TurnCounters } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
 import type { SessionRecord } from "./types.js";
 
@@ -12,10 +12,10 @@ export const NOTHING_SPENT: Spent = { usage: ZERO_USAGE };
 
 /**
  * The counters of a write that spends nothing (a system message, a held tool result); with
- * `createdAt`, fenced on the session it was held on (see `TurnCounters.createdAt`).
+ * `known`, fenced on the session it was held on (see `TurnCounters.known`).
  */
-export function noCost(at: Date, createdAt?: Date): TurnCounters {
-  return { usage: { ...ZERO_USAGE }, costUsd: 0, at, createdAt };
+export function noCost(at: Date, known?: KnownSession): TurnCounters {
+  return { usage: { ...ZERO_USAGE }, costUsd: 0, at, known };
 }
 
 /** Whose prices apply: the session (its model) and the adapter (its built-in table). */
@@ -27,13 +27,13 @@ interface PricedTurn {
 /**
  * A turn's counters: its tokens, and their cost at the price of each model that spent them. The
  * turn makes the session active again (`activate`), and is stored only in the session it was
- * held on (`createdAt`: not one made anew under its id meanwhile, elsewhere).
+ * held on (`known`: not one made anew under its id meanwhile, elsewhere).
  */
 export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Date): TurnCounters {
   // The usual reply (no earlier attempts) is built directly: this runs on every turn.
   if (!spent.earlier) {
-    const { createdAt } = turn.record;
-    return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at, activate: true, createdAt };
+    const known = turn.record;
+    return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at, activate: true, known };
   }
   let usage = spent.usage;
   let costUsd = costOf(rt, turn, spent);
@@ -42,7 +42,7 @@ export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Da
     const cost = costOf(rt, turn, attempt);
     costUsd = costUsd === null || cost === null ? null : costUsd + cost;
   }
-  return { usage, costUsd, at, activate: true, createdAt: turn.record.createdAt };
+  return { usage, costUsd, at, activate: true, known: turn.record };
 }
 
 /** Unknown usage has an unknown cost (null, an unpriced turn), not the $0 of its zero counts. */

@@ -85,6 +85,42 @@ describe("postgres under connection loss, close and short leases", () => {
     }
   }, 40_000);
 
+  it("never deadlocks a leased turn's write against a delete of its session", async () => {
+    const sch = schema();
+    const open = () =>
+      createSessionManager({
+        storage: "postgres",
+        storageConfig: { connectionString: url, schema: sch, poolSize: 4 },
+        providers: { mock: { adapter: new MockProvider({ historyAware: true, latencyMs: 1 }) } },
+      });
+    const [a, b] = [open(), open()]; // two instances, as two processes
+    const sessionConfig = { sessionId: "contended" };
+    await a.createSession("u", "mock", "m", { sessionConfig });
+    const failures: string[] = [];
+    const until = Date.now() + 2500;
+    const turns = async () => {
+      while (Date.now() < until) {
+        const session = await a.getSession("contended").catch(() => null);
+        await session?.sendMessage("hi").catch((e: Error) => failures.push(e.message));
+      }
+    };
+    const deletes = async () => {
+      while (Date.now() < until) {
+        await b.deleteSession("contended").catch((e: Error) => failures.push(e.message));
+        await b.createSession("u2", "mock", "m", { sessionConfig }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    };
+    try {
+      await Promise.all([turns(), turns(), deletes()]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    // A turn on a session deleted under it is not found; that is all that may go wrong.
+    expect(failures.filter((m) => /deadlock/i.test(m))).toEqual([]);
+  });
+
   it("leaves no lease behind a finished turn, even with a heartbeat in flight", async () => {
     const sch = schema();
     const manager = createSessionManager({

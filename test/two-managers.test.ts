@@ -69,6 +69,14 @@ describe.each(Object.keys(STORES))("%s", (name) => {
     const stream = alice.streamMessage("alice streams");
     await expect(stream.reply).rejects.toBeInstanceOf(SessionNotFoundError);
     await expect(alice.sendSystemMessage("be brief")).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(alice.getMessages()).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(alice.getMessages({ limit: 1 })).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(alice.updateContext({ by: "alice" })).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(alice.clearMessages()).rejects.toBeInstanceOf(SessionNotFoundError);
+    await expect(alice.switchProvider("mock", "other")).rejects.toBeInstanceOf(
+      SessionNotFoundError,
+    );
     expect((await bob.getMessages()).map((m) => m.content)).toEqual(["bob's", "Echo: bob's"]);
+    expect(await bob.refresh()).toMatchObject({ context: {}, model: "m", userId: "bob" });
   });
 });

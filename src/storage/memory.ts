@@ -1,13 +1,14 @@
 import { MemoryConfig, parseOrThrow } from "../config.js";
 import { StorageError, ValidationError } from "../errors.js";
 import { isEmpty } from "../internal/clone.js";
-import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
+import type { SessionMessage, SessionRecord } from "../types.js";
 import { applyExtras, encodeExtras, RARE_EXTRA_KEYS } from "./codec.js";
 import {
   applyCounters,
   applyPatch,
   assertUniqueIds,
   cloneRecord,
+  isKnown,
   messageLimit,
   notFound,
   validateMessages,
@@ -16,6 +17,7 @@ import { isInactive } from "./inactive.js";
 import { memoryListing } from "./memory-listing.js";
 import type {
   ConditionalCleanupStorage,
+  MessageQuery,
   SessionPatch,
   SessionStorage,
   StorageUsage,
@@ -147,10 +149,11 @@ export function memoryStorage(
     async addMessage(id, message) {
       await this.appendMessages(id, [message]);
     },
-    async getMessages(id, options?: GetMessagesOptions) {
+    async getMessages(id, options?: MessageQuery) {
       const limit = messageLimit(options);
       assertOpen();
       const e = entry(id);
+      if (!isKnown(e.record, options?.known)) notFound(id);
       const from = limit === undefined ? 0 : Math.max(0, e.messages.length - limit);
       const out: SessionMessage[] = [];
       for (let i = from; i < e.messages.length; i++) out.push(load(e.messages[i]!));
@@ -192,8 +195,7 @@ export function memoryStorage(
 }
 
 function append(e: Entry, messages: readonly SessionMessage[], counters?: TurnCounters): void {
-  const known = counters?.createdAt;
-  if (known && known.getTime() !== e.record.createdAt.getTime()) notFound(e.record.sessionId);
+  if (!isKnown(e.record, counters?.known)) notFound(e.record.sessionId);
   for (const m of messages) {
     e.messages.push(store(m, e.record.sessionId));
     e.ids?.add(m.messageId);

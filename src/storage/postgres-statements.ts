@@ -61,9 +61,12 @@ export function postgresStatements(schema: string) {
     appendFenced: appendSql(s, true),
     storedMessages: `SELECT message_id, role, content FROM ${s}.messages
       WHERE session_id = $1 AND message_id = ANY($2::text[])`,
-    allMessages: `SELECT ${message} FROM ${s}.messages WHERE session_id = $1 ORDER BY seq`,
+    // $2, $3: the session as the reader knows it (`KnownSession`), or nulls.
+    allMessages: `SELECT ${message} FROM ${s}.messages WHERE session_id = $1 AND ${knownAs(s)}
+      ORDER BY seq`,
     newestMessages: `SELECT ${message} FROM (SELECT * FROM ${s}.messages WHERE session_id = $1
-      ORDER BY seq DESC LIMIT $2) AS newest ORDER BY seq`,
+      AND ${knownAs(s)} ORDER BY seq DESC LIMIT $4) AS newest ORDER BY seq`,
+    sessionKnown: `SELECT 1 FROM ${s}.sessions WHERE session_id = $1 AND ${knownAs(s)}`,
     counts: `SELECT (SELECT count(*) FROM ${s}.sessions)::float8 AS sessions,
       (SELECT count(*) FROM ${s}.messages)::float8 AS messages`,
     sizes: `SELECT c.relname AS name, pg_total_relation_size(c.oid)::float8 AS bytes,
@@ -137,15 +140,27 @@ function binder(values: unknown[]): (value: unknown) => string {
 /**
  * One statement, so one transaction: the UPDATE locks the session row (appenders queue on it) and
  * returns the sequence numbers to use; the INSERT writes the batch after them. It reports whether
- * the session exists; a repeated message id fails it whole. $15 makes the session active (a
- * turn), $16 is the session's creation time as the turn knows it (a session made anew under the
- * id is not found); `fenced` (a lease holder in $17)
- * writes only while that holder has the lease, whose row it locks so that no one can take the
- * lease over until it commits, and also reports whether the session is there (`present`).
+ * the session exists; a repeated message id fails it whole. Parameters beyond the batch:
+ * - $15: the turn makes the session active again;
+ * - $16, $17: the session as the turn knows it (creation time, user): another made under its id
+ *   is not written to (`KnownSession`);
+ * - $18, when `fenced`: the lease holder. It writes only while that holder has the lease, whose
+ *   row it locks so that no one can take the lease over until it commits, and reports whether
+ *   the session is there (`present`). The session row is locked first, as the lease's taking and
+ *   a delete (which cascades to the lease) lock them: in the other order a delete deadlocked it.
  */
+/** Whether session $1 is the one known by creation time $2 and user $3 (any, if $2 is null). */
+function knownAs(s: string): string {
+  return `($2::bigint IS NULL OR EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1
+    AND created_at = ${fromMs("$2")} AND user_id = $3::text))`;
+}
+
 function appendSql(s: string, fenced: boolean): string {
+  const known = `($16::bigint IS NULL OR (created_at = ${fromMs("$16")} AND user_id = $17::text))`;
   const lease = fenced
-    ? `lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $17 FOR SHARE), `
+    ? `locked AS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1 FOR NO KEY UPDATE),
+      lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $18
+        AND EXISTS (SELECT 1 FROM locked) FOR SHARE), `
     : "";
   return `WITH ${lease}s AS (
       UPDATE ${s}.sessions SET last_seq = last_seq + $2, message_count = message_count + $2,
@@ -155,7 +170,7 @@ function appendSql(s: string, fenced: boolean): string {
         last_activity = GREATEST(last_activity, ${fromMs("$9")}),
         updated_at = COALESCE(${fromMs("$9")}, updated_at),
         status = CASE WHEN $15 THEN 'active' ELSE status END
-      WHERE session_id = $1 AND ($16::bigint IS NULL OR created_at = ${fromMs("$16")})${fenced ? " AND EXISTS (SELECT 1 FROM lease)" : ""}
+      WHERE session_id = $1 AND ${known}${fenced ? " AND EXISTS (SELECT 1 FROM lease)" : ""}
       RETURNING last_seq - $2 AS base
     ), inserted AS (
       INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at, extras)
@@ -164,7 +179,9 @@ function appendSql(s: string, fenced: boolean): string {
         WITH ORDINALITY AS m(id, role, content, ms, extras, n)
     )
     SELECT (SELECT count(*) FROM s)::int AS found${
-      fenced ? `, EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1) AS present` : ""
+      fenced
+        ? `, EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1 AND ${known}) AS present`
+        : ""
     }`;
 }
 
@@ -193,7 +210,8 @@ export function appendValues(
     messages.map((m) => m.timestamp.getTime()),
     messages.map((m) => encodeExtras(m)),
     counters?.activate === true,
-    counters?.createdAt?.getTime() ?? null,
+    counters?.known?.createdAt.getTime() ?? null,
+    counters?.known?.userId ?? null,
     ...(counters?.leaseHolder === undefined ? [] : [counters.leaseHolder]),
   ];
 }

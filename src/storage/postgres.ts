@@ -3,7 +3,7 @@ import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import { parseOrThrow, PostgresConfig } from "../config.js";
 import { StorageError, ValidationError } from "../errors.js";
 import { lazy } from "../internal/lazy.js";
-import type { GetMessagesOptions, SessionMessage } from "../types.js";
+import type { SessionMessage } from "../types.js";
 import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
 import {
@@ -24,6 +24,7 @@ import { migrate, TABLES } from "./schema/postgres.js";
 import { mutableValues, toPage } from "./sql.js";
 import type {
   ConditionalCleanupStorage,
+  MessageQuery,
   SessionPatch,
   SessionQuery,
   SessionStorage,
@@ -208,16 +209,21 @@ export function postgresStorage(
     addMessage(id, message) {
       return this.appendMessages(id, [message]);
     },
-    getMessages: async (id, opts?: GetMessagesOptions) => {
+    getMessages: async (id, opts?: MessageQuery) => {
       const limit = messageLimit(opts);
+      // Of the session known, in the same statement: not of another made under its id since.
+      const known = [opts?.known?.createdAt.getTime() ?? null, opts?.known?.userId ?? null];
       return guard("getMessages", () =>
         retried(async (c) => {
           const { rows } =
             limit === undefined
-              ? await run<MessageRow>(c, sql.allMessages, [id])
-              : await run<MessageRow>(c, sql.newestMessages, [id, limit]);
+              ? await run<MessageRow>(c, sql.allMessages, [id, ...known])
+              : await run<MessageRow>(c, sql.newestMessages, [id, ...known, limit]);
           // An empty result is the only case where the session's existence is in doubt.
-          if (rows.length === 0 && (await run(c, sql.sessionExists, [id])).rowCount === 0) {
+          if (
+            rows.length === 0 &&
+            (await run(c, sql.sessionKnown, [id, ...known])).rowCount === 0
+          ) {
             notFound(id);
           }
           return rows.map((r) =>

@@ -11,7 +11,7 @@ import {
   requireString,
 } from "../validate.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
-import type { ListCursor, SessionPatch, TurnCounters } from "./types.js";
+import type { KnownSession, ListCursor, SessionPatch, TurnCounters } from "./types.js";
 
 /** The counters of a session that has had no turn yet. */
 export const ZERO_COUNTERS = Object.freeze({
@@ -42,7 +42,8 @@ export function cloneRecord(record: SessionRecord): SessionRecord {
  * `storage.updateSession` is public, and what one backend keeps all must read back alike.
  */
 export function applyPatch(record: SessionRecord, given: SessionPatch, now: Date): void {
-  const { mergeContext, mergeMetadata, providerConfig, ...plain } = checkedPatch(given);
+  const { mergeContext, mergeMetadata, providerConfig, known, ...plain } = checkedPatch(given);
+  if (!isKnown(record, known)) notFound(record.sessionId);
   Object.assign(record, plain);
   if (providerConfig) record.providerConfig = providerConfig;
   if (mergeContext) record.context = merged(record.context, mergeContext);
@@ -60,6 +61,7 @@ const PATCH_KEYS: readonly (keyof SessionPatch)[] = [
   "providerConfig",
   "mergeContext",
   "mergeMetadata",
+  "known",
 ];
 
 /** A copy of the patch with every field checked, or a `ValidationError` naming the field. */
@@ -81,6 +83,7 @@ function checkedPatch(patch: SessionPatch): SessionPatch {
   if (patch.mergeMetadata !== undefined) {
     out.mergeMetadata = mergeOf("metadata", patch.mergeMetadata);
   }
+  if (patch.known !== undefined) out.known = checkedKnown(patch.known);
   return out;
 }
 
@@ -108,6 +111,23 @@ function merged(base: Record<string, unknown>, changes: Record<string, unknown>)
       });
   }
   return out;
+}
+
+/** Whether `record` is the session a write knows (`KnownSession`); any, if it names none. */
+export function isKnown(record: KnownSession, known: KnownSession | undefined): boolean {
+  return (
+    !known ||
+    (record.userId === known.userId && record.createdAt.getTime() === known.createdAt.getTime())
+  );
+}
+
+function checkedKnown(known: KnownSession): KnownSession {
+  const ok =
+    typeof known?.userId === "string" &&
+    known.createdAt instanceof Date &&
+    !Number.isNaN(known.createdAt.getTime());
+  if (!ok) throw new ValidationError("known", "must hold a userId and a valid createdAt Date");
+  return known;
 }
 
 /** Adds a turn's counters to a record in place. */

@@ -20,6 +20,8 @@ export interface Statements {
   insertSession: Statement;
   getSession: Statement;
   sessionExists: Statement;
+  /** The session, if it is the one known (its creation time and user). */
+  sessionKnown: Statement;
   allMessages: Statement;
   newestMessages: Statement;
   counts: Statement;
@@ -54,7 +56,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
        last_activity = MAX(last_activity, COALESCE(@at, last_activity)),
        updated_at = COALESCE(@at, updated_at),
        status = CASE WHEN @activate = 1 THEN 'active' ELSE status END
-     WHERE session_id = @id AND (@createdAt IS NULL OR created_at = @createdAt)
+     WHERE session_id = @id
+       AND (@knownAt IS NULL OR (created_at = @knownAt AND user_id = @knownUser))
      RETURNING last_seq`,
   );
   const insertMessage = db.prepare(
@@ -101,7 +104,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
         unpriced: counters && counters.costUsd === null ? 1 : 0,
         at: counters ? counters.at.getTime() : null,
         activate: counters?.activate ? 1 : 0,
-        createdAt: counters?.createdAt?.getTime() ?? null,
+        knownAt: counters?.known?.createdAt.getTime() ?? null,
+        knownUser: counters?.known?.userId ?? null,
       }) as { last_seq: number } | undefined;
       if (!row) notFound(id);
       let seq = row.last_seq - messages.length;
@@ -166,6 +170,9 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     insertSession: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders})`),
     getSession,
     sessionExists,
+    sessionKnown: db.prepare(
+      `SELECT 1 FROM sessions WHERE session_id = ? AND created_at = ? AND user_id = ?`,
+    ),
     allMessages: db.prepare(
       `SELECT message_id, role, content, timestamp, extras FROM messages
        WHERE session_id = ? ORDER BY seq`,

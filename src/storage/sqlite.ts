@@ -2,7 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { parseOrThrow, SqliteConfig } from "../config.js";
 import { SessionError, StorageError, ValidationError } from "../errors.js";
 import { importLib, lazy } from "../internal/lazy.js";
-import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
+import type { SessionMessage, SessionRecord } from "../types.js";
 import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
 import { messageLimit, notFound, validateMessages } from "./record.js";
@@ -10,6 +10,8 @@ import { CURRENT_SCHEMA_VERSION, MIGRATIONS } from "./schema/sqlite.js";
 import { prepareStatements, type Statements } from "./sqlite-statements.js";
 import type {
   ConditionalCleanupStorage,
+  KnownSession,
+  MessageQuery,
   SessionPatch,
   SessionQuery,
   SessionStorage,
@@ -81,9 +83,9 @@ export function sqliteStorage(
     addMessage(id, message) {
       return this.appendMessages(id, [message]);
     },
-    getMessages: async (id, opts?: GetMessagesOptions) => {
+    getMessages: async (id, opts?: MessageQuery) => {
       const limit = messageLimit(opts);
-      return run((s) => readMessages(s, id, limit));
+      return run((s) => readMessages(s, id, limit, opts?.known));
     },
     clearMessages: (id) => run((s) => s.clear(id)),
     getMemoryUsage: () => run((s) => usage(s)),
@@ -195,7 +197,13 @@ function appendTx(
   }
 }
 
-function readMessages(s: Statements, id: string, limit: number | undefined): SessionMessage[] {
+function readMessages(
+  s: Statements,
+  id: string,
+  limit: number | undefined,
+  known: KnownSession | undefined,
+): SessionMessage[] {
+  if (known && !s.sessionKnown.get(id, known.createdAt.getTime(), known.userId)) notFound(id);
   type Row = Pick<SessionMessage, "role" | "content"> & {
     message_id: string;
     timestamp: number;

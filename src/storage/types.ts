@@ -22,7 +22,22 @@ export interface SessionPatch {
   mergeContext?: Record<string, unknown>;
   /** Merged into `metadata` the same way. */
   mergeMetadata?: Record<string, unknown>;
+  /** The session as the caller knows it: another one made under its id is not changed. */
+  known?: KnownSession;
 }
+
+/** What `getMessages` takes: the newest `limit`, of the session the caller knows. */
+export interface MessageQuery extends GetMessagesOptions {
+  /** Read only this session, not another made under its id since (`SessionNotFoundError`). */
+  known?: KnownSession;
+}
+
+/**
+ * A session as a write knows it. A session id can be taken again after a delete (V1 ids, ids an
+ * app chooses), perhaps for another user, perhaps by another process: a session of another user
+ * or creation time is another session, and the write fails with `SessionNotFoundError`.
+ */
+export type KnownSession = Pick<SessionRecord, "userId" | "createdAt">;
 
 /** What a turn adds to the session's counters; written in the same transaction as its messages. */
 export interface TurnCounters {
@@ -42,12 +57,8 @@ export interface TurnCounters {
    * was archived meanwhile, even by another process, would otherwise take turns while archived).
    */
   activate?: boolean;
-  /**
-   * The session's creation time as the turn knows it: a session made anew under the same id
-   * (deleted, then created again, perhaps for another user) is another session, and the append
-   * fails with `SessionNotFoundError` instead of writing into it.
-   */
-  createdAt?: Date;
+  /** The session as the turn knows it: another one made under its id is not written to. */
+  known?: KnownSession;
 }
 
 /** Position after which a listing page starts (newest activity first, then session id). */
@@ -116,7 +127,7 @@ export interface SessionStorage {
   /** One message, keeping its id and timestamp (used by migration). */
   addMessage(sessionId: string, message: SessionMessage): Promise<void>;
   /** Oldest first; `limit` gives the newest N, still oldest first. */
-  getMessages(sessionId: string, options?: GetMessagesOptions): Promise<SessionMessage[]>;
+  getMessages(sessionId: string, options?: MessageQuery): Promise<SessionMessage[]>;
   /** Removes every message; token and cost totals are kept (they were spent). */
   clearMessages(sessionId: string): Promise<void>;
   getMemoryUsage(): Promise<StorageUsage>;

@@ -76,20 +76,32 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     expect((await s.getSession(r.sessionId))!.status).toBe("active");
   });
 
-  it("appends a turn only to the session created when it says, else not found", async () => {
+  it("writes only to the session a write knows (user and creation time), else not found", async () => {
     const s = storage();
     const r = makeRecord();
     await s.createSession(r);
-    const other = new Date(r.createdAt.getTime() + 1); // a session made anew under the id
-    await expect(
-      s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), createdAt: other }),
-    ).rejects.toBeInstanceOf(SessionNotFoundError);
-    await s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], {
-      ...turn(),
-      createdAt: new Date(r.createdAt),
-    });
+    // Sessions made anew under the id: later, or by another user in the same millisecond.
+    const later = { userId: r.userId, createdAt: new Date(r.createdAt.getTime() + 1) };
+    const other = { userId: "someone-else", createdAt: new Date(r.createdAt) };
+    for (const known of [later, other]) {
+      await expect(
+        s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), known }),
+      ).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(
+        s.updateSession(r.sessionId, { status: "paused", known }),
+      ).rejects.toBeInstanceOf(SessionNotFoundError);
+      for (const limit of [undefined, 5]) {
+        await expect(s.getMessages(r.sessionId, { limit, known })).rejects.toBeInstanceOf(
+          SessionNotFoundError,
+        );
+      }
+    }
+    await s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), known: r });
+    await s.updateSession(r.sessionId, { name: "kept", known: r });
+    expect((await s.getSession(r.sessionId))!.status).toBe("active");
     expect((await s.getSession(r.sessionId))!.messageCount).toBe(1);
     expect(await s.getMessages(r.sessionId)).toHaveLength(1);
+    expect(await s.getMessages(r.sessionId, { limit: 5, known: r })).toHaveLength(1);
   });
 
   it("merges context shallowly, a key given as undefined removed", async () => {
