@@ -95,7 +95,7 @@ async function cleanUp(
       break;
     }
     for (const { sessionId } of page.sessions) {
-      if (rt.closing.closed) throw closedDuring(rt.storage, count);
+      if (rt.closing.closed) throw closedDuring(rt.storage, count, failures);
       try {
         if (await cleanUpOne(rt, providers, sessionId, plan)) count++;
       } catch (error) {
@@ -109,10 +109,12 @@ async function cleanUp(
 }
 
 /** A cleanup stopped by `close()` after the session it was at: it says how far it got. */
-function closedDuring(storage: SessionStorage, count: number): StorageError {
+function closedDuring(storage: SessionStorage, count: number, failures: unknown[]): StorageError {
+  const failed = failures.length ? ` and ${failures.length} failure(s)` : "";
   return new StorageError(
     storage.name,
-    `the manager was closed during cleanup, after cleaning up ${count} session(s)`,
+    `the manager was closed during cleanup, after cleaning up ${count} session(s)${failed}`,
+    failures.length ? { cause: new AggregateError(failures, "cleanup failures") } : undefined,
   );
 }
 

@@ -119,6 +119,31 @@ describe("close()", () => {
     await expect(cleanup).rejects.toThrow(/closed during cleanup, after cleaning up 0 session/);
   });
 
+  it("keeps in a stopped cleanup's error the failures it met before", async () => {
+    const storage = memoryStorage();
+    const manager = createSessionManager({ storage });
+    for (let i = 0; i < 3; i++) await manager.createSession("u", "mock", "m");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const act = storage.cleanUpIfInactive.bind(storage);
+    let calls = 0;
+    storage.cleanUpIfInactive = async (...args) => {
+      if (++calls === 1) throw new StorageError("memory", "disk on fire");
+      await new Promise((resolve) => setTimeout(resolve, 50)); // close() comes meanwhile
+      return act(...args);
+    };
+    const cleanup = manager.cleanupInactiveSessions({ maxInactiveHours: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await manager.close();
+    const error = await cleanup.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(String(error)).toMatch(/after cleaning up 1 session\(s\) and 1 failure/);
+    expect(((error as Error).cause as AggregateError).errors.map(String)).toEqual([
+      "StorageError: [session] [memory] disk on fire",
+    ]);
+  });
+
   it("waits for its own turns only, not those of a manager sharing its storage object", async () => {
     const storage = memoryStorage();
     const a = createSessionManager({ storage });
