@@ -11,7 +11,7 @@ import { isConditionalCleanupStorage } from "./storage/types.js";
 import type { InactiveCondition, ListCursor, SessionQuery } from "./storage/types.js";
 import type { SessionStorage } from "./storage/types.js";
 import { providerInfo } from "./session-record.js";
-import { entered, type Runtime } from "./turn-lock.js";
+import type { Runtime } from "./turn-lock.js";
 import { SESSION_STATUSES, type SessionRecord, type SessionStatus } from "./types.js";
 import { knownOptions, requireStatus } from "./validate.js";
 
@@ -75,7 +75,7 @@ export function cleanUpInactive(
   providers: ConfiguredProviders,
   plan: CleanupPlan,
 ): Promise<number> {
-  return entered(rt, () => cleanUp(rt, providers, plan));
+  return rt.closing.run(() => cleanUp(rt, providers, plan));
 }
 
 async function cleanUp(

@@ -7,7 +7,7 @@ import type { ProviderSessionInfo } from "./providers/types.js";
 import { isKnown, notFound } from "./storage/record.js";
 import type { SessionPatch } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
-import type { SessionRecord } from "./types.js";
+import type { SessionMetrics, SessionRecord } from "./types.js";
 
 /**
  * A record as a `Session` keeps it: its config and metadata frozen, once, since every turn hands
@@ -61,4 +61,20 @@ export async function updateRecord(
 export async function readRecord(rt: Runtime, known: SessionRecord): Promise<SessionRecord> {
   const record = await rt.storage.getSession(known.sessionId);
   return record && isKnown(record, known) ? ownRecord(record) : notFound(known.sessionId);
+}
+
+/** A session's metrics, from its record (see `Session.getMetrics`). */
+export function metricsOf(r: SessionRecord): SessionMetrics {
+  return {
+    totalMessages: r.messageCount,
+    totalTokens: r.inputTokens + r.outputTokens,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    cachedTokens: r.cachedTokens,
+    cacheCreationTokens: r.cacheCreationTokens,
+    sessionDuration: (r.lastActivity.getTime() - r.createdAt.getTime()) / 1000,
+    lastActivity: new Date(r.lastActivity),
+    costUsd: r.unpricedTurns > 0 ? null : r.costUsd,
+    unpricedTurns: r.unpricedTurns,
+  };
 }

@@ -14,7 +14,7 @@ import { MessageStream } from "./stream.js";
 import { streamTurn, type StreamIO } from "./stream-turn.js";
 import { runTurn } from "./turn.js";
 import { noCost } from "./turn-cost.js";
-import { ownRecord, providerInfo, readRecord, updateRecord } from "./session-record.js";
+import { metricsOf, ownRecord, providerInfo, readRecord, updateRecord } from "./session-record.js";
 import type { TurnState } from "./session-record.js";
 import {
   acquireTurn,
@@ -226,19 +226,7 @@ export class Session {
 
   /** Totals from storage: messages, tokens, duration in seconds, cost (null when unknown). */
   async getMetrics(): Promise<SessionMetrics> {
-    const r = await this.#refresh();
-    return {
-      totalMessages: r.messageCount,
-      totalTokens: r.inputTokens + r.outputTokens,
-      inputTokens: r.inputTokens,
-      outputTokens: r.outputTokens,
-      cachedTokens: r.cachedTokens,
-      cacheCreationTokens: r.cacheCreationTokens,
-      sessionDuration: (r.lastActivity.getTime() - r.createdAt.getTime()) / 1000,
-      lastActivity: new Date(r.lastActivity),
-      costUsd: r.unpricedTurns > 0 ? null : r.costUsd,
-      unpricedTurns: r.unpricedTurns,
-    };
+    return metricsOf(await this.#refresh());
   }
 
   /**

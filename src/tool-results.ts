@@ -79,12 +79,7 @@ export function planFrom(
   const movedOn = (m: SessionMessage) => m.role === "assistant" || m.role === "user";
   if (native && recent.slice(at + 1).some(movedOn)) return ORPHAN;
   const calls = recent[at]!.toolCalls!.map((c) => c.id);
-  // The first stored result of each other call (a later one repeats it).
-  const results = new Map<string, SessionMessage>();
-  for (const m of recent.slice(at + 1)) {
-    const id = m.role === "tool" ? m.toolCallId : undefined;
-    if (id && id !== callId && calls.includes(id) && !results.has(id)) results.set(id, m);
-  }
+  const results = firstResults(recent, at, callId);
   const waiting = calls.some((id) => id !== callId && !results.has(id));
   return waiting ? { hold: true } : { hold: false, earlier: [...results.values()], orphan: false };
 }
@@ -139,15 +134,27 @@ export async function closeOpenCalls(
   const recent = await recentMessages(rt, held, false);
   const open = openToolCalls(recent);
   if (open.length === 0) return { input: sent };
-  const at = lastReply(recent);
-  const calls = new Set(recent[at]!.toolCalls!.map((c) => c.id));
-  // The first stored result of each call (held: no reply came since, so none was sent).
-  const results = new Map<string, SessionMessage>();
-  for (const m of recent.slice(at + 1)) {
-    const id = m.role === "tool" ? m.toolCallId : undefined;
-    if (id && calls.has(id) && !results.has(id)) results.set(id, m);
-  }
+  // Held: no reply came since, so none was sent.
+  const results = firstResults(recent, lastReply(recent));
   return { input: [...results.values(), ...sent], openToolCalls: open };
+}
+
+/**
+ * The first stored result of each call of the tool-call message at `at` (a later one repeats
+ * it), but `except`'s, by call id.
+ */
+function firstResults(
+  messages: readonly SessionMessage[],
+  at: number,
+  except?: string,
+): Map<string, SessionMessage> {
+  const calls = new Set(messages[at]!.toolCalls!.map((c) => c.id));
+  const results = new Map<string, SessionMessage>();
+  for (const m of messages.slice(at + 1)) {
+    const id = m.role === "tool" ? m.toolCallId : undefined;
+    if (id && id !== except && calls.has(id) && !results.has(id)) results.set(id, m);
+  }
+  return results;
 }
 
 function recentMessages(rt: Runtime, held: HeldTurn, whole: boolean): Promise<SessionMessage[]> {

@@ -240,7 +240,7 @@ export async function withTurn<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter, held: HeldTurn) => Promise<T>,
 ): Promise<T> {
-  return entered(rt, async () => holding(rt, await acquireTurn(rt, state), fn));
+  return rt.closing.run(async () => holding(rt, await acquireTurn(rt, state), fn));
 }
 
 /**
@@ -252,17 +252,7 @@ export async function withTurnLeaving<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter | null) => Promise<T>,
 ): Promise<T> {
-  return entered(rt, async () => holding(rt, await acquireTurn(rt, state, false), fn));
-}
-
-/** Runs a call that `close()` waits for; refused once the manager is closed (see `Closing`). */
-export async function entered<T>(rt: Runtime, call: () => Promise<T>): Promise<T> {
-  rt.closing.enter();
-  try {
-    return await call();
-  } finally {
-    rt.closing.leave();
-  }
+  return rt.closing.run(async () => holding(rt, await acquireTurn(rt, state, false), fn));
 }
 
 async function holding<A extends ProviderAdapter | null, T>(

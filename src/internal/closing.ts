@@ -7,17 +7,31 @@ import { StorageError } from "../errors.js";
  * (An AbortController would do the telling, at several microseconds per manager.)
  */
 export class Closing {
-  closed = false;
+  #closed = false;
   #running = 0;
   #idle: Array<() => void> = [];
   readonly #listeners = new Set<() => void>();
 
-  constructor(readonly storage: string) {}
+  constructor(readonly storageName: string) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   /** A call starts; refused (`StorageError`) once the manager is closed. */
   enter(): void {
-    if (this.closed) throw new StorageError(this.storage, "the manager is closed");
+    if (this.#closed) throw new StorageError(this.storageName, "the manager is closed");
     this.#running++;
+  }
+
+  /** Runs a call that `close()` waits for (see `enter`). */
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    this.enter();
+    try {
+      return await call();
+    } finally {
+      this.leave();
+    }
   }
 
   leave(): void {
@@ -26,7 +40,7 @@ export class Closing {
 
   /** Calls `fn` once the manager closes (at once if it has); returns what stops listening. */
   listen(fn: () => void): () => void {
-    if (this.closed) {
+    if (this.#closed) {
       fn();
       return () => undefined;
     }
@@ -36,8 +50,8 @@ export class Closing {
 
   /** Closes: tells the listeners, and resolves once every call that entered has left. */
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
+    if (!this.#closed) {
+      this.#closed = true;
       for (const fn of this.#listeners) fn();
       this.#listeners.clear();
     }

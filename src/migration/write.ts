@@ -46,7 +46,8 @@ export async function writeConverted(
       if (c.idProblem !== null) throw new ValidationError("sessionId", c.idProblem);
       const id = c.record.sessionId;
       const created = () => storage.getSession(id).then((r) => r !== null);
-      if (!(await attempt_(() => storage.createSession(c.record), "sessionId", created))) continue;
+      if (!(await unlessRaced(() => storage.createSession(c.record), "sessionId", created)))
+        continue;
       if (c.messages.length === 0) return { kind: "migrated", sessionId: id, messages: 0 };
       if (!(await appendToCreated(storage, id, c.messages))) continue;
       return { kind: "migrated", sessionId: id, messages: c.messages.length };
@@ -140,7 +141,7 @@ async function appendRest(
   const at = resumedAt(c);
   const r = c.record;
   const append = (counters?: TurnCounters) =>
-    attempt_(
+    unlessRaced(
       () => storage.appendMessages(id, rest, counters),
       "messageId",
       () => hasAnyOf(storage, id, rest),
@@ -199,7 +200,7 @@ async function appendToCreated(
 }
 
 /** Runs a write; false when the storage refused it because `field` was taken meanwhile. */
-async function attempt_(
+async function unlessRaced(
   write: () => Promise<void>,
   field: string,
   taken: () => Promise<boolean>,

@@ -5,7 +5,6 @@ import type { SessionMessage } from "../types.js";
 import {
   connect,
   inBandError,
-  openaiPriceOf,
   pairToolCalls,
   readSampling,
   requestOptions,
@@ -15,6 +14,7 @@ import {
   type OpenAIConnection,
 } from "./openai-shared.js";
 import { conversationMetadata, givenMetadata } from "./openai-metadata.js";
+import { openaiPriceOf } from "./openai-prices.js";
 import { noResults, samplingParams, toInputItems, toReply } from "./openai-responses.js";
 import type {
   HistoryMode,

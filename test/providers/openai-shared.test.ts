@@ -3,11 +3,11 @@ import { describe, expect, it } from "vitest";
 import { ProviderError, ValidationError } from "../../src/errors.js";
 import {
   connect,
-  openaiPriceOf,
   pairToolCalls,
   toProviderError,
   validateSampling,
 } from "../../src/providers/openai-shared.js";
+import { openaiPriceOf } from "../../src/providers/openai-prices.js";
 import type { SessionMessage } from "../../src/types.js";
 import { textMessage, textTranscripts } from "./text-transcripts.js";
 
