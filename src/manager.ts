@@ -181,8 +181,10 @@ export class SessionManager {
    * run, are stored and their hooks run first (a provider call in flight is waited for to its
    * end: each attempt bounded by `timeoutMs`, with its retries and any fallback); every stream in
    * progress, read or not, ends as if its signal were aborted (what arrived is stored); a cleanup
-   * stops after the session it is at. Then the providers and the storage are closed (a storage
-   * object shared with other managers is closed for them too).
+   * stops after the session it is at. A turn of this manager queued behind another manager's turn
+   * on the same session (they share a storage object) is waited for with it. Then the providers
+   * and the storage are closed (a storage object shared with other managers is closed for them
+   * too).
    */
   async close(): Promise<void> {
     await this.#closing.close();
