@@ -85,6 +85,10 @@ export class SessionManager {
   ): Promise<Session> {
     const input = createSessionInput(first, provider, model, options);
     const record = newSessionRecord(input, (name) => this.#providers.require(name));
+    return this.#closing.run(() => this.#create(record));
+  }
+
+  async #create(record: SessionRecord): Promise<Session> {
     const adapter =
       this.#providers.ready(record.provider) ?? (await this.#providers.get(record.provider));
     adapter.validateConfig?.(record.providerConfig);
@@ -133,11 +137,13 @@ export class SessionManager {
 
   async archiveSession(sessionId: string): Promise<void> {
     requireString("sessionId", sessionId);
-    if (!(await this.storage.updateSession(sessionId, { status: "archived" }))) {
-      throw new SessionNotFoundError(sessionId);
-    }
-    this.#rt.versions.bump(sessionId);
-    await callHook(this.#config.hooks, "onSessionArchived", sessionId);
+    await this.#closing.run(async () => {
+      if (!(await this.storage.updateSession(sessionId, { status: "archived" }))) {
+        throw new SessionNotFoundError(sessionId);
+      }
+      this.#rt.versions.bump(sessionId);
+      await callHook(this.#config.hooks, "onSessionArchived", sessionId);
+    });
   }
 
   /**
@@ -149,14 +155,17 @@ export class SessionManager {
    * same (its provider-side state, if any, cannot be reached without the provider's credentials).
    */
   async deleteSession(sessionId: string): Promise<boolean> {
-    const record = await this.storage.getSession(requireString("sessionId", sessionId));
-    if (!record) return false;
-    const deleted = await this.storage.deleteSession(sessionId);
-    this.#rt.versions.bump(sessionId);
-    if (!deleted) return false;
-    await deleteProviderState(this.#providers, record);
-    await callHook(this.#config.hooks, "onSessionDeleted", sessionId);
-    return true;
+    requireString("sessionId", sessionId);
+    return this.#closing.run(async () => {
+      const record = await this.storage.getSession(sessionId);
+      if (!record) return false;
+      const deleted = await this.storage.deleteSession(sessionId);
+      this.#rt.versions.bump(sessionId);
+      if (!deleted) return false;
+      await deleteProviderState(this.#providers, record);
+      await callHook(this.#config.hooks, "onSessionDeleted", sessionId);
+      return true;
+    });
   }
 
   /**
@@ -177,8 +186,9 @@ export class SessionManager {
   }
 
   /**
-   * Closes the manager: no new turn or cleanup starts (`StorageError`); turns already asked for
-   * run, are stored and their hooks run first (a provider call in flight is waited for to its
+   * Closes the manager: no new turn, cleanup or other write starts (`StorageError`); writes already
+   * asked for finish first (creating, archiving, deleting a session, `updateContext`), and turns
+   * already asked for run, are stored and their hooks run first (a provider call in flight is waited for to its
    * end: each attempt bounded by `timeoutMs`, with its retries and any fallback); every stream in
    * progress, read or not, ends as if its signal were aborted (what arrived is stored); a cleanup
    * stops after the session it is at. A turn of this manager queued behind another manager's turn

@@ -221,7 +221,7 @@ export class Session {
    */
   async updateContext(context: Record<string, unknown>): Promise<void> {
     requireRecord("context", context); // checked before anything is read
-    await this.#update({ mergeContext: context });
+    await this.#rt.closing.run(() => this.#update({ mergeContext: context }));
   }
 
   /** Totals from storage: messages, tokens, duration in seconds, cost (null when unknown). */

@@ -119,6 +119,27 @@ describe("close()", () => {
     await expect(cleanup).rejects.toThrow(/closed during cleanup, after cleaning up 0 session/);
   });
 
+  it("waits for writes in flight and refuses new ones", async () => {
+    const storage = memoryStorage();
+    const manager = createSessionManager({ storage });
+    const session = await manager.createSession("u", "mock", "m");
+    const update = storage.updateSession.bind(storage);
+    storage.updateSession = async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 30)); // still writing at close()
+      return update(...args);
+    };
+    const writes = [session.updateContext({ k: 1 }), manager.archiveSession(session.sessionId)];
+    await manager.close(); // closed the storage under them: "the storage is closed"
+    await Promise.all(writes);
+    for (const late of [
+      () => manager.createSession("u", "mock", "m"),
+      () => manager.deleteSession(session.sessionId),
+      () => session.updateContext({ k: 2 }),
+    ]) {
+      await expect(late()).rejects.toThrow(/the manager is closed/);
+    }
+  });
+
   it("keeps in a stopped cleanup's error the failures it met before", async () => {
     const storage = memoryStorage();
     const manager = createSessionManager({ storage });
