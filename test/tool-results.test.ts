@@ -67,3 +67,23 @@ describe("which tool results wait for their siblings", () => {
     expect(openToolCalls([msg("user")])).toEqual([]);
   });
 });
+
+describe("which calls are open (native state: see closeOpenCalls)", () => {
+  it("only those of the model's last reply with no user message since: the turns went on without them", () => {
+    expect(openToolCalls([asked("a")])).toEqual(["a"]);
+    expect(openToolCalls([asked("a"), msg("system")])).toEqual(["a"]);
+    // The turn of that message closed them (even one that failed: it realigned the conversation).
+    expect(openToolCalls([asked("a"), msg("user")])).toEqual([]);
+    expect(openToolCalls([asked("a"), msg("user"), msg("assistant")])).toEqual([]);
+  });
+
+  it("a result for a call a reply or a user message came after is text under native state only", () => {
+    for (const closed of [
+      [asked("a"), msg("user"), msg("assistant")],
+      [asked("a"), msg("user")],
+    ]) {
+      expect(planFrom(closed, "a", true, true)).toMatchObject({ hold: false, orphan: true });
+      expect(planFrom(closed, "a", true, false)).toMatchObject({ hold: false, orphan: false });
+    }
+  });
+});

@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSessionManager, type SessionManager } from "../../src/manager.js";
-import { openToolCalls, planFrom } from "../../src/tool-results.js";
-import type { SessionMessage } from "../../src/types.js";
 import { readToEnd } from "../helpers/replies.js";
 import { modelCalls } from "./conformance.js";
 import { startOpenAIServer, type OpenAIFakeServer } from "./fake/openai-server.js";
@@ -144,45 +142,5 @@ describe("openai native state: a new message while tool calls are open", () => {
     expect(lastInput()).toEqual([
       { type: "function_call_output", call_id: "call_1", output: "42" },
     ]);
-  });
-});
-
-describe("which calls are open", () => {
-  const message = (role: SessionMessage["role"], extra: Partial<SessionMessage> = {}) =>
-    ({
-      messageId: `m${role}`,
-      sessionId: "s",
-      role,
-      content: "x",
-      timestamp: new Date(0),
-      metadata: {},
-      ...extra,
-    }) as SessionMessage;
-  const asked = (...ids: string[]) =>
-    message("assistant", {
-      content: "",
-      toolCalls: ids.map((id) => ({
-        id,
-        type: "function",
-        function: { name: "f", arguments: "{}" },
-      })),
-    });
-
-  it("only those of the model's last reply with no user message since: the turns went on without them", () => {
-    expect(openToolCalls([asked("a")])).toEqual(["a"]);
-    expect(openToolCalls([asked("a"), message("system")])).toEqual(["a"]);
-    // The turn of that message closed them (even one that failed: it realigned the conversation).
-    expect(openToolCalls([asked("a"), message("user")])).toEqual([]);
-    expect(openToolCalls([asked("a"), message("user"), message("assistant")])).toEqual([]);
-  });
-
-  it("a result for a call a reply or a user message came after is text under native state only", () => {
-    for (const closed of [
-      [asked("a"), message("user"), message("assistant")],
-      [asked("a"), message("user")],
-    ]) {
-      expect(planFrom(closed, "a", true, true)).toMatchObject({ hold: false, orphan: true });
-      expect(planFrom(closed, "a", true, false)).toMatchObject({ hold: false, orphan: false });
-    }
   });
 });
