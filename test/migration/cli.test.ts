@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -55,6 +56,21 @@ describe("langswarm-session migrate", () => {
       unknownProviders: ["mistral"],
       verify: { ok: true, matchingSessions: 40 },
     });
+  });
+
+  // A terminal through script(1): the bar draws, and never turns the shell's line wrapping off
+  // (cli-progress does by default, and a Ctrl+C left it off).
+  it("draws a bar on a terminal without turning line wrapping off", async () => {
+    const command = `"${process.execPath}" "${CLI_BIN}" migrate "${clean}" tty.db --timezone UTC`;
+    const out = await new Promise<string>((resolve) => {
+      const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: tmp.dir });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d));
+      child.on("close", () => resolve(text));
+    });
+    expect(out).toContain("migrating [");
+    expect(out).toContain("migrated 40, skipped 0, failed 0 of 40 sessions");
+    expect(out).not.toContain("\u001b[?7l");
   });
 
   it("exits 2 when sessions failed, listing them in the report", async () => {

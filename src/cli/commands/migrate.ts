@@ -133,6 +133,9 @@ function progressDisplay(): { update: (p: MigrationProgress) => void; stop: () =
     const bar = new cliProgress.SingleBar(
       {
         stream: process.stderr,
+        // Keep the terminal's line wrapping (the bar is cut to its width instead): by default the
+        // bar turns it off, and a Ctrl+C left it off in the user's shell.
+        linewrap: true,
         format: "migrating [{bar}] {value}/{total} sessions | {sps} sessions/s | {mps} messages/s",
       },
       cliProgress.Presets.shades_classic,
