@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { StorageChoice } from "../config.js";
 import {
@@ -48,13 +49,21 @@ export function requireProvider(field: string, provider: string): void {
 
 /**
  * Opens a manager from the global flags; provider keys come from the environment only. `mock`
- * configures the mock provider (e.g. a latency, to watch replies stream).
+ * configures the mock provider (e.g. a latency, to watch replies stream). `existing`: the
+ * command only reads, so a SQLite file that is not there is a mistyped `--db`, not one to make.
  */
 export function openManager(
   command: Command,
   mock: Record<string, unknown> | null = null,
+  { existing = false } = {},
 ): SessionManager {
   const g = command.optsWithGlobals<GlobalOptions>();
+  if (g.connectionString !== undefined && g.storage !== "postgres") {
+    throw new ValidationError("connection-string", "is for --storage postgres");
+  }
+  if (existing && g.storage === "sqlite" && !existsSync(g.db)) {
+    throw new ValidationError("db", `there is no database at ${g.db}`);
+  }
   const providers: Record<string, string | Record<string, unknown> | null> = { mock };
   for (const [name, variable] of Object.entries(PROVIDER_KEYS)) {
     if (variable && process.env[variable]) providers[name] = process.env[variable];

@@ -157,6 +157,26 @@ describe("langswarm-session CLI", () => {
       'invalid --mock-latency: must be an integer from 0 to 60000, got "1e3"',
     );
     expect(existsSync(join(dir, "none.db"))).toBe(false);
+    // Reading commands do not make a database out of a mistyped --db.
+    for (const args of [
+      ["sessions", "list"],
+      ["sessions", "show", "x"],
+    ]) {
+      const typo = await cli(["--db", join(dir, "typo.db"), ...args]);
+      expect(typo.code).toBe(1);
+      expect(typo.stderr).toContain(`invalid db: there is no database at ${join(dir, "typo.db")}`);
+    }
+    expect(existsSync(join(dir, "typo.db"))).toBe(false);
+    const stray = await cli([
+      "--db",
+      db,
+      "--connection-string",
+      "postgres://h/db",
+      "sessions",
+      "list",
+    ]);
+    expect(stray.code).toBe(1);
+    expect(stray.stderr).toContain("invalid connection-string: is for --storage postgres");
   });
 
   it("refuses bad sessions list flags with a validation error naming the flag", async () => {

@@ -25,7 +25,7 @@ export function sessionsCommand(program: Command): void {
     .option("--json", "print JSON")
     .action(async (options: ListOptions, command: Command) => {
       const query = listQuery(options); // before opening: a bad flag must not touch storage
-      const manager = openManager(command);
+      const manager = openManager(command, null, { existing: true });
       try {
         const page = await manager.storage.listSessions(query);
         if (options.json) return print(page.sessions);
@@ -50,7 +50,7 @@ export function sessionsCommand(program: Command): void {
     .description("one session with its metrics and messages")
     .option("--json", "print JSON")
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
-      const manager = openManager(command);
+      const manager = openManager(command, null, { existing: true });
       try {
         const session = await manager.getSession(id);
         const [record, metrics, messages] = [
