@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
@@ -65,4 +66,33 @@ it("loads no provider SDK or database driver until a session needs it", async ()
   expect(
     seen.filter((u) => /node_modules\/(openai|@anthropic-ai|pg|better-sqlite3)\//.test(u)),
   ).toEqual([]);
+});
+
+// A TypeScript project on the old "node" resolution reads no "exports": the subpaths' types are
+// found through "typesVersions".
+it("types every subpath for a project on moduleResolution node as well", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lss-types-"));
+  try {
+    mkdirSync(join(dir, "node_modules", "@langswarm"), { recursive: true });
+    symlinkSync(root, join(dir, "node_modules", "@langswarm", "session"), "dir");
+    writeFileSync(
+      join(dir, "main.ts"),
+      [
+        'import { createSessionManager } from "@langswarm/session";',
+        'import { createTestManager } from "@langswarm/session/testing";',
+        'import { migrateV1 } from "@langswarm/session/migration";',
+        "export const used = [createSessionManager, createTestManager, migrateV1];",
+      ].join("\n"),
+    );
+    const typeRoots = join(root, "node_modules", "@types");
+    const options = ["--noEmit", "--strict", "--skipLibCheck", "--typeRoots", typeRoots];
+    const flags = [...options, "--module", "commonjs", "--moduleResolution", "node", "main.ts"];
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    const run = await exec(process.execPath, [tsc, ...flags], { cwd: dir }).catch(
+      (e: { stdout: string }) => e,
+    );
+    expect(run.stdout).toBe("");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
