@@ -145,10 +145,12 @@ describe("langswarm-session migrate", () => {
     const missing = await cli(["migrate", "nope.db", "t.db"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/invalid source: cannot open nope\.db/);
+    // Bad options leave an earlier run's report as it was (a typo used to overwrite it).
+    writeFileSync(join(tmp.dir, "b.json"), '{"earlier":true}\n');
     const bad = await cli(["migrate", clean, "t.db", "--batch-size", "0", "--report", "b.json"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/invalid --batch-size/);
-    expect(readReport(join(tmp.dir, "b.json")).fatal).toMatch(/--batch-size/);
+    expect(readReport(join(tmp.dir, "b.json"))).toEqual({ earlier: true });
     const map = await cli([
       "migrate",
       clean,
@@ -160,7 +162,15 @@ describe("langswarm-session migrate", () => {
     ]);
     expect(map.code).toBe(1);
     expect(map.stderr).toMatch(/invalid --provider-map/);
-    expect(readReport(join(tmp.dir, "p.json")).fatal).toMatch(/--provider-map/);
+    expect(existsSync(join(tmp.dir, "p.json"))).toBe(false);
+    for (const [path, reason] of [
+      ["", "must not be empty"],
+      [tmp.dir, `is a directory: ${tmp.dir}`],
+    ]) {
+      const refused = await cli(["migrate", clean, "t.db", "--report", path!]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`invalid --report: ${reason}`);
+    }
     const report = await cli(["migrate", clean, "t.db", "--report", "/nonexistent/r.json"]);
     expect(report.code).toBe(1);
     expect(report.stderr).toContain(

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { CommanderError } from "commander";
 import type { Command } from "commander";
@@ -60,16 +60,17 @@ export function migrateCommand(program: Command): void {
 }
 
 /**
- * Every way the run can stop with exit 1 (bad options, unreadable source, failing target, an
- * error while verifying) still writes the report, with `fatal`: it is what an operator reads first.
+ * Every way a run that started can stop with exit 1 (unreadable source, failing target, an error
+ * while verifying) still writes the report, with `fatal`: it is what an operator reads first. Bad
+ * options stop it before it starts, and leave the report of an earlier run as it was.
  */
 async function run(source: string, target: string, options: MigrateOptions): Promise<number> {
+  const batchSize = parseCount("--batch-size", options.batchSize, 1, 100_000);
+  requireReportPath("--report", options.report);
+  const providerMap = parseProviderMap(options.providerMap);
+  const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
   let report: MigrationReport | null = null;
   try {
-    const batchSize = parseCount("--batch-size", options.batchSize, 1, 100_000);
-    requireWritableDir("--report", options.report);
-    const providerMap = parseProviderMap(options.providerMap);
-    const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
     const progress = progressDisplay();
     try {
       report = await migrateV1({
@@ -90,8 +91,9 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
       const o = { source, target, batchSize, timezone: options.timezone, sessionIds, providerMap };
       verify = await verifyMigration(o);
     }
-    writeFileSync(options.report, `${JSON.stringify({ ...report, verify }, null, 2)}\n`);
+    // The summary first: it is the run's outcome even if the report cannot be written.
     printSummary(report, verify, options.report);
+    writeFileSync(options.report, `${JSON.stringify({ ...report, verify }, null, 2)}\n`);
     if (options.verify && options.dryRun) {
       process.stdout.write("verify: skipped on a dry run (nothing was written to compare)\n");
     }
@@ -228,7 +230,12 @@ function printSummary(r: MigrationReport, verify: VerifyReport | null, path: str
 }
 
 /** The report is written after the run: a path it cannot be written to is refused before it. */
-function requireWritableDir(flag: string, path: string): void {
+/** A file the report can be written to: named, not a directory, in a writable directory. */
+function requireReportPath(flag: string, path: string): void {
+  if (path.trim() === "") throw new ValidationError(flag, "must not be empty");
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new ValidationError(flag, `is a directory: ${path}`);
+  }
   const dir = dirname(path);
   try {
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
