@@ -132,6 +132,20 @@ describe("langswarm-session CLI", () => {
     expect(stdout).toContain("Echo: Still here\n");
   });
 
+  it("takes commands in any case, and counts an unknown one as a failed line, on stderr", async () => {
+    const db2 = join(dir, "commands.db");
+    const { code, stdout, stderr } = await cli(
+      ["--db", db2, "chat"],
+      "Hi\n/HISTORY\n/foo\n/Quit now\nlost\n",
+    );
+    expect(code).toBe(1);
+    expect(stdout).toContain("Echo: Hi");
+    expect(stdout).toContain("assistant"); // the history table
+    expect(stdout).not.toContain("/foo");
+    expect(stderr).toContain("error: [session] invalid command: unknown: /foo; the commands are");
+    expect(stdout).not.toContain("Echo: lost"); // /Quit now ended the chat
+  });
+
   it("shows stored text on one line in tables, without control characters", async () => {
     const tables = join(dir, "tables.db");
     const manager = createSessionManager({ storage: "sqlite", storageConfig: { dbPath: tables } });

@@ -117,7 +117,8 @@ async function chat(session: Session, stream: boolean): Promise<number> {
     if (tty) rl.prompt();
     for await (const line of rl) {
       const text = line.trim();
-      if (stopped || text === "/quit" || text === "/exit") break;
+      const word = text.split(/\s/, 1)[0]!.toLowerCase();
+      if (stopped || word === "/quit" || word === "/exit") break;
       if (text) {
         turn = new AbortController();
         const ok = await handle(session, text, stream, tty, turn.signal).then(
@@ -167,7 +168,8 @@ async function handle(
 }
 
 async function command(session: Session, text: string): Promise<void> {
-  const [name, ...rest] = text.split(" ");
+  const [given, ...rest] = text.split(" ");
+  const name = given!.toLowerCase();
   const arg = rest.join(" ").trim();
   if (name === "/history") {
     const messages = await session.getMessages();
@@ -182,7 +184,7 @@ async function command(session: Session, text: string): Promise<void> {
     await session.clearMessages();
     process.stdout.write("history cleared\n");
   } else {
-    process.stdout.write(`unknown command ${name}; ${HELP}\n`);
+    throw new ValidationError("command", `unknown: ${given}; the commands are ${HELP}`);
   }
 }
 
