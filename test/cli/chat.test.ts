@@ -77,6 +77,11 @@ describe("langswarm-session CLI", () => {
     const table = await cli(["--db", db, "sessions", "list"]);
     expect(table.stdout).toMatch(/session\s+user\s+model\s+status/);
     expect(table.stdout).toContain(sessions[0]!.sessionId);
+    expect(table.stderr).not.toContain("more sessions follow");
+    const other = join(dir, "two-sessions.db");
+    for (const user of ["ann", "bob"]) await cli(["--db", other, "chat", "--user", user], "hi\n");
+    const cut = await cli(["--db", other, "sessions", "list", "--limit", "1"]);
+    expect(cut.stderr).toContain("(more sessions follow: raise --limit)");
     const shown = JSON.parse(
       (await cli(["--db", db, "sessions", "show", sessions[0]!.sessionId, "--json"])).stdout,
     );

@@ -41,6 +41,8 @@ export function sessionsCommand(program: Command): void {
             name: s.name,
           })),
         );
+        // A cut-off list must not read as all there is.
+        if (page.next) process.stderr.write(`(more sessions follow: raise --limit)\n`);
       } finally {
         await manager.close();
       }
