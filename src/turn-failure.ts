@@ -1,14 +1,13 @@
+/**
+ * A turn that got no reply: its input is kept, marked `unanswered` with the failure, and the
+ * error to throw is made; and whether a native conversation must start afresh after it.
+ */
 import { ProviderError, SessionError, StorageError } from "./errors.js";
 import { announce } from "./internal/hooks.js";
 import { redact } from "./internal/redact.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
 import type { PreparedTurn } from "./turn.js";
-
-/**
- * A turn that got no reply: its input is kept, marked `unanswered` with the failure, and the
- * error to throw is made; and whether a native conversation must start afresh after it.
- */
 
 /**
  * Whether the provider's conversation may now hold more than the transcript (see

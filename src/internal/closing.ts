@@ -1,9 +1,10 @@
 import { StorageError } from "../errors.js";
 
 /**
- * A manager's closing: calls that use the session store (turns, cleanups) enter and leave, so
- * that `close()` waits for those of this manager alone, hooks included; none enters once it is
- * closed; and streams in progress are told, so that a paused reader cannot hold `close()` up.
+ * A manager's closing: calls that write to the session store (turns, cleanups, creating,
+ * archiving, deleting, context updates) enter and leave, so that `close()` waits for those of
+ * this manager alone, hooks included; none enters once it is closed; and streams in progress are
+ * told, so that a paused reader cannot hold `close()` up.
  * (An AbortController would do the telling, at several microseconds per manager.)
  */
 export class Closing {
