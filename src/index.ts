@@ -45,9 +45,17 @@ export { sqliteStorage } from "./storage/sqlite.js";
 export type { SqliteStorageOptions } from "./storage/sqlite.js";
 export { postgresStorage } from "./storage/postgres.js";
 export type { PostgresStorageOptions } from "./storage/postgres.js";
-export { isSyncTurnStorage, isTurnLeaseStorage } from "./storage/types.js";
+export {
+  isConditionalCleanupStorage,
+  isSyncTurnStorage,
+  isTurnLeaseStorage,
+} from "./storage/types.js";
 export type {
+  ConditionalCleanupStorage,
+  InactiveCondition,
+  KnownSession,
   ListCursor,
+  MessageQuery,
   SessionPage,
   SessionPatch,
   SessionQuery,
