@@ -85,7 +85,13 @@ export class SessionManager {
   ): Promise<Session> {
     const input = createSessionInput(first, provider, model, options);
     const record = newSessionRecord(input, (name) => this.#providers.require(name));
-    return this.#closing.run(() => this.#create(record));
+    // `Closing.run`, spelled out: one promise less per session made.
+    this.#closing.enter();
+    try {
+      return await this.#create(record);
+    } finally {
+      this.#closing.leave();
+    }
   }
 
   async #create(record: SessionRecord): Promise<Session> {

@@ -46,6 +46,12 @@ export function createSessionInput(
   };
 }
 
+/**
+ * The config and metadata of a session given none: frozen already, as a `Session` keeps them
+ * (`ownRecord`), so a new session's record needs no freezing.
+ */
+const NONE: Record<string, unknown> = Object.freeze({});
+
 function optionalText(field: string, value: unknown, max = 256): string | null {
   return value === undefined || value === null ? null : requireString(field, value, max);
 }
@@ -65,7 +71,9 @@ export function newSessionRecord(
     input.sessionConfig === undefined ? {} : requireRecord("sessionConfig", input.sessionConfig);
   refuseUnknownKeys("sessionConfig", sc, SESSION_CONFIG_KEYS);
   const providerConfig =
-    input.providerConfig === undefined ? {} : requireRecord("providerConfig", input.providerConfig);
+    input.providerConfig === undefined
+      ? NONE
+      : requireRecord("providerConfig", input.providerConfig);
   const now = new Date();
   return {
     sessionId:
@@ -81,7 +89,8 @@ export function newSessionRecord(
     description: optionalText("sessionConfig.description", sc.description, 10_000),
     context: sc.context === undefined ? {} : requireRecord("sessionConfig.context", sc.context),
     providerConfig,
-    metadata: sc.metadata === undefined ? {} : requireRecord("sessionConfig.metadata", sc.metadata),
+    metadata:
+      sc.metadata === undefined ? NONE : requireRecord("sessionConfig.metadata", sc.metadata),
     createdAt: now,
     updatedAt: now,
     lastActivity: now,

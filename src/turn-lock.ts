@@ -267,6 +267,18 @@ async function holding<A extends ProviderAdapter | null, T>(
   }
 }
 
+/**
+ * Whether a step of the library's own is still pending (its promises are native). A property
+ * look-up of `then` on each of the objects a turn passes along cost more than this check.
+ */
 export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Partial<Promise<T>> | null)?.then === "function";
+  return value instanceof Promise;
+}
+
+/** Whether what an adapter returned is to be awaited: any thenable, as `await` takes it. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value instanceof Promise ||
+    typeof (value as Partial<PromiseLike<T>> | null)?.then === "function"
+  );
 }

@@ -10,7 +10,7 @@ import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from ".
 import { turnCounters, type Spent } from "./turn-cost.js";
 import { failTurn, keepInput, needsRealign } from "./turn-failure.js";
 import { providerInfo } from "./session-record.js";
-import { appendInTurn, isPromise, type HeldTurn, type Runtime } from "./turn-lock.js";
+import { appendInTurn, isPromise, isThenable, type HeldTurn, type Runtime } from "./turn-lock.js";
 import { repairedText } from "./validate.js";
 import type { SessionMessage } from "./types.js";
 
@@ -96,14 +96,14 @@ async function runToolResult(
 }
 
 function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<SessionMessage> {
-  let sent: ProviderReply | Promise<ProviderReply>;
+  let sent: ProviderReply | PromiseLike<ProviderReply>;
   try {
     sent = turn.held.adapter.sendTurn(turn.providerInput);
   } catch (failure) {
     return rejectTurn(rt, turn, failure);
   }
-  if (!isPromise(sent)) return acceptReply(rt, turn, sent);
-  return sent.then(
+  if (!isThenable(sent)) return acceptReply(rt, turn, sent);
+  return Promise.resolve(sent).then(
     (reply) => acceptReply(rt, turn, reply),
     (failure: unknown) => rejectTurn(rt, turn, failure),
   );

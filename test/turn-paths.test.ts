@@ -126,3 +126,33 @@ describe("isolation", () => {
     expect(last.input.map((x) => x.content)).toEqual(["A", "B"]);
   });
 });
+
+describe("what an adapter returns", () => {
+  it("a reply in a thenable that is not a native promise is awaited like one", async () => {
+    const adapter = toolAdapter("none");
+    const send = adapter.sendTurn.bind(adapter);
+    const thenable = (turn: ProviderTurnInput) => ({
+      then: (resolve: (r: ProviderReply) => void) => resolve(send(turn) as ProviderReply),
+    });
+    adapter.sendTurn = thenable as unknown as ProviderAdapter["sendTurn"];
+    const m = createSessionManager({ providers: { p: { adapter } } });
+    const s = await m.createSession("u", "p", "m");
+    expect((await s.sendMessage("hi")).content).toBe("ok hi");
+    expect((await s.getMessages()).map((x) => x.content)).toEqual(["hi", "ok hi"]);
+  });
+
+  it("a session made without config or metadata hands the provider frozen ones, and the caller copies", async () => {
+    const mock = new MockProvider();
+    const m = createSessionManager({ providers: { mock: { adapter: mock } } });
+    const s = await m.createSession("u", "mock", "m");
+    await s.sendMessage("one");
+    const seen = mock.calls[0]!.session;
+    expect(Object.isFrozen(seen.providerConfig) && Object.isFrozen(seen.metadata)).toBe(true);
+    const config = s.providerConfig;
+    config.temperature = 1;
+    expect(s.providerConfig).toEqual({});
+    const record = await s.refresh();
+    record.metadata.tag = "x";
+    expect(s.metadata).toEqual({});
+  });
+});
