@@ -2,10 +2,11 @@ import { StorageError, ValidationError } from "../errors.js";
 import type { MigrationReport } from "./migrate.js";
 
 /**
- * `migrateV1` stopped part-way: the target (or the V1 file) stopped answering. `report` holds
- * what was done until then; the next run resumes from there. It is a `StorageError` (code
- * `STORAGE_ERROR`, `backend` of the failing store) so callers that branch on storage failures
- * keep working; the original error is the `cause`.
+ * `migrateV1` stopped part-way: the target (or the V1 file) stopped answering, or its `signal`
+ * was aborted. `report` holds what was done until then; the next run resumes from there. It is a
+ * `StorageError` (code `STORAGE_ERROR`, `backend` of the failing store, or "migration" when
+ * aborted) so callers that branch on storage failures keep working; the original error (or the
+ * signal's reason) is the `cause`.
  *
  * ```ts
  * try { await migrateV1(options) } catch (e) {
@@ -16,10 +17,14 @@ import type { MigrationReport } from "./migrate.js";
 export class MigrationAbortedError extends StorageError {
   readonly report: MigrationReport;
 
-  constructor(report: MigrationReport, cause: StorageError) {
+  constructor(report: MigrationReport, cause: unknown) {
     // The cause's own "[session] [backend]" prefix would repeat this one's.
-    const reason = cause.message.replace(/^\[session\] \[[^\]]*\] /, "");
-    super(cause.backend, `migration stopped: ${reason}`, { cause });
+    const reason =
+      cause instanceof StorageError
+        ? cause.message.replace(/^\[session\] \[[^\]]*\] /, "")
+        : "aborted";
+    const backend = cause instanceof StorageError ? cause.backend : "migration";
+    super(backend, `migration stopped: ${reason}`, { cause });
     this.report = report;
   }
 }

@@ -10,6 +10,7 @@ import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import type { V1Session } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
+import { checkpoints } from "./checkpoint.js";
 import { MigrationAbortedError } from "./errors.js";
 import { writeConverted } from "./write.js";
 
@@ -40,6 +41,11 @@ export interface MigrateV1Options {
   /** V1 provider name → V2 provider name, merged over the defaults. */
   providerMap?: Record<string, string>;
   onProgress?: (progress: MigrationProgress) => void;
+  /**
+   * Stops the run after the session it is at (a Ctrl+C): it throws a `MigrationAbortedError`
+   * with the report of what was done, and the next run resumes from there.
+   */
+  signal?: AbortSignal;
 }
 
 /** The outcome of a migration run; written as `migration_report.json` by the CLI. */
@@ -77,13 +83,15 @@ const Options = z.strictObject({
   sessionIds: z.enum(["keep", "renew"]).default("keep"),
   providerMap: z.record(z.string(), z.string().min(1)).default({}),
   onProgress: z.custom<(p: MigrationProgress) => void>((v) => typeof v === "function").optional(),
+  signal: z.instanceof(AbortSignal).optional(),
 });
 
 /**
  * Migrates a V1 session database into V2 storage. Idempotent and resumable: sessions already
  * migrated are skipped, an interrupted session is completed. A bad row becomes an entry in
  * `errors`; only invalid options, an unreadable source or a target that stops answering make it
- * throw; the last is a `MigrationAbortedError` (a `StorageError`) carrying the partial report.
+ * throw; the last is a `MigrationAbortedError` (a `StorageError`) carrying the partial report,
+ * as is a run stopped by its `signal`.
  *
  * ```ts
  * import { migrateV1 } from "@langswarm/session/migration";
@@ -107,7 +115,9 @@ export async function migrateV1(options: MigrateV1Options): Promise<MigrationRep
     target = o.dryRun ? null : openTarget(o.target);
     report.target = target?.label ?? "(dry run: not opened)";
     report.totalSessions = reader.count();
+    const checkpoint = checkpoints(o.signal);
     for (const entry of reader.entries(o.batchSize)) {
+      await checkpoint();
       if (!entry.ok) {
         report.errors.push({ sessionId: entry.sessionId, error: entry.error });
       } else {
@@ -116,9 +126,10 @@ export async function migrateV1(options: MigrateV1Options): Promise<MigrationRep
       o.onProgress?.(progress(report, started));
     }
   } catch (error) {
-    if (!(error instanceof StorageError)) throw error;
+    const stopped = error instanceof StorageError;
+    if (!stopped && !(o.signal?.aborted && error === o.signal.reason)) throw error;
     finish(report, unknown, started);
-    report.fatal = error.message;
+    report.fatal = stopped ? error.message : "aborted";
     throw new MigrationAbortedError(report, error);
   } finally {
     reader.close();

@@ -10,6 +10,7 @@ import { isSessionStorage, openTarget } from "./target.js";
 import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
+import { checkpoints } from "./checkpoint.js";
 import { touchedInV2 } from "./resume-state.js";
 import { findMigrated } from "./write.js";
 
@@ -23,6 +24,8 @@ export interface VerifyOptions {
   timezone?: string;
   /** Must match the migration's `providerMap`: the provider is compared. */
   providerMap?: Record<string, string>;
+  /** Stops verifying after the session it is at; rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** How one migrated session differs from its V1 source. */
@@ -60,6 +63,7 @@ const Options = z.strictObject({
   batchSize: z.number().int().min(1).max(100_000).default(100),
   timezone: z.string().min(1).optional(),
   providerMap: z.record(z.string(), z.string().min(1)).default({}),
+  signal: z.instanceof(AbortSignal).optional(),
 });
 
 /**
@@ -98,7 +102,9 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   let target: OpenedTarget | null = null;
   try {
     target = openTarget(o.target);
+    const checkpoint = checkpoints(o.signal);
     for (const entry of reader.entries(o.batchSize)) {
+      await checkpoint();
       if (!entry.ok) {
         report.unreadable.push({ sessionId: entry.sessionId, error: entry.error });
         continue;

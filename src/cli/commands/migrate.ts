@@ -25,6 +25,8 @@ interface MigrateOptions {
  */
 export const EXIT_FAILED_SESSIONS = 2;
 export const EXIT_VERIFY_DIFFERENCES = 3;
+/** Stopped by Ctrl+C (128 + SIGINT, as a shell reports it); the report says how far it got. */
+export const EXIT_INTERRUPTED = 130;
 
 /**
  * `migrate <v1.db> <target>`: V1 → V2 with a progress display and a JSON report.
@@ -70,6 +72,8 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
   const providerMap = parseProviderMap(options.providerMap);
   const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
   let report: MigrationReport | null = null;
+  const interrupt = onInterrupt();
+  const { signal } = interrupt;
   try {
     const progress = progressDisplay();
     try {
@@ -82,6 +86,7 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
         sessionIds,
         providerMap,
         onProgress: progress.update,
+        signal,
       });
     } finally {
       progress.stop();
@@ -89,7 +94,7 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
     let verify: VerifyReport | null = null;
     if (options.verify && !options.dryRun) {
       const o = { source, target, batchSize, timezone: options.timezone, sessionIds, providerMap };
-      verify = await verifyMigration(o);
+      verify = await verifyMigration({ ...o, signal });
     }
     // The summary first: it is the run's outcome even if the report cannot be written.
     printSummary(report, verify, options.report);
@@ -101,9 +106,33 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
     if (verify && !verify.ok) return EXIT_VERIFY_DIFFERENCES;
     return 0;
   } catch (error) {
-    writeFatalReport(options.report, source, error, report);
-    throw error;
+    if (!signal.aborted) {
+      writeFatalReport(options.report, source, error, report);
+      throw error;
+    }
+    const partial = error instanceof MigrationAbortedError ? error.report : report;
+    writeFatalReport(options.report, source, new Error("interrupted (Ctrl+C)"), partial);
+    const done = partial ? `${partial.migratedSessions} sessions migrated; ` : "";
+    process.stderr.write(`interrupted: ${done}run the same command again to resume\n`);
+    return EXIT_INTERRUPTED;
+  } finally {
+    interrupt.dispose();
   }
+}
+
+/**
+ * The first Ctrl+C stops the run after the session it is at, so that the report says how far it
+ * got; a second one ends the process at once (the next run resumes either way).
+ */
+function onInterrupt(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const stop = (): void => {
+    process.off("SIGINT", stop);
+    process.stderr.write("\nstopping after the current session (Ctrl+C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", stop);
+  return { signal: controller.signal, dispose: () => process.off("SIGINT", stop) };
 }
 
 /**
@@ -229,8 +258,10 @@ function printSummary(r: MigrationReport, verify: VerifyReport | null, path: str
   out.write(`report: ${path}\n`);
 }
 
-/** The report is written after the run: a path it cannot be written to is refused before it. */
-/** A file the report can be written to: named, not a directory, in a writable directory. */
+/**
+ * A file the report can be written to: named, not a directory, in a writable directory. The
+ * report is written after the run, so a path it cannot be written to is refused before it.
+ */
 function requireReportPath(flag: string, path: string): void {
   if (path.trim() === "") throw new ValidationError(flag, "must not be empty");
   if (existsSync(path) && statSync(path).isDirectory()) {
