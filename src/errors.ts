@@ -70,8 +70,9 @@ export class ValidationError extends SessionError {
 
   constructor(field: string, reason: string) {
     super(`[session] invalid ${field}: ${reason}`, { code: "VALIDATION_ERROR" });
-    this.field = field;
-    this.reason = reason;
+    // Scrubbed like the message: a logger that serialises the error prints these too.
+    this.field = redact(field);
+    this.reason = redact(reason);
   }
 }
 

@@ -1,7 +1,13 @@
 /** What `createSession` takes, checked into the record of a new session. */
 import { newSessionId } from "./ids.js";
 import type { SessionRecord } from "./types.js";
-import { refuseUnknownKeys, requireOptions, requireRecord, requireString } from "./validate.js";
+import {
+  refuseUnknownKeys,
+  requireOptions,
+  requireProviderConfig,
+  requireRecord,
+  requireString,
+} from "./validate.js";
 
 /** `createSession`'s options, also accepted as one object with `userId`, `provider`, `model`. */
 export interface CreateSessionOptions {
@@ -73,7 +79,7 @@ export function newSessionRecord(
   const providerConfig =
     input.providerConfig === undefined
       ? NONE
-      : requireRecord("providerConfig", input.providerConfig);
+      : requireProviderConfig("providerConfig", input.providerConfig);
   const now = new Date();
   return {
     sessionId:

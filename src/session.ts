@@ -36,6 +36,7 @@ import {
   knownOptions,
   optionalLimit,
   requireContent,
+  requireProviderConfig,
   requireRecord,
   requireString,
 } from "./validate.js";
@@ -241,7 +242,9 @@ export class Session {
     requireString("provider", provider);
     requireString("model", model);
     const given =
-      providerConfig === undefined ? undefined : requireRecord("providerConfig", providerConfig);
+      providerConfig === undefined
+        ? undefined
+        : requireProviderConfig("providerConfig", providerConfig);
     // The turn is queued at once, so turns asked for later run on the switched record. A session
     // can leave a provider this manager cannot use (e.g. one migrated from V1).
     await withTurnLeaving(this.#rt, this.#state, async (known, previous) => {

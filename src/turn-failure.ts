@@ -113,5 +113,18 @@ export function toProviderError(provider: string, failure: unknown): ProviderErr
   const message = aborted
     ? "the request was aborted"
     : String((failure as Error)?.message ?? failure);
-  return new ProviderError(provider, message, { retryable: false, cause: failure });
+  return new ProviderError(provider, message, { retryable: false, cause: scrubbed(failure) });
+}
+
+/**
+ * What is kept of a failure as the cause: our own errors as they are (scrubbed already); of any
+ * other error, its name and scrubbed message only. An SDK's error carries the response's headers and
+ * body, which may echo the key, and `console.error` prints a cause whole.
+ */
+function scrubbed(failure: unknown): unknown {
+  if (failure instanceof SessionError) return failure;
+  if (!(failure instanceof Error)) return undefined; // its text is the message already
+  const kept = new Error(redact(failure.message));
+  kept.name = failure.name;
+  return kept;
 }

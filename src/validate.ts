@@ -102,6 +102,39 @@ export function requireRecord(field: string, value: unknown): Record<string, unk
   return copyJson(field, value, new Set()) as Record<string, unknown>;
 }
 
+// Names of settings that hold a credential (matched whole, so "maxTokens" is not one).
+const CREDENTIAL_KEY =
+  /^(?:x-)?(?:api[-_]?key|authorization|password|passwd|secret|client[-_]?secret|(?:access|auth|bearer|refresh)?[-_]?token|private[-_]?key)$/i;
+
+/**
+ * A session's provider config: JSON, and without credentials. It is stored with the session
+ * and shown back (`session.providerConfig`, `sessions show`), so a key put there would be kept
+ * in plain text; keys belong in the manager's provider options, which are never stored.
+ */
+export function requireProviderConfig(field: string, value: unknown): Record<string, unknown> {
+  const config = requireRecord(field, value);
+  const credential = credentialPath(field, config);
+  if (credential) {
+    throw new ValidationError(
+      credential,
+      "must not hold a credential: it would be stored with the session; give keys in the " +
+        "manager's provider options (providers: { openai: { apiKey } }), which are never stored",
+    );
+  }
+  return config;
+}
+
+function credentialPath(path: string, value: unknown): string | null {
+  if (value === null || typeof value !== "object") return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+    if (!Array.isArray(value) && CREDENTIAL_KEY.test(key)) return at;
+    const deeper = credentialPath(at, inner);
+    if (deeper) return deeper;
+  }
+  return null;
+}
+
 // Deeper than any real context or metadata, and far from the stack limit.
 const MAX_DEPTH = 100;
 

@@ -2,6 +2,9 @@
 // ("sk-abc*****xyz"), so anything key-shaped is replaced, masked or not.
 const KEY_PATTERN = /\b(?:sk|pk|rk|ak)[-_][A-Za-z0-9_\-*.]{6,}/g;
 const BEARER_PATTERN = /(Bearer\s+)[^\s"']+/gi;
+// A masked echo of a key of any other shape (Groq's gsk_…, Mistral's bare 32 characters, a
+// proxy's own): its first and last characters around a run of stars, "gsk_Q7wE****Nm12".
+const MASKED_PATTERN = /[^\s"'`,;:()[\]{}]*\*{3,}[^\s"'`,;:()[\]{}]*/g;
 const known = new Set<string>();
 
 /** Registers a secret so that every later `redact` call removes it wherever it appears. */
@@ -9,9 +12,12 @@ export function registerSecret(secret: string | null | undefined): void {
   if (secret && secret.length >= 4) known.add(secret);
 }
 
-/** Removes API keys (registered ones and anything key-shaped) from a text. */
+/** Removes API keys (registered ones, anything key-shaped, masked echoes) from a text. */
 export function redact(text: string): string {
   let out = text;
   for (const secret of known) out = out.split(secret).join("[redacted]");
-  return out.replace(KEY_PATTERN, "[redacted]").replace(BEARER_PATTERN, "$1[redacted]");
+  return out
+    .replace(KEY_PATTERN, "[redacted]")
+    .replace(BEARER_PATTERN, "$1[redacted]")
+    .replace(MASKED_PATTERN, "[redacted]");
 }

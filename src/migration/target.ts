@@ -51,11 +51,18 @@ export function openTarget(target: MigrationTarget): OpenedTarget {
   return { storage: target, label: `storage:${target.name}`, close: async () => undefined };
 }
 
+/** Query parameters of a Postgres URL that hold credentials (`?password=…` works in pg). */
+const SECRET_PARAM = /pass|secret|key|token|cert/i;
+
 /** A Postgres URL without its password, for reports and logs. */
 function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.password = "";
+    for (const name of [...parsed.searchParams.keys()]) {
+      if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, "");
+    }
+    parsed.hash = "";
     return parsed.toString();
   } catch {
     return "postgres";
