@@ -216,8 +216,16 @@ export function parseOrThrow<S extends z.ZodType>(
   const path = [...at, ...(unknownKey === undefined ? [] : [unknownKey])];
   const field = [prefix, ...path].filter(Boolean).join(".") || "options";
   const reason =
-    unknownKey === undefined ? issue.message : `is not an option${owner ? ` of ${owner}` : ""}`;
+    unknownKey === undefined
+      ? plainReason(issue)
+      : `is not an option${owner ? ` of ${owner}` : ""}`;
   throw new ValidationError(field, reason);
+}
+
+/** Zod's wording, but for the most common case, which reads better in our own words. */
+function plainReason(issue: z.core.$ZodIssue): string {
+  const empty = issue.code === "too_small" && issue.origin === "string" && issue.minimum === 1;
+  return empty ? "must not be empty" : issue.message;
 }
 
 /**

@@ -385,6 +385,13 @@ describe("manager options are validated before any side effect", () => {
     expect(StorageFactory.create("memory").name).toBe("memory");
   });
 
+  it("an empty string option reads 'must not be empty' (what migrate --timezone '' shows)", async () => {
+    expect(() => sqliteStorage({ dbPath: "" })).toThrow("invalid dbPath: must not be empty");
+    const { migrateV1 } = await import("../src/migration/index.js");
+    const run = migrateV1({ source: "v1.db", target: "t.db", timezone: "" });
+    await expect(run).rejects.toThrow("invalid timezone: must not be empty");
+  });
+
   it("storages made directly check their options too, before connecting", () => {
     expect(() => postgresStorage({ dbPath: "x.db" } as never)).toThrow(
       /dbPath: is not an option of postgres storage/,
