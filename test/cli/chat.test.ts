@@ -95,6 +95,24 @@ describe("langswarm-session CLI", () => {
     expect(shown.metrics.totalMessages).toBe(5);
   });
 
+  it("stores a new session only once a line is read: a chat quit at once leaves none", async () => {
+    const fresh = join(dir, "quit-at-once.db");
+    // A chat that stored nothing may not have made the file at all.
+    const listed = async () =>
+      existsSync(fresh)
+        ? (JSON.parse((await cli(["--db", fresh, "sessions", "list", "--json"])).stdout) as {
+            sessionId: string;
+          }[])
+        : [];
+    for (const input of ["", "/quit\n", "\n\n"]) {
+      expect((await cli(["--db", fresh, "chat"], input)).code).toBe(0);
+    }
+    expect(await listed()).toEqual([]);
+    const { stderr } = await cli(["--db", fresh, "chat"], "/history\n");
+    const shown = /^session ([0-9a-f-]{36})/.exec(stderr)![1];
+    expect((await listed()).map((x) => x.sessionId)).toEqual([shown]);
+  });
+
   it("resumes a session and keeps its history", async () => {
     const [first] = JSON.parse((await cli(["--db", db, "sessions", "list", "--json"])).stdout) as {
       sessionId: string;

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { CommanderError, type Command } from "commander";
 import { SessionError, ValidationError, type Session, type SessionManager } from "../../index.js";
@@ -73,23 +74,50 @@ function newSession(options: ChatOptions): NewSession {
   return { provider, model: options.model ?? "mock-model" };
 }
 
-/** The new session, or the resumed one if the CLI can run its provider's turns. */
+/**
+ * The resumed session, or a new one that is stored once the first line is read: a chat quit at
+ * once (or fed nothing) leaves no empty session behind. Its id is chosen now, to be shown.
+ */
 async function open(
   manager: SessionManager,
   options: ChatOptions,
   fresh: NewSession,
-): Promise<Session> {
+): Promise<ChatSession> {
   if (fresh) {
-    return manager.createSession(options.user ?? "local-user", fresh.provider, fresh.model);
+    const sessionId = randomUUID();
+    const created = (): Promise<Session> =>
+      manager.createSession(options.user ?? "local-user", fresh.provider, fresh.model, {
+        sessionConfig: { sessionId },
+      });
+    return { sessionId, ...fresh, get: once(created) };
   }
   const user = options.user ? { userId: options.user } : {};
   const session = await manager.getSession(options.session!, user);
   requireProvider("--session", session.provider); // else every line would fail the same way
-  return session;
+  const { sessionId, provider, model } = session;
+  return { sessionId, provider, model, get: () => Promise.resolve(session) };
+}
+
+/** What the chat shows of its session, and the session itself once it is needed. */
+interface ChatSession {
+  sessionId: string;
+  provider: string;
+  model: string;
+  get: () => Promise<Session>;
+}
+
+/** `make` on the first call; later calls share its result (a failure is tried again). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () =>
+    (made ??= make().catch((error: unknown) => {
+      made = null;
+      throw error;
+    }));
 }
 
 /** Runs the chat; returns how many lines failed when reading a pipe (0 on a terminal). */
-async function chat(session: Session, stream: boolean): Promise<number> {
+async function chat(chatting: ChatSession, stream: boolean): Promise<number> {
   const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const rl = createInterface({
     input: process.stdin,
@@ -97,7 +125,7 @@ async function chat(session: Session, stream: boolean): Promise<number> {
     terminal: tty,
   });
   process.stderr.write(
-    `session ${session.sessionId} (${session.provider}/${session.model}). ${HELP}\n`,
+    `session ${chatting.sessionId} (${chatting.provider}/${chatting.model}). ${HELP}\n`,
   );
   rl.setPrompt("you> ");
   let turn: AbortController | null = null;
@@ -121,10 +149,11 @@ async function chat(session: Session, stream: boolean): Promise<number> {
       if (stopped || word === "/quit" || word === "/exit") break;
       if (text) {
         turn = new AbortController();
-        const ok = await handle(session, text, stream, tty, turn.signal).then(
-          () => true,
-          reportTurnError,
-        );
+        const signal = turn.signal;
+        const ok = await chatting
+          .get()
+          .then((session) => handle(session, text, stream, tty, signal))
+          .then(() => true, reportTurnError);
         if (!ok && !tty) failed++;
         turn = null;
       }
