@@ -34,9 +34,9 @@ const ORPHAN: ToolResultPlan = { hold: false, earlier: [], orphan: true };
  * APIs refuse a request in which a call of that message has no result (OpenAI: "No tool output
  * found for function call"). So while other calls of the message are unanswered the result is
  * stored and held; the last one is sent with the held ones (which client-side history adapters
- * read from the transcript anyway). A result whose call is out of reach is sent as it is, and
- * one whose call is in no stored message (cleared) is sent without its call id: as text, since
- * the API refuses a result for a call it does not have.
+ * read from the transcript anyway). A result whose call is out of reach is sent as it is (in
+ * native state, as text), and one whose call is in no stored message (cleared) is sent without
+ * its call id: as text, since the API refuses a result for a call it does not have.
  */
 export async function planToolResult(
   rt: Runtime,
@@ -75,7 +75,8 @@ export function planFrom(
 ): ToolResultPlan {
   let at = recent.length - 1;
   while (at >= 0 && !asks(recent[at]!, callId)) at--;
-  if (at < 0) return whole ? ORPHAN : SEND_ALONE;
+  // Out of reach in native state: long answered, as a result's call is at once (see below).
+  if (at < 0) return whole || native ? ORPHAN : SEND_ALONE;
   const movedOn = (m: SessionMessage) => m.role === "assistant" || m.role === "user";
   if (native && recent.slice(at + 1).some(movedOn)) return ORPHAN;
   const calls = recent[at]!.toolCalls!.map((c) => c.id);

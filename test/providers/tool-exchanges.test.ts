@@ -97,4 +97,17 @@ describe("held tool results with OpenAI", () => {
     const answer = await s.sendMessage("Oslo: 3C", { role: "tool", toolCallId: "call_A" });
     expect(answer.role).toBe("assistant");
   });
+
+  it("native state: a result for a call in no message read is text too, however long the session", async () => {
+    manager = createSessionManager({
+      providers: { openai: { apiKey: API_KEY, baseURL: server.url, maxRetries: 0 } },
+    });
+    const s = await manager.createSession("u", "openai", "gpt-4o-mini");
+    // Past the newest 100 messages that a tool result's plan reads.
+    for (let i = 0; i < 51; i++) await s.sendMessage(`message ${i}`);
+    const answer = await s.sendMessage("42", { role: "tool", toolCallId: "call_unknown" });
+    expect(answer.role).toBe("assistant");
+    const sent = modelCalls().at(-1)!.body as { input: { type?: string; role?: string }[] };
+    expect(sent.input).toEqual([expect.objectContaining({ role: "user" })]);
+  });
 });
