@@ -1,4 +1,5 @@
 import { ValidationError } from "../errors.js";
+import { validateRecord } from "../storage/checks.js";
 import type { SessionRecord } from "../types.js";
 import type { V1Message } from "./v1-reader.js";
 
@@ -55,8 +56,10 @@ export function unstorableMessage(messages: readonly V1Message[]): ValidationErr
 }
 
 /**
- * The same for the session's text columns (JSON metadata stores any string escaped). `from`
- * names the V1 field each came from; a provider the provider map chose is named as the map.
+ * The same for the session's text columns (JSON metadata stores any string escaped), then what
+ * every storage checks of a new record (`validateRecord`: blank or overlong ids, …), so that the
+ * dry run finds what a real run's write would refuse. `from` names the V1 field each came from;
+ * a provider the provider map chose is named as the map.
  */
 export function unstorableRecord(
   record: SessionRecord,
@@ -72,6 +75,14 @@ export function unstorableRecord(
         `${JSON.stringify(value)} ${problem}; fix it in V1 and re-run`,
       );
     }
+  }
+  try {
+    // The session id has a check of its own (`idProblem`: a long one may be migrated renewed).
+    validateRecord({ ...record, sessionId: "checked-apart" });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const field = from[error.field as keyof SessionRecord] ?? error.field;
+    return new ValidationError(field, `${error.reason}; fix it in V1 and re-run`);
   }
   return null;
 }

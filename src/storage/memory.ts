@@ -4,6 +4,13 @@ import { isEmpty } from "../internal/clone.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { applyExtras, encodeExtras, RARE_EXTRA_KEYS } from "./codec.js";
 import {
+  optionalKnown,
+  validateCleanup,
+  validateCounters,
+  validateQuery,
+  validateRecord,
+} from "./checks.js";
+import {
   applyCounters,
   applyPatch,
   assertUniqueIds,
@@ -84,14 +91,15 @@ export function memoryStorage(
 
   return {
     name: NAME,
-    async createSession(record) {
+    async createSession(given) {
       assertOpen();
+      const record = validateRecord(given); // a copy already: it is what is stored
       if (sessions.has(record.sessionId)) {
         throw new ValidationError("sessionId", "a session with this id already exists");
       }
-      const e: Entry = { record: cloneRecord(record), messages: [], ids: null };
+      const e: Entry = { record, messages: [], ids: null };
       sessions.set(record.sessionId, e);
-      listing.touched(e.record);
+      listing.touched(record);
       let set = byUser.get(record.userId);
       if (!set) byUser.set(record.userId, (set = new Set()));
       set.add(record.sessionId);
@@ -118,6 +126,7 @@ export function memoryStorage(
     },
     async cleanUpIfInactive(id, action, condition) {
       assertOpen();
+      validateCleanup(action, condition);
       const e = sessions.get(id);
       if (!e || !isInactive(e.record, condition)) return null;
       if (action === "delete") remove(e);
@@ -129,12 +138,14 @@ export function memoryStorage(
     },
     async listSessions(query) {
       assertOpen();
+      validateQuery(query);
       const scope = query.userId === undefined ? sessions.keys() : (byUser.get(query.userId) ?? []);
       return listing.list(query, scope);
     },
     async appendMessages(id, messages, counters?: TurnCounters) {
       assertOpen();
       validateMessages(messages); // bad input is named first, as the SQL backends do
+      validateCounters(counters);
       const e = entry(id);
       assertUniqueIds(messages, (m) => hasId(e, m));
       append(e, messages, counters);
@@ -151,9 +162,10 @@ export function memoryStorage(
     },
     async getMessages(id, options?: MessageQuery) {
       const limit = messageLimit(options);
+      const known = optionalKnown(options?.known);
       assertOpen();
       const e = entry(id);
-      if (!isKnown(e.record, options?.known)) notFound(id);
+      if (!isKnown(e.record, known)) notFound(id);
       const from = limit === undefined ? 0 : Math.max(0, e.messages.length - limit);
       const out: SessionMessage[] = [];
       for (let i = from; i < e.messages.length; i++) out.push(load(e.messages[i]!));
@@ -225,7 +237,8 @@ function store(m: SessionMessage, sessionId: string): StoredMessage {
         ? null
         : encodeExtras(m, RARE_EXTRA_KEYS),
   };
-  if (m.tokenCount !== undefined) s.tokenCount = m.tokenCount;
+  // `+ 0` turns -0 into 0, as the SQL backends read it back (JSON has no -0).
+  if (m.tokenCount !== undefined) s.tokenCount = m.tokenCount + 0;
   if (m.finishReason !== undefined) s.finishReason = m.finishReason;
   if (m.providerMessageId !== undefined) s.providerMessageId = m.providerMessageId;
   return s;

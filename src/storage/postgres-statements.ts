@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { PoolClient, QueryResult, QueryResultRow } from "pg";
 import type { SessionMessage } from "../types.js";
 import { encodeExtras, SESSION_COLUMNS } from "./codec.js";
 import { quoteSchema } from "./schema/postgres.js";
@@ -214,4 +215,13 @@ export function appendValues(
     counters?.known?.userId ?? null,
     ...(counters?.leaseHolder === undefined ? [] : [counters.leaseHolder]),
   ];
+}
+
+/** Runs a prepared statement (`Statement`) with these values. */
+export function run<R extends QueryResultRow = QueryResultRow>(
+  c: PoolClient,
+  statement: Statement,
+  values: unknown[],
+): Promise<QueryResult<R>> {
+  return c.query<R>({ ...statement, values });
 }

@@ -1,25 +1,31 @@
 import { setMaxListeners } from "node:events";
-import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { parseOrThrow, PostgresConfig } from "../config.js";
 import { StorageError, ValidationError } from "../errors.js";
 import { lazy } from "../internal/lazy.js";
-import type { SessionMessage } from "../types.js";
 import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
+import {
+  isStorableKey,
+  optionalKnown,
+  validateCleanup,
+  validateQuery,
+  validateRecord,
+} from "./checks.js";
+import { appendTurn } from "./postgres-append.js";
 import {
   createPool,
   guard,
   hideSecrets,
   isConnectionLoss,
-  isUniqueViolation,
   once,
   onUnique,
   OutcomeUnknown,
   withClient,
 } from "./postgres-connection.js";
-import { appendValues, postgresStatements } from "./postgres-statements.js";
-import type { MessageRow, Statement } from "./postgres-statements.js";
-import { applyPatch, leaseLost, messageLimit, notFound, validateMessages } from "./record.js";
+import { postgresStatements, run } from "./postgres-statements.js";
+import type { MessageRow } from "./postgres-statements.js";
+import { applyPatch, messageLimit, notFound } from "./record.js";
 import { migrate, TABLES } from "./schema/postgres.js";
 import { mutableValues, toPage } from "./sql.js";
 import type {
@@ -114,82 +120,55 @@ export function postgresStorage(
       return result;
     });
 
-  /** True if every message is stored with this role and content (after an unknown outcome). */
-  const isStored = async (id: string, messages: readonly SessionMessage[]): Promise<boolean> => {
-    const ids = messages.map((m) => m.messageId);
-    const found = await retried((c) => run<MessageRow>(c, sql.storedMessages, [id, ids])).catch(
-      (error: unknown) => {
-        throw new OutcomeUnknown("the connection was lost while the messages were written", error);
-      },
-    );
-    const byId = new Map(found.rows.map((r) => [r.message_id, r]));
-    return messages.every((m) => {
-      const r = byId.get(m.messageId);
-      return r?.role === m.role && r.content === m.content;
-    });
+  /**
+   * An id no session can have is answered as absent without a query (see `isStorableKey`), but
+   * only while open: after close() every call fails, whatever its id.
+   */
+  const unknownKey = (key: unknown): boolean => {
+    assertOpen();
+    return !isStorableKey(key);
   };
-
-  const append = async (
-    id: string,
-    messages: readonly SessionMessage[],
-    counters: TurnCounters | undefined,
-  ): Promise<void> => {
-    validateMessages(messages);
-    const values = appendValues(id, messages, counters);
-    for (let attempt = 1; ; attempt++) {
-      let sent = false;
-      try {
-        const { rows } = await client((c) => {
-          sent = true;
-          const statement = counters?.leaseHolder === undefined ? sql.append : sql.appendFenced;
-          return run<{ found: number; present?: boolean }>(c, statement, values);
-        });
-        if (rows[0]?.found !== 1) return rows[0]?.present ? leaseLost(id) : notFound(id);
-        return;
-      } catch (error) {
-        const lost = isConnectionLoss(error);
-        // A statement sent on a connection that was then lost may have committed: the message
-        // ids tell. A retry may also collide with such a commit still in flight.
-        const maybeStored = sent && (lost || (attempt > 1 && isUniqueViolation(error)));
-        if (maybeStored && (await isStored(id, messages))) return;
-        if (lost && attempt === 1) continue;
-        throw lost && sent ? new OutcomeUnknown("the connection was lost twice", error) : error;
-      }
-    }
-  };
+  const append = appendTurn({ client, retried, sql, unknownKey });
 
   return {
     name: NAME,
     createSession: (record) =>
-      guard("createSession", () =>
-        transaction((c) => run(c, sql.insertSession, recordToRow(record))).then(
+      guard("createSession", () => {
+        const row = recordToRow(validateRecord(record));
+        return transaction((c) => run(c, sql.insertSession, row)).then(
           () => undefined,
           onUnique("sessionId", "a session with this id already exists"),
-        ),
-      ),
+        );
+      }),
+    // An id no session can have is not sent: pg would read a lone surrogate as another's id.
     getSession: (id) =>
       guard("getSession", async () => {
+        if (unknownKey(id)) return null;
         const { rows } = await retried((c) => run<SessionRow>(c, sql.getSession, [id]));
         return rows[0] ? rowToRecord(rows[0]) : null;
       }),
     updateSession: (id, patch: SessionPatch) =>
-      guard("updateSession", () =>
-        transaction(async (c) => {
+      guard("updateSession", async () => {
+        if (unknownKey(id)) return null;
+        return transaction(async (c) => {
           const row = (await run<SessionRow>(c, sql.lockSession, [id])).rows[0];
           if (!row) return null;
           const record = rowToRecord(row);
           applyPatch(record, patch, new Date());
           await run(c, sql.writeSession, [...mutableValues(record), id]);
           return record;
-        }),
-      ),
+        });
+      }),
     deleteSession: (id) =>
       guard("deleteSession", async () => {
+        if (unknownKey(id)) return false;
         const result = await transaction((c) => run(c, sql.deleteSession, [id]));
         return result.rowCount === 1; // messages and lease go with it (ON DELETE CASCADE)
       }),
     cleanUpIfInactive: (id, action, condition) =>
       guard("cleanUpIfInactive", async () => {
+        validateCleanup(action, condition);
+        if (unknownKey(id)) return null;
         // A row a turn is appending to is locked: the act waits, then re-checks the new row.
         const statement = sql.cleanUp(id, action, condition);
         const { rows } = await transaction((c) => c.query<SessionRow>(statement));
@@ -197,6 +176,10 @@ export function postgresStorage(
       }),
     listSessions: (query: SessionQuery) =>
       guard("listSessions", async () => {
+        validateQuery(query);
+        if (query.userId !== undefined && unknownKey(query.userId)) {
+          return { sessions: [], next: null };
+        }
         const { rows } = await retried((c) => c.query<SessionRow>(sql.list(query)));
         return toPage(rows, query.limit);
       }),
@@ -211,8 +194,10 @@ export function postgresStorage(
     },
     getMessages: async (id, opts?: MessageQuery) => {
       const limit = messageLimit(opts);
+      const checked = optionalKnown(opts?.known);
+      if (unknownKey(id)) notFound(id);
       // Of the session known, in the same statement: not of another made under its id since.
-      const known = [opts?.known?.createdAt.getTime() ?? null, opts?.known?.userId ?? null];
+      const known = [checked?.createdAt.getTime() ?? null, checked?.userId ?? null];
       return guard("getMessages", () =>
         retried(async (c) => {
           const { rows } =
@@ -233,12 +218,13 @@ export function postgresStorage(
       );
     },
     clearMessages: (id) =>
-      guard("clearMessages", () =>
-        transaction(async (c) => {
+      guard("clearMessages", async () => {
+        if (unknownKey(id)) notFound(id);
+        await transaction(async (c) => {
           if ((await run(c, sql.resetCount, [id, Date.now()])).rowCount === 0) notFound(id);
           await run(c, sql.deleteMessages, [id]);
-        }),
-      ),
+        });
+      }),
     getMemoryUsage: () =>
       guard("getMemoryUsage", async () => {
         type Size = { name: string; bytes: number; index_bytes: number };
@@ -264,6 +250,7 @@ export function postgresStorage(
     // All three are idempotent (taking a lease you hold renews it), so a lost connection is retried.
     acquireTurnLease: (id, holder, ttlMs) =>
       guard("acquireTurnLease", async () => {
+        if (unknownKey(id)) notFound(id);
         type Row = { present: number; taken: number };
         const { rows } = await retried((c) => run<Row>(c, sql.acquireLease, [id, holder, ttlMs]));
         if (rows[0]?.present !== 1) notFound(id);
@@ -271,11 +258,13 @@ export function postgresStorage(
       }),
     renewTurnLease: (id, holder, ttlMs) =>
       guard("renewTurnLease", async () => {
+        if (unknownKey(id)) return false;
         const result = await retried((c) => run(c, sql.renewLease, [id, holder, ttlMs]));
         return result.rowCount === 1;
       }),
     releaseTurnLease: (id, holder) =>
       guard("releaseTurnLease", async () => {
+        if (unknownKey(id)) return;
         await retried((c) => run(c, sql.releaseLease, [id, holder]));
       }),
     async close() {
@@ -287,12 +276,4 @@ export function postgresStorage(
       await created?.end();
     },
   };
-}
-
-function run<R extends QueryResultRow = QueryResultRow>(
-  c: PoolClient,
-  statement: Statement,
-  values: unknown[],
-): Promise<QueryResult<R>> {
-  return c.query<R>({ ...statement, values });
 }

@@ -11,7 +11,11 @@ import {
   requireString,
 } from "../validate.js";
 import type { GetMessagesOptions, SessionMessage, SessionRecord } from "../types.js";
+import { checkedKnown, isStorableTime } from "./checks.js";
 import type { KnownSession, ListCursor, SessionPatch, TurnCounters } from "./types.js";
+
+// Where they were first defined: the session layer and migration import them from here.
+export { isStorableTime, MAX_TIME, MIN_TIME } from "./checks.js";
 
 /** The counters of a session that has had no turn yet. */
 export const ZERO_COUNTERS = Object.freeze({
@@ -121,15 +125,6 @@ export function isKnown(record: KnownSession, known: KnownSession | undefined): 
   );
 }
 
-function checkedKnown(known: KnownSession): KnownSession {
-  const ok =
-    typeof known?.userId === "string" &&
-    known.createdAt instanceof Date &&
-    !Number.isNaN(known.createdAt.getTime());
-  if (!ok) throw new ValidationError("known", "must hold a userId and a valid createdAt Date");
-  return known;
-}
-
 /** Adds a turn's counters to a record in place. */
 export function applyCounters(
   record: SessionRecord,
@@ -146,8 +141,13 @@ export function applyCounters(
   record.cacheCreationTokens += usage.cacheCreationTokens;
   if (costUsd === null) record.unpricedTurns += 1;
   else record.costUsd += costUsd;
-  if (at.getTime() > record.lastActivity.getTime()) record.lastActivity = at;
-  record.updatedAt = at;
+  // A copy: the caller's Date is often a reply's `timestamp`, handed to the user, who may change
+  // it in place. The record's Dates are its own and only ever replaced, never changed, so one
+  // serves both fields, and turns within the same millisecond (most, on memory) reuse it.
+  const ms = at.getTime();
+  const time = ms === record.updatedAt.getTime() ? record.updatedAt : new Date(ms);
+  if (ms > record.lastActivity.getTime()) record.lastActivity = time;
+  record.updatedAt = time;
 }
 
 /** Ordering of listings: newest activity first, then session id descending (a total order). */
@@ -177,24 +177,15 @@ export function compareIds(a: string, b: string): number {
 }
 
 /**
- * The times every backend can store: years 0001–9999 UTC. Postgres timestamptz refuses some
- * valid JS Dates (before 4713 BC); one range everywhere keeps the backends interchangeable.
- */
-// Date.UTC would read year 1 as 1901, so the bounds are parsed from ISO text.
-export const MIN_TIME = Date.parse("0001-01-01T00:00:00.000Z");
-export const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
-
-/** True if `ms` is a whole millisecond time within the storable range. */
-export function isStorableTime(ms: number): boolean {
-  return Number.isInteger(ms) && ms >= MIN_TIME && ms <= MAX_TIME;
-}
-
-/**
  * Storage-level checks on messages written directly (e.g. `storage.addMessage`): every field
  * must be storable verbatim by every backend, so that they all read back the same message.
  */
 export function validateMessages(messages: readonly SessionMessage[]): void {
+  if (!Array.isArray(messages)) throw new ValidationError("messages", "must be an array");
   for (const m of messages) {
+    if (typeof m !== "object" || m === null) {
+      throw new ValidationError("messages", `must hold message objects, got ${String(m)}`);
+    }
     if (typeof m.messageId !== "string" || m.messageId.length === 0 || m.messageId.length > 1024) {
       throw new ValidationError(
         "messageId",

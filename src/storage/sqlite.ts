@@ -5,6 +5,14 @@ import { importLib, lazy } from "../internal/lazy.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
+import {
+  isStorableKey,
+  optionalKnown,
+  validateCleanup,
+  validateCounters,
+  validateQuery,
+  validateRecord,
+} from "./checks.js";
 import { messageLimit, notFound, validateMessages } from "./record.js";
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS } from "./schema/sqlite.js";
 import { prepareStatements, type Statements } from "./sqlite-statements.js";
@@ -64,20 +72,32 @@ export function sqliteStorage(
     name: NAME,
     createSession: (record) =>
       run((s) => {
+        const row = recordToRow(validateRecord(record));
         try {
-          s.insertSession.run(...recordToRow(record));
+          s.insertSession.run(...row);
         } catch (error) {
-          if (isConstraint(error)) {
+          if (isConstraint(error, "PRIMARYKEY", "sessions.session_id")) {
             throw new ValidationError("sessionId", "a session with this id already exists");
           }
           throw error;
         }
       }),
-    getSession: (id) => run((s) => toRecord(s.getSession.get(id))),
-    updateSession: (id, patch: SessionPatch) => run((s) => s.update(id, patch)),
-    deleteSession: (id) => run((s) => s.deleteSession(id)),
-    cleanUpIfInactive: (id, action, condition) => run((s) => s.cleanUp(id, action, condition)),
-    listSessions: (query: SessionQuery) => run((s) => s.list(query)),
+    // An id no session can have is not looked up (see `isStorableKey`).
+    getSession: (id) => run((s) => (isStorableKey(id) ? toRecord(s.getSession.get(id)) : null)),
+    updateSession: (id, patch: SessionPatch) =>
+      run((s) => (isStorableKey(id) ? s.update(id, patch) : null)),
+    deleteSession: (id) => run((s) => isStorableKey(id) && s.deleteSession(id)),
+    cleanUpIfInactive: (id, action, condition) =>
+      run((s) => {
+        validateCleanup(action, condition);
+        return isStorableKey(id) ? s.cleanUp(id, action, condition) : null;
+      }),
+    listSessions: (query: SessionQuery) =>
+      run((s) => {
+        validateQuery(query);
+        const none = query.userId !== undefined && !isStorableKey(query.userId);
+        return none ? { sessions: [], next: null } : s.list(query);
+      }),
     appendMessages: (id, messages, counters?: TurnCounters) =>
       run((s) => appendTx(s, id, messages, counters)),
     addMessage(id, message) {
@@ -85,20 +105,24 @@ export function sqliteStorage(
     },
     getMessages: async (id, opts?: MessageQuery) => {
       const limit = messageLimit(opts);
-      return run((s) => readMessages(s, id, limit, opts?.known));
+      const known = optionalKnown(opts?.known);
+      return run((s) => readMessages(s, id, limit, known));
     },
-    clearMessages: (id) => run((s) => s.clear(id)),
+    clearMessages: (id) => run((s) => (isStorableKey(id) ? s.clear(id) : notFound(id))),
     getMemoryUsage: () => run((s) => usage(s)),
     acquireTurnLease: (id, holder, ttlMs) =>
       run((s) => {
+        if (!isStorableKey(id)) notFound(id);
         const now = Date.now();
         return s.acquireLease.run(id, holder, now + ttlMs, now).changes === 1;
       }),
     renewTurnLease: (id, holder, ttlMs) =>
-      run((s) => s.renewLease.run(Date.now() + ttlMs, id, holder).changes === 1),
+      run(
+        (s) => isStorableKey(id) && s.renewLease.run(Date.now() + ttlMs, id, holder).changes === 1,
+      ),
     releaseTurnLease: (id, holder) =>
       run((s) => {
-        s.releaseLease.run(id, holder);
+        if (isStorableKey(id)) s.releaseLease.run(id, holder);
       }),
     async close() {
       const first = !closed;
@@ -189,10 +213,12 @@ function appendTx(
   counters: TurnCounters | undefined,
 ): void {
   validateMessages(messages);
+  validateCounters(counters);
+  if (!isStorableKey(id)) notFound(id);
   try {
     s.append(id, messages, counters);
   } catch (error) {
-    if (!isConstraint(error)) throw error;
+    if (!isConstraint(error, "UNIQUE", "messages.message_id")) throw error;
     throw new ValidationError("messageId", "a message with this id is already in the session");
   }
 }
@@ -203,6 +229,7 @@ function readMessages(
   limit: number | undefined,
   known: KnownSession | undefined,
 ): SessionMessage[] {
+  if (!isStorableKey(id)) notFound(id);
   if (known && !s.sessionKnown.get(id, known.createdAt.getTime(), known.userId)) notFound(id);
   type Row = Pick<SessionMessage, "role" | "content"> & {
     message_id: string;
@@ -234,9 +261,16 @@ function toRecord(row: unknown): SessionRecord | null {
   return row ? rowToRecord(row as SessionRow) : null;
 }
 
-function isConstraint(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? "";
-  return code.startsWith("SQLITE_CONSTRAINT");
+/**
+ * Whether `error` is the violation of this one constraint (`kind` as in SQLITE_CONSTRAINT_<kind>,
+ * naming `column`). Any other (a NOT NULL, a trigger's) is not the caller's taken id: mapping every
+ * constraint to one message would report a different fault as that one.
+ */
+function isConstraint(error: unknown, kind: string, column: string): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    code === `SQLITE_CONSTRAINT_${kind}` && typeof message === "string" && message.includes(column)
+  );
 }
 
 /** Raw driver errors become `StorageError`; this library's own errors pass through. */

@@ -103,21 +103,29 @@ export interface StorageUsage {
  *
  * Messages are an append-only log per session: `appendMessages` assigns the next sequence numbers
  * and updates the counters in one transaction, so a turn is stored whole or not at all.
+ *
+ * Input some backend could not keep verbatim is refused with a `ValidationError` naming the field,
+ * before anything is written (`checks.ts`). A session or user id that is not storable text (NUL, a
+ * lone surrogate, not a string) names no session: it is answered as absent, without a query.
  */
 export interface SessionStorage {
   readonly name: string;
-  /** Throws `ValidationError` (field `sessionId`) if the id is taken. */
+  /**
+   * Throws `ValidationError` naming the field for a record some backend could not keep (the
+   * manager's own checks, and Dates in years 0001–9999), or (field `sessionId`) if the id is taken.
+   */
   createSession(record: SessionRecord): Promise<void>;
   getSession(sessionId: string): Promise<SessionRecord | null>;
   /** Returns the updated record, or null if there is no such session. */
   updateSession(sessionId: string, patch: SessionPatch): Promise<SessionRecord | null>;
   /** Deletes the session and its messages. Returns false if it did not exist. */
   deleteSession(sessionId: string): Promise<boolean>;
+  /** Refuses a query with a bad field (a limit that is not a whole number, an Invalid Date…). */
   listSessions(query: SessionQuery): Promise<SessionPage>;
   /**
    * Appends messages in order, atomically, with their ids and timestamps as given.
    * Throws `SessionNotFoundError`, or `ValidationError` (field `messageId`) if an id is already
-   * in the session; either way nothing is written.
+   * in the session, or naming the bad field of a message or of `counters`; nothing is written.
    */
   appendMessages(
     sessionId: string,
@@ -174,7 +182,7 @@ export interface InactiveCondition {
  * or no longer matched. Cleanup lists sessions and then acts on each; a session that had a turn
  * in between must be spared, which only the storage can decide atomically. A storage without it
  * is served by re-reading the session just before acting, which guards against turns in this
- * process only.
+ * process only. Any other action, or a cutoff that is no storable Date, is a `ValidationError`.
  */
 export interface ConditionalCleanupStorage {
   cleanUpIfInactive(

@@ -51,6 +51,28 @@ describe("values V2 cannot hold", () => {
     expect(r.errors[0]!.error).toMatch(/"m1" is not valid Unicode/);
   });
 
+  it("fails a session whose user id no V2 storage takes (blank, over 256), alike in a dry run", async () => {
+    const src = tmp.path("users.db");
+    writeV1(src, [
+      { session_id: "s_long", user_id: "u".repeat(257), messages: v1Messages(2) },
+      { session_id: "s_blank", user_id: "  ", messages: v1Messages(2) },
+      { session_id: "s_ok", user_id: "u".repeat(256), messages: v1Messages(2) },
+    ]);
+    for (const dryRun of [true, false]) {
+      const r = await migrateV1({
+        source: src,
+        target: tmp.path("users-v2.db"),
+        timezone: TZ,
+        dryRun,
+      });
+      expect(r).toMatchObject({ migratedSessions: 1, failedSessions: 2 });
+      expect(r.errors.map((e) => e.error)).toEqual([
+        expect.stringMatching(/invalid metadata\.user_id: .*256.*; fix it in V1 and re-run/),
+        expect.stringMatching(/invalid metadata\.user_id: must not be empty; fix it in V1/),
+      ]);
+    }
+  });
+
   it("fails session ids V2 cannot open and suggests --renew-ids", async () => {
     const src = tmp.path("ids.db");
     const dst = tmp.path("ids-v2.db");

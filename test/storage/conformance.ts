@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SessionNotFoundError, StorageError, ValidationError } from "../../src/errors.js";
 import { isTurnLeaseStorage, type SessionStorage } from "../../src/storage/types.js";
+import { describeWriteChecks } from "./conformance-checks.js";
 import { describeCleanup } from "./conformance-cleanup.js";
 import { describeExactTimes, describeInputChecks } from "./conformance-input.js";
 import { describeTurnLeases } from "./conformance-lease.js";
+import { describeLookupChecks } from "./conformance-lookups.js";
 import { makeMessage, makeRecord, usage } from "./fixtures.js";
 
 export interface ConformanceOptions {
@@ -328,6 +330,8 @@ export function describeStorageConformance(options: ConformanceOptions): void {
     describeInputChecks(() => storage);
     describeExactTimes(() => storage);
     describeCleanup(() => storage);
+    describeWriteChecks(() => storage);
+    describeLookupChecks(() => storage);
 
     it("reports its usage", async () => {
       const u = await storage.getMemoryUsage();

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { StorageError } from "../../src/errors.js";
+import { StorageError, ValidationError } from "../../src/errors.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
 import { describeStorageConformance } from "./conformance.js";
-import { makeMessage, makeRecord } from "./fixtures.js";
+import { makeMessage, makeRecord, usage } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lss-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,5 +60,31 @@ describe("sqlite backend", () => {
     const usage = await storage.getMemoryUsage();
     expect(usage.details.journalMode).toBe("wal");
     await storage.close();
+  });
+
+  it("reports a taken id only for that constraint, not for any other one that fails", async () => {
+    // A constraint of the database's own (a trigger here) is not the caller's taken id.
+    const db = new Database(freshPath());
+    const storage = sqliteStorage({ database: db });
+    const r = makeRecord();
+    await storage.createSession(r);
+    await storage.appendMessages(r.sessionId, [makeMessage(r.sessionId)]);
+    db.exec(`CREATE TRIGGER no_sessions BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'no'); END;
+      CREATE TRIGGER no_messages BEFORE INSERT ON messages BEGIN SELECT RAISE(ABORT, 'no'); END;`);
+    const created = await storage.createSession(makeRecord()).catch((e: unknown) => e);
+    expect(created).toBeInstanceOf(StorageError);
+    const turn = { usage: usage(1, 1), costUsd: 0, at: new Date() };
+    const appended = await storage
+      .appendMessages(r.sessionId, [makeMessage(r.sessionId)], turn)
+      .catch((e: unknown) => e);
+    expect(appended).toBeInstanceOf(StorageError);
+    db.exec(`DROP TRIGGER no_sessions; DROP TRIGGER no_messages;`);
+    // The taken ids themselves are still reported as such.
+    await expect(storage.createSession(r)).rejects.toMatchObject({ field: "sessionId" });
+    const [m] = await storage.getMessages(r.sessionId);
+    await expect(storage.appendMessages(r.sessionId, [m!])).rejects.toThrow(ValidationError);
+    expect((await storage.getSession(r.sessionId))!.messageCount).toBe(1);
+    await storage.close();
+    db.close();
   });
 });
