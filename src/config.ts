@@ -89,11 +89,19 @@ const isStorage = (v: unknown): v is SessionStorage =>
     (m) => typeof (v as Record<string, unknown>)[m] === "function",
   );
 
-export const ModelPriceSchema = z.strictObject({
+const rates = {
   input: z.number().min(0),
   output: z.number().min(0),
   cachedInput: z.number().min(0).optional(),
   cacheWrite: z.number().min(0).optional(),
+  cacheWrite1h: z.number().min(0).optional(),
+};
+
+export const ModelPriceSchema = z.strictObject({
+  ...rates,
+  longContext: z
+    .strictObject({ inputTokensOver: z.number().int().min(0), price: z.strictObject(rates) })
+    .optional(),
 });
 
 /**

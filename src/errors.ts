@@ -1,4 +1,5 @@
 import { redact } from "./internal/redact.js";
+import type { SpentAttempt } from "./providers/types.js";
 
 /** Stable machine-readable codes; never change one once released. */
 export type SessionErrorCode =
@@ -41,16 +42,28 @@ export class ProviderError extends SessionError {
   /** HTTP status, or null for a connection failure or timeout. */
   readonly status: number | null;
   readonly retryable: boolean;
+  /**
+   * What the API billed for the failed call, each attempt at its own model (a stream that broke
+   * after the prompt was counted; a response that failed with its usage): the turn counts it.
+   * An adapter of your own may set it too. Empty when nothing was billed.
+   */
+  readonly spent: readonly SpentAttempt[];
 
   constructor(
     provider: string,
     message: string,
-    options: { status?: number | null; retryable?: boolean; cause?: unknown } = {},
+    options: {
+      status?: number | null;
+      retryable?: boolean;
+      cause?: unknown;
+      spent?: readonly SpentAttempt[];
+    } = {},
   ) {
     super(`[session] [${provider}] ${message}`, { code: "PROVIDER_ERROR", cause: options.cause });
     this.provider = provider;
     this.status = options.status ?? null;
     this.retryable = options.retryable ?? false;
+    this.spent = options.spent ?? [];
   }
 }
 

@@ -74,4 +74,5 @@ export type {
   ProviderStreamEvent,
   ProviderTurnInput,
   SpentAttempt,
+  ProviderUsage,
 } from "./providers/types.js";

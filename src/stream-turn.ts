@@ -1,17 +1,23 @@
 import { ProviderError } from "./errors.js";
-import { ZERO_USAGE, type ProviderReply, type SpentAttempt } from "./providers/types.js";
+import {
+  ZERO_USAGE,
+  type ProviderReply,
+  type ProviderUsage,
+  type SpentAttempt,
+} from "./providers/types.js";
 import { outgoing, stampNow } from "./input.js";
 import { realignConversation } from "./provider-state.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { completeTurn, prepare } from "./turn.js";
-import { failTurn, needsRealign, toProviderError } from "./turn-failure.js";
+import { toProviderError } from "./providers/provider-failure.js";
+import { failTurn, needsRealign } from "./turn-failure.js";
 import type { PreparedTurn } from "./turn.js";
 import type { TurnState } from "./session-record.js";
 import { acquireTurn, releaseTurn } from "./turn-lock.js";
 import type { Runtime } from "./turn-lock.js";
-import type { SessionMessage, TokenUsage } from "./types.js";
+import type { SessionMessage } from "./types.js";
 
 /** How a streamed turn meets its `MessageStream` (see there). */
 export interface StreamIO {
@@ -71,8 +77,9 @@ async function* heldStream(
   };
   const unlisten = rt.closing.listen(onClose);
   const deltas: string[] = [];
-  let spent: TokenUsage = ZERO_USAGE;
-  // Whether the answering attempt reported its usage: text without it cost an unknown amount.
+  let spent: ProviderUsage = ZERO_USAGE;
+  // Whether the answering attempt reported its usage, output included: text without it cost an
+  // unknown amount (its input tokens, if reported, are still counted).
   let reported = false;
   // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
   const earlier: SpentAttempt[] = [];
@@ -110,7 +117,7 @@ async function* heldStream(
           throw new ProviderError(held.adapter.name, "a usage event has invalid token counts");
         }
         spent = event.usage;
-        reported = true;
+        reported = event.outputPending !== true;
       } else if (event.type === "fallback") {
         if (spent.inputTokens + spent.outputTokens > 0) earlier.push(attempt(spent, served));
         spent = ZERO_USAGE;
@@ -118,7 +125,15 @@ async function* heldStream(
         served = { model: event.model, metadata: event.metadata };
       } else {
         const fault = replyFault(held.adapter.name, event.reply);
-        if (fault) throw fault;
+        if (fault) {
+          // The reply cannot be stored, but its tokens were spent: its usage is the final count
+          // (as sendMessage counts a refused reply's).
+          if (isTokenUsage(event.reply?.usage)) {
+            spent = event.reply.usage;
+            reported = event.reply.usageUnknown !== true;
+          }
+          throw fault;
+        }
         outcome = "done";
         const reply = earlier.length ? { ...event.reply, earlier } : event.reply;
         stored = await completeTurn(rt, turn, reply);
@@ -212,6 +227,6 @@ interface Served {
   metadata: Record<string, unknown>;
 }
 
-function attempt(usage: TokenUsage, served: Served | undefined): SpentAttempt {
+function attempt(usage: ProviderUsage, served: Served | undefined): SpentAttempt {
   return served ? { usage, model: served.model } : { usage };
 }

@@ -1,4 +1,5 @@
-import { addUsage, turnCost } from "./pricing.js";
+import { isEmpty } from "./internal/clone.js";
+import { addUsage, priceIn, turnCost } from "./pricing.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import type { ProviderAdapter, ProviderReply, SpentAttempt } from "./providers/types.js";
 import type { KnownSession, TurnCounters } from "./storage/types.js";
@@ -51,7 +52,13 @@ function costOf(rt: Runtime, turn: PricedTurn, spent: Spent | SpentAttempt): num
   return turnCost(spent.usage, priceOf(rt, turn, spent.model));
 }
 
-/** The user's price for the model that answered, else the provider's built-in one. */
+/**
+ * The user's price for the model that answered (its own, else its family's, as the built-in
+ * tables do), else the provider's built-in one: a user's `gpt-4o` price also prices
+ * `gpt-4o-2024-08-06`.
+ */
 function priceOf(rt: Runtime, turn: PricedTurn, model = turn.record.model) {
-  return rt.config.pricing[model] ?? turn.adapter.priceOf?.(model);
+  const user = rt.config.pricing;
+  // Most managers give no prices: their turns skip the look-ups.
+  return (isEmpty(user) ? undefined : priceIn(user, model)) ?? turn.adapter.priceOf?.(model);
 }

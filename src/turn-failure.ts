@@ -5,6 +5,8 @@
 import { ProviderError, SessionError, StorageError } from "./errors.js";
 import { announce } from "./internal/hooks.js";
 import { redact } from "./internal/redact.js";
+import { spentBy, toProviderError } from "./providers/provider-failure.js";
+import { ZERO_USAGE } from "./providers/types.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
 import type { PreparedTurn } from "./turn.js";
@@ -42,14 +44,31 @@ function stateAhead(failure: unknown): boolean {
   );
 }
 
-/** Keeps the input of a turn that got no reply (see `storeUnanswered`) and returns the error to throw. */
+/**
+ * Keeps the input of a turn that got no reply (see `storeUnanswered`) and returns the error to
+ * throw. Unless the caller says what the turn spent (a stream counts its usage events; if it
+ * reported none), it is what the failure says the API billed (see `ProviderError.spent`).
+ */
 export async function failTurn(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,
-  spent: Spent = NOTHING_SPENT,
+  spent?: Spent,
 ): Promise<SessionError> {
-  return keepInput(rt, turn, toProviderError(turn.held.adapter.name, failure), spent);
+  // A stream that reported no usage may still have failed with what it billed.
+  const counted = spent && (spends(spent) || !spentBy(failure).length) ? spent : spentIn(failure);
+  return keepInput(rt, turn, toProviderError(turn.held.adapter.name, failure), counted);
+}
+
+function spends(spent: Spent): boolean {
+  const { inputTokens, outputTokens } = spent.usage;
+  return inputTokens + outputTokens > 0 || !!spent.earlier?.length;
+}
+
+/** What a failure billed: each attempt at its own model's price, as a fallback's are. */
+function spentIn(failure: unknown): Spent {
+  const attempts = spentBy(failure);
+  return attempts.length ? { usage: ZERO_USAGE, earlier: attempts } : NOTHING_SPENT;
 }
 
 /** Keeps the input unanswered (see `storeUnanswered`); returns the error the turn throws. */
@@ -105,26 +124,4 @@ function describe(failure: unknown): Record<string, unknown> {
     code: "MIDDLEWARE_FAILED",
     message: redact(String((failure as Error)?.message ?? failure)),
   };
-}
-
-export function toProviderError(provider: string, failure: unknown): ProviderError {
-  if (failure instanceof ProviderError) return failure;
-  const aborted = (failure as Error)?.name === "AbortError";
-  const message = aborted
-    ? "the request was aborted"
-    : String((failure as Error)?.message ?? failure);
-  return new ProviderError(provider, message, { retryable: false, cause: scrubbed(failure) });
-}
-
-/**
- * What is kept of a failure as the cause: our own errors as they are (scrubbed already); of any
- * other error, its name and scrubbed message only. An SDK's error carries the response's headers and
- * body, which may echo the key, and `console.error` prints a cause whole.
- */
-function scrubbed(failure: unknown): unknown {
-  if (failure instanceof SessionError) return failure;
-  if (!(failure instanceof Error)) return undefined; // its text is the message already
-  const kept = new Error(redact(failure.message));
-  kept.name = failure.name;
-  return kept;
 }

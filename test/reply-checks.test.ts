@@ -72,7 +72,8 @@ describe("a provider reply is stored the same on every backend", () => {
         ["assistant", "fine", undefined],
       ]);
       expect(stored[2]!.finishReason).toBe("error");
-      expect((await s.getMetrics()).inputTokens).toBe(3);
+      // Both turns were billed, and both count it: sent and streamed alike.
+      expect((await s.getMetrics()).inputTokens).toBe(6);
     });
   }
 });

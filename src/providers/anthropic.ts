@@ -3,7 +3,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ProviderError, ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
-import type { TokenUsage, ToolCall } from "../types.js";
+import type { ToolCall } from "../types.js";
 import {
   conversationMetadata,
   readSettings,
@@ -17,12 +17,14 @@ import { anthropicPriceOf, toProviderError, toUsage, type AnthropicSdk } from ".
 import type {
   ModelPrice,
   ProviderAdapter,
+  ProviderUsage,
   ProviderReply,
   ProviderSessionInfo,
   ProviderStreamEvent,
   ProviderTurnInput,
 } from "./types.js";
-import { toolCall } from "./types.js";
+import { toolCall, ZERO_USAGE, type SpentAttempt } from "./types.js";
+import { withSpent } from "./provider-failure.js";
 
 const NAME = "anthropic";
 // Above this `max_tokens` the SDK refuses a non-streaming call (it could outlast 10 minutes),
@@ -97,12 +99,31 @@ export class AnthropicProvider implements ProviderAdapter {
     }
   }
 
-  /** A reply read from a stream, for calls the SDK will not make without one. */
+  /**
+   * A reply read from a stream, for calls the SDK will not make without one. If the stream fails,
+   * what it was billed goes with the error, counted as a streamed turn counts it (`streamTurn`'s
+   * usage events): the input from `message_start` on, and an unknown cost once text arrived
+   * before the final output count.
+   */
   async #collect(turn: ProviderTurnInput): Promise<ProviderReply> {
-    for await (const event of this.streamTurn(turn)) {
-      if (event.type === "done") return event.reply;
+    let spent: SpentAttempt | undefined;
+    let text = false;
+    let final = false;
+    try {
+      for await (const event of this.streamTurn(turn)) {
+        if (event.type === "done") return event.reply;
+        if (event.type === "delta") text = true;
+        if (event.type === "usage") {
+          spent = { usage: event.usage };
+          final = event.outputPending !== true;
+        }
+      }
+      throw new ProviderError(NAME, "the stream ended without a final reply", { retryable: true });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (text && !final) spent = { usage: spent?.usage ?? ZERO_USAGE, usageUnknown: true };
+      throw withSpent(error, spent ? [spent] : []);
     }
-    throw new ProviderError(NAME, "the stream ended without a final reply", { retryable: true });
   }
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
@@ -118,7 +139,10 @@ export class AnthropicProvider implements ProviderAdapter {
         const text = acc.add(event);
         if (text) yield { type: "delta", text };
         // The input is billed from message_start on: report it so a stream cut later still counts.
-        if (event.type === "message_start" || event.type === "message_delta") {
+        // Its output_tokens is a placeholder: the count is known from message_delta on.
+        if (event.type === "message_start") {
+          yield { type: "usage", usage: acc.usage(), outputPending: true };
+        } else if (event.type === "message_delta") {
           yield { type: "usage", usage: acc.usage() };
         }
       }
@@ -241,7 +265,7 @@ class Accumulator {
     }
   }
 
-  usage(): TokenUsage {
+  usage(): ProviderUsage {
     return toUsage(this.#usage);
   }
 

@@ -7,7 +7,9 @@ import type {
   ProviderSessionInfo,
   ProviderStreamEvent,
   ProviderTurnInput,
+  SpentAttempt,
 } from "./types.js";
+import { spentBy, toProviderError, withSpent } from "./provider-failure.js";
 
 /** One link of a fallback chain: the adapter and the model it is asked for (else the session's). */
 export interface FallbackTarget {
@@ -46,23 +48,48 @@ export function withFallback(
       }
       return undefined;
     },
-    sendTurn: async (turn: ProviderTurnInput): Promise<ProviderReply> => {
-      let lastError: unknown;
-      for (const [i, target] of chain.entries()) {
-        try {
-          if (i === 0) return await primary.sendTurn(turn);
-          const reply = await target.adapter.sendTurn(fallbackTurn(turn, target));
-          return markFallback(reply, primary.name, target, turn.session.model);
-        } catch (error) {
-          if (!isRetryable(error)) throw error;
-          lastError = error;
-        }
-      }
-      throw lastError;
-    },
+    sendTurn: (turn: ProviderTurnInput): Promise<ProviderReply> =>
+      sendWithFallback(chain, primary.name, turn),
     streamTurn: (turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> =>
       streamWithFallback(chain, primary.name, turn),
   };
+}
+
+/**
+ * Asks each provider of the chain in turn. What a failed attempt was billed (see
+ * `ProviderError.spent`) goes with the turn's outcome: as `earlier` on the reply that answers it,
+ * or on the error that ends it, each attempt at its own model's price.
+ */
+async function sendWithFallback(
+  chain: readonly FallbackTarget[],
+  primaryName: string,
+  turn: ProviderTurnInput,
+): Promise<ProviderReply> {
+  let lastError: unknown;
+  const earlier: SpentAttempt[] = [];
+  for (const [i, target] of chain.entries()) {
+    try {
+      if (i === 0) return await target.adapter.sendTurn(turn);
+      const reply = await target.adapter.sendTurn(fallbackTurn(turn, target));
+      const marked = markFallback(reply, primaryName, target, turn.session.model);
+      return earlier.length
+        ? { ...marked, earlier: [...earlier, ...(reply.earlier ?? [])] }
+        : marked;
+    } catch (error) {
+      // A fallback's attempt is priced at its own model, not the session's.
+      const model = i === 0 ? undefined : (target.model ?? turn.session.model);
+      earlier.push(...spentBy(error).map((s) => (model && !s.model ? { ...s, model } : s)));
+      if (!isRetryable(error)) throw failedAfter(primaryName, error, earlier);
+      lastError = error;
+    }
+  }
+  throw failedAfter(primaryName, lastError, earlier);
+}
+
+/** The error that ends a turn, carrying what every attempt before it was billed. */
+function failedAfter(provider: string, error: unknown, earlier: readonly SpentAttempt[]): unknown {
+  if (earlier.length === 0) return error; // as the adapter threw it
+  return withSpent(toProviderError(provider, error), earlier);
 }
 
 async function* streamWithFallback(

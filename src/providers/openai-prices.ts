@@ -1,3 +1,4 @@
+import { priceIn } from "../pricing.js";
 import type { ModelPrice } from "./types.js";
 
 // USD per million tokens, from openai.com/api/pricing (standard tier) at the time of writing.
@@ -19,7 +20,5 @@ const PRICES: Record<string, ModelPrice> = {
 
 /** Built-in price of an OpenAI model; a dated snapshot (`gpt-4o-2024-08-06`) uses its family's. */
 export function openaiPriceOf(model: string): ModelPrice | undefined {
-  if (Object.hasOwn(PRICES, model)) return PRICES[model];
-  const family = model.replace(/-\d{4}-\d{2}-\d{2}$/, "");
-  return Object.hasOwn(PRICES, family) ? PRICES[family] : undefined;
+  return priceIn(PRICES, model);
 }

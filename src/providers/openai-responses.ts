@@ -2,6 +2,7 @@ import type OpenAI from "openai";
 import type { SessionMessage, ToolCall } from "../types.js";
 import { asResultText, inBandError, responsesUsage, type Sampling } from "./openai-shared.js";
 import { withFinishReason } from "./finish.js";
+import { withSpent } from "./provider-failure.js";
 import type { ProviderReply } from "./types.js";
 
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -105,11 +106,15 @@ export function refusesSampling(model: string): boolean {
   return /^o\d(?:$|-)/.test(name) || /^gpt-5(?:$|[-.])/.test(name);
 }
 
-/** A finished response as a reply; a failed one as a `ProviderError`. */
+/**
+ * A finished response as a reply; a failed one as a `ProviderError`, carrying the usage it
+ * reports (the API billed it: a streamed turn counts it from its usage event).
+ */
 export function toReply(provider: string, response: Response): ProviderReply {
   if (response.status === "failed" || response.error) {
     const message = response.error?.message ?? "the response failed";
-    throw inBandError(provider, response.error?.code ?? "failed", message);
+    const error = inBandError(provider, response.error?.code ?? "failed", message);
+    throw withSpent(error, response.usage ? [{ usage: responsesUsage(response.usage) }] : []);
   }
   let content = "";
   let messageId: string | undefined;

@@ -41,7 +41,7 @@ export interface ProviderTurnInput {
 /** A model reply, before it is stored. */
 export interface ProviderReply {
   content: string;
-  usage: TokenUsage;
+  usage: ProviderUsage;
   /**
    * The provider never said what the turn spent (a server that ignores
    * `stream_options.include_usage`, a stream cut before its usage event): `usage` is then zeros,
@@ -56,27 +56,43 @@ export interface ProviderReply {
   /** The model that produced the reply when it is not the session's (a fallback); prices the turn. */
   model?: string;
   /**
-   * Tokens this turn spent on attempts that gave no reply (a fallback chain's cut stream), each
-   * priced at its own model and counted with this reply. Set by the session layer.
+   * Tokens this turn spent on attempts that gave no reply (a fallback chain's cut stream, or a
+   * failed call that was billed: see `ProviderError.spent`), each priced at its own model and
+   * counted with this reply. Set by the fallback chain and the session layer.
    */
   earlier?: readonly SpentAttempt[];
 }
 
 /** What an attempt that gave no reply cost: its tokens, and its model if not the session's. */
 export interface SpentAttempt {
-  usage: TokenUsage;
+  usage: ProviderUsage;
   model?: string;
   /** As `ProviderReply.usageUnknown`. */
   usageUnknown?: boolean;
 }
 
 /**
+ * Token counts as an adapter reports them: the stored four, and what prices some of them
+ * differently. Only the four `TokenUsage` counts are stored.
+ */
+export interface ProviderUsage extends TokenUsage {
+  /**
+   * Of `cacheCreationTokens`, those written to a cache that lives one hour (Anthropic's
+   * `ttl: "1h"`), billed at `ModelPrice.cacheWrite1h`; the rest are priced at `cacheWrite`.
+   */
+  cacheCreation1hTokens?: number;
+}
+
+/**
  * `usage` reports tokens spent so far, as soon as the provider tells (so a stream that breaks
- * off is stored with what it cost); the `done` reply's usage is the final count.
+ * off is stored with what it cost); the `done` reply's usage is the final count. `outputPending`
+ * marks a report whose output count is still a placeholder (Anthropic's `message_start`): a
+ * stream cut after text from then on spent an unknown output, and is counted as unpriced (its
+ * input tokens kept) until a report without it arrives.
  */
 export type ProviderStreamEvent =
   | { type: "delta"; text: string }
-  | { type: "usage"; usage: TokenUsage }
+  | { type: "usage"; usage: ProviderUsage; outputPending?: boolean }
   /** A fallback chain moved on: what follows is this model's reply, carrying this metadata. */
   | { type: "fallback"; model: string; metadata: Record<string, unknown> }
   | { type: "done"; reply: ProviderReply };
@@ -87,8 +103,15 @@ export interface ModelPrice {
   output: number;
   /** Cached input tokens; defaults to `input`. */
   cachedInput?: number;
-  /** Tokens written to a prompt cache; defaults to `input`. */
+  /** Tokens written to a prompt cache (Anthropic's 5-minute writes); defaults to `input`. */
   cacheWrite?: number;
+  /** Tokens written to a 1-hour prompt cache; defaults to twice `input`, Anthropic's rate. */
+  cacheWrite1h?: number;
+  /**
+   * Rates for a turn whose prompt (`inputTokens`, cached tokens included) is longer than
+   * `inputTokensOver`, which some models bill higher as a whole (Haiku 5.5 over 100k tokens).
+   */
+  longContext?: { inputTokensOver: number; price: Omit<ModelPrice, "longContext"> };
 }
 
 /**
