@@ -167,7 +167,8 @@ export function chatUsage(usage: OpenAI.CompletionUsage | null | undefined): Tok
  *   unanswered call), and so is an assistant message left with neither text nor calls;
  * - so a system message stored between a call and its results ends up after the results;
  * - a tool result with no call before it, a second result for one call, and a legacy `function`
- *   message become user text (`Tool result: …`), so the model still sees the content.
+ *   message become user text (`Tool result: …`), so the model still sees the content; a call id
+ *   that a later reply asks for again is that reply's from there on.
  */
 export function pairToolCalls(messages: readonly SessionMessage[]): readonly SessionMessage[] {
   // The usual transcript has no tool traffic: this runs over all of it every turn, so it is
@@ -176,21 +177,19 @@ export function pairToolCalls(messages: readonly SessionMessage[]): readonly Ses
     return messages.some(isEmptyReply) ? messages.filter((m) => !isEmptyReply(m)) : messages;
   }
   const placed = new Set<number>();
-  const claimed = new Set<string>();
   const out: SessionMessage[] = [];
   for (const [i, m] of messages.entries()) {
     if (m.role === "tool" || m.role === "function") {
       if (!placed.has(i) && m.content) out.push(asResultText(m));
     } else if (m.role === "assistant" && m.toolCalls?.length) {
       const results = m.toolCalls.flatMap((c) => {
-        const j = claimed.has(c.id) ? -1 : resultIndex(messages, i, c.id, placed);
+        const j = resultIndex(messages, i, c.id, placed);
         return j < 0 ? [] : [{ call: c, at: j }];
       });
       if (results.length > 0 || m.content) {
         out.push({ ...m, toolCalls: results.map((r) => r.call) });
       }
-      for (const { call, at } of results) {
-        claimed.add(call.id);
+      for (const { at } of results) {
         placed.add(at);
         out.push(messages[at]!);
       }
@@ -209,7 +208,11 @@ function isEmptyReply(m: SessionMessage): boolean {
   return m.role === "assistant" && !m.content;
 }
 
-/** The first not yet placed result for `callId` after message `from`, or -1. */
+/**
+ * The first not yet placed result for `callId` after message `from`, before any later reply that
+ * asks for the same id (a model that numbers its calls per reply, Kimi's `functions.x:0`, reuses
+ * ids: each result answers the nearest call before it), or -1.
+ */
 function resultIndex(
   messages: readonly SessionMessage[],
   from: number,
@@ -219,6 +222,7 @@ function resultIndex(
   for (let j = from + 1; j < messages.length; j++) {
     const m = messages[j]!;
     if (m.role === "tool" && m.toolCallId === callId && !placed.has(j)) return j;
+    if (m.role === "assistant" && m.toolCalls?.some((c) => c.id === callId)) return -1;
   }
   return -1;
 }

@@ -57,6 +57,29 @@ describe("pairToolCalls", () => {
     ]);
   });
 
+  it("pairs each result with the nearest call before it when a later reply reuses the id", () => {
+    const out = pairToolCalls([
+      msg("user", "Oslo?"),
+      msg("assistant", "", { toolCalls: [call("functions.weather:0")] }),
+      msg("tool", "3C", { toolCallId: "functions.weather:0" }),
+      msg("assistant", "3C in Oslo"),
+      msg("user", "Rome?"),
+      msg("assistant", "", { toolCalls: [call("functions.weather:0")] }),
+      msg("tool", "18C", { toolCallId: "functions.weather:0" }),
+    ]);
+    expect(
+      out.map((m) => [m.role, m.content, m.toolCalls?.map((c) => c.id) ?? m.toolCallId]),
+    ).toEqual([
+      ["user", "Oslo?", undefined],
+      ["assistant", "", ["functions.weather:0"]],
+      ["tool", "3C", "functions.weather:0"],
+      ["assistant", "3C in Oslo", undefined],
+      ["user", "Rome?", undefined],
+      ["assistant", "", ["functions.weather:0"]],
+      ["tool", "18C", "functions.weather:0"],
+    ]);
+  });
+
   it("puts results of parallel calls sent over several turns right after their call", () => {
     const out = pairToolCalls([
       msg("user", "q"),
