@@ -77,7 +77,12 @@ export function planFrom(
   while (at >= 0 && !asks(recent[at]!, callId)) at--;
   // Out of reach in native state: long answered, as a result's call is at once (see below).
   if (at < 0) return whole || native ? ORPHAN : SEND_ALONE;
-  const movedOn = (m: SessionMessage) => m.role === "assistant" || m.role === "user";
+  // A result sent in a turn that failed is in the conversation once it was realigned from the
+  // transcript (see `needsRealign`): sent again, it is text, as after any reply.
+  const movedOn = (m: SessionMessage) =>
+    m.role === "assistant" ||
+    m.role === "user" ||
+    (m.toolCallId === callId && m.metadata.unanswered === true);
   if (native && recent.slice(at + 1).some(movedOn)) return ORPHAN;
   const calls = recent[at]!.toolCalls!.map((c) => c.id);
   const results = firstResults(recent, at, callId);

@@ -12,13 +12,20 @@ import { appendInTurn, type Runtime } from "./turn-lock.js";
 import type { PreparedTurn } from "./turn.js";
 
 /**
- * Whether the provider's conversation may now hold more than the transcript (see
+ * Whether the provider's conversation and the transcript may now differ (see
  * `realignConversation`): the turn answered open calls with no result (the outputs may have been
- * kept), it was cut off from a provider that may have answered it regardless, or the provider
- * says so.
+ * kept), it was cut off from a provider that may have answered it regardless, the provider says
+ * so, or it sent tool results: those are stored (unanswered), and whether the conversation kept
+ * them cannot be told; without them it would refuse every later turn over the calls.
  */
 export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
-  return !!turn.providerInput.openToolCalls?.length || cutOff(failure) || stateAhead(failure);
+  const { openToolCalls, input } = turn.providerInput;
+  return (
+    !!openToolCalls?.length ||
+    input.some((m) => m.role === "tool" && m.toolCallId !== undefined) ||
+    cutOff(failure) ||
+    stateAhead(failure)
+  );
 }
 
 /** Whether a failure cut the turn off from a provider that may have answered it regardless. */

@@ -143,4 +143,33 @@ describe("openai native state: a new message while tool calls are open", () => {
       { type: "function_call_output", call_id: "call_1", output: "42" },
     ]);
   });
+
+  // The turn that sends a result fails: the result is stored (unanswered), and whether the
+  // conversation kept it cannot be told, so it is rebuilt from the transcript, which has it.
+  const failing = (status: number) => Array(3).fill({ kind: "error", status }); // with retries
+  const outputs = (s: { providerSessionId: string | null }) =>
+    server.conversations
+      .get(s.providerSessionId!)!
+      .items.filter((i) => (i as { type?: string }).type === "function_call_output");
+
+  it("after a failed turn that sent a result, a new message is accepted", async () => {
+    const s = await asking(["call_1"]);
+    server.enqueue(...failing(500));
+    await expect(s.sendMessage("42", { role: "tool", toolCallId: "call_1" })).rejects.toThrow(
+      /500/,
+    );
+    expect(outputs(s)).toEqual([expect.objectContaining({ call_id: "call_1", output: "42" })]);
+    expect((await s.sendMessage("anything else?")).role).toBe("assistant");
+  });
+
+  it("after a failed turn that sent a result, sending it again is accepted (as text)", async () => {
+    const s = await asking(["call_1"]);
+    server.enqueue(...failing(503));
+    await expect(s.sendMessage("42", { role: "tool", toolCallId: "call_1" })).rejects.toThrow();
+    expect((await s.sendMessage("42", { role: "tool", toolCallId: "call_1" })).role).toBe(
+      "assistant",
+    );
+    expect(lastInput()).toEqual([{ type: "message", role: "user", content: "Tool result: 42" }]);
+    expect(outputs(s)).toHaveLength(1);
+  });
 });
