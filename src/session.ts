@@ -7,6 +7,7 @@ import {
   type SendMessageOptions,
 } from "./input.js";
 import { cloneJson } from "./internal/clone.js";
+import { followSignal } from "./internal/follow-signal.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { cloneRecord } from "./storage/record.js";
 import { commitProviderState, moveProvider, undoProviderChange } from "./provider-state.js";
@@ -138,12 +139,15 @@ export class Session {
     try {
       const acquired = acquireTurn(rt, this.#state, true, options.signal);
       const held = isPromise(acquired) ? await waited(acquired, message) : acquired;
+      // The provider gets a signal of this turn's own (see `followSignal`).
+      const own = options.signal && followSignal(options.signal);
       try {
         const ready = outgoing(rt.config, message);
         const input = isPromise(ready) ? await ready : ready;
-        const reply = runTurn(rt, held, input, options.signal);
+        const reply = runTurn(rt, held, input, own ? own.signal : undefined);
         return isPromise(reply) ? await reply : reply;
       } finally {
+        if (own) own.release();
         const released = releaseTurn(rt, held);
         if (released || held.announced) await afterTurn(rt, released, held);
       }

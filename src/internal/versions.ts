@@ -1,18 +1,38 @@
 /**
+ * Above this many entries the versions start over (see `#startOver`): a process that runs for
+ * days and changes millions of sessions keeps a bounded map, not one entry per session it ever
+ * touched.
+ */
+const MAX_ENTRIES = 10_000;
+
+/**
  * Counts the changes a manager makes to each session's record (provider, model, provider state,
  * status), so that a `Session` object can tell that another object for the same session changed
- * it and re-read the record before its next turn. Only changed sessions have an entry.
+ * it and re-read the record before its next turn. Only changed sessions have an entry; versions
+ * come from one counter, and a session without an entry is at `#base`.
  */
 export class RecordVersions {
   readonly #versions = new Map<string, number>();
+  #counter = 0;
+  #base = 0;
 
   of(sessionId: string): number {
-    return this.#versions.get(sessionId) ?? 0;
+    return this.#versions.get(sessionId) ?? this.#base;
   }
 
   bump(sessionId: string): number {
-    const next = this.of(sessionId) + 1;
+    if (this.#versions.size >= MAX_ENTRIES) this.#startOver();
+    const next = ++this.#counter;
     this.#versions.set(sessionId, next);
     return next;
+  }
+
+  /**
+   * Forgets every entry. The new base is above every version handed out, so each `Session`
+   * re-reads its record once before its next turn: a read more, never a change missed.
+   */
+  #startOver(): void {
+    this.#versions.clear();
+    this.#base = ++this.#counter;
   }
 }
