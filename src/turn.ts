@@ -58,7 +58,8 @@ export function prepare(
     providerInput: { session, history: withoutHeld(stored, send?.earlier), input: sent, signal },
   });
   if (send?.transcript) return withHistory(send.transcript);
-  return rt.storage.getMessages(held.record.sessionId).then(withHistory);
+  // A storage of your own may return another kind of promise: this one is the library's.
+  return Promise.resolve(rt.storage.getMessages(held.record.sessionId)).then(withHistory);
 }
 
 function withoutHeld(stored: SessionMessage[], held: readonly SessionMessage[] = []) {

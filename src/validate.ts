@@ -128,7 +128,9 @@ function credentialPath(path: string, value: unknown): string | null {
   if (value === null || typeof value !== "object") return null;
   for (const [key, inner] of Object.entries(value)) {
     const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-    if (!Array.isArray(value) && CREDENTIAL_KEY.test(key)) return at;
+    // A value, not a schema: a tool's parameter may well be called "password".
+    const secret = typeof inner === "string" || typeof inner === "number";
+    if (secret && !Array.isArray(value) && CREDENTIAL_KEY.test(key)) return at;
     const deeper = credentialPath(at, inner);
     if (deeper) return deeper;
   }

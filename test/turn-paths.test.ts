@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { memoryStorage, ProviderError, sqliteStorage, type SessionMessage } from "../src/index.js";
+import {
+  memoryStorage,
+  ProviderError,
+  sqliteStorage,
+  type MessageQuery,
+  type SessionMessage,
+  type SessionStorage,
+} from "../src/index.js";
 import type { ProviderAdapter, ProviderReply, ProviderTurnInput } from "../src/providers/types.js";
 import { MockProvider } from "../src/testing/index.js";
 import { managersClosedAfterEach } from "./helpers/managers.js";
@@ -154,5 +161,23 @@ describe("what an adapter returns", () => {
     const record = await s.refresh();
     record.metadata.tag = "x";
     expect(s.metadata).toEqual({});
+  });
+
+  it("a storage of your own whose getMessages returns a non-native thenable runs client-history turns", async () => {
+    const base = memoryStorage();
+    const thenable = <T>(inner: Promise<T>): PromiseLike<T> => ({
+      then: (ok, bad) => thenable(inner.then(ok, bad)) as never,
+    });
+    const storage: SessionStorage = {
+      ...base,
+      name: "thenable",
+      getMessages: ((id: string, o?: MessageQuery) =>
+        thenable(base.getMessages(id, o))) as unknown as SessionStorage["getMessages"],
+    };
+    delete (storage as { appendTurnSync?: unknown }).appendTurnSync;
+    const mock = new MockProvider({ historyAware: true });
+    const m = createSessionManager({ storage, providers: { mock: { adapter: mock } } });
+    const s = await m.createSession("u", "mock", "m");
+    expect((await s.sendMessage("hi")).content).toBe("Echo: hi [after 0]");
   });
 });

@@ -9,6 +9,7 @@ import type {
   ProviderTurnInput,
   SpentAttempt,
 } from "./types.js";
+import { addUsage } from "../pricing.js";
 import { spentBy, toProviderError, withSpent } from "./provider-failure.js";
 
 /** One link of a fallback chain: the adapter and the model it is asked for (else the session's). */
@@ -100,6 +101,7 @@ async function* streamWithFallback(
   let lastError: unknown;
   for (const [i, target] of chain.entries()) {
     let started = false;
+    let reported = false;
     try {
       const events = target.adapter.streamTurn(i === 0 ? turn : fallbackTurn(turn, target));
       if (i > 0) yield { type: "fallback", ...served(primaryName, target, turn.session.model) };
@@ -110,6 +112,7 @@ async function* streamWithFallback(
         } else {
           // A usage report alone does not commit the turn to this provider; text does.
           started ||= event.type === "delta";
+          reported ||= event.type === "usage";
           yield event;
         }
       }
@@ -118,6 +121,10 @@ async function* streamWithFallback(
       // Once text has reached the caller, switching provider would splice two replies together.
       if (started || !isRetryable(error)) throw error;
       lastError = error;
+      // What the attempt was billed, if it said so only in its error: counted as its usage.
+      const billed = reported ? [] : spentBy(error);
+      if (billed.length)
+        yield { type: "usage", usage: billed.map((b) => b.usage).reduce(addUsage) };
     }
   }
   throw lastError;

@@ -95,7 +95,7 @@ describe("langswarm-session CLI", () => {
     expect(shown.metrics.totalMessages).toBe(5);
   });
 
-  it("stores a new session only once a line is read: a chat quit at once leaves none", async () => {
+  it("stores a new session once something is said: a chat quit at once, or that only looked, leaves none", async () => {
     const fresh = join(dir, "quit-at-once.db");
     // A chat that stored nothing may not have made the file at all.
     const listed = async () =>
@@ -104,11 +104,16 @@ describe("langswarm-session CLI", () => {
             sessionId: string;
           }[])
         : [];
-    for (const input of ["", "/quit\n", "\n\n"]) {
+    for (const input of ["", "/quit\n", "\n\n", "/history\n/metrics\n/clear\n"]) {
       expect((await cli(["--db", fresh, "chat"], input)).code).toBe(0);
     }
+    expect((await cli(["--db", fresh, "chat"], "/typo\n")).code).toBe(1);
     expect(await listed()).toEqual([]);
-    const { stderr } = await cli(["--db", fresh, "chat"], "/history\n");
+    // The storage is still reached at start: a --db that cannot be opened fails at once.
+    const bad = await cli(["--db", join(dir, "no-such-dir", "x.db"), "chat"], "hi\n");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).not.toMatch(/^session /);
+    const { stderr } = await cli(["--db", fresh, "chat"], "hi\n");
     const shown = /^session ([0-9a-f-]{36})/.exec(stderr)![1];
     expect((await listed()).map((x) => x.sessionId)).toEqual([shown]);
   });

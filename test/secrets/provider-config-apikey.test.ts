@@ -63,4 +63,14 @@ describe("credentials in providerConfig", () => {
     expect(error.field).toBe("providerConfig.apiKey");
     expect((await s.refresh()).model).toBe("mock-model");
   });
+
+  it("a tool whose parameters are named like credentials is kept: a schema holds no secret", async () => {
+    manager = createSessionManager();
+    for (const prop of ["password", "token", "api_key", "refresh_token", "secret"]) {
+      const parameters = { type: "object", properties: { [prop]: { type: "string" } } };
+      const config = { tools: [{ type: "function", function: { name: "call", parameters } }] };
+      const s = await manager.createSession("u", "mock", "mock-model", { providerConfig: config });
+      expect(s.providerConfig).toEqual(config);
+    }
+  });
 });

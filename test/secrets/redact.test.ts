@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ProviderError } from "../../src/errors.js";
 import { redact, registerSecret } from "../../src/internal/redact.js";
 
 describe("redact", () => {
@@ -18,5 +19,15 @@ describe("redact", () => {
   it("leaves ordinary text alone", () => {
     const text = 'invalid model "gpt-4o" (status 400): max_tokens must be <= 4096 * 2';
     expect(redact(text)).toBe(text);
+  });
+
+  it("takes time linear in the text: an error quoting a 60 kB payload is built at once", () => {
+    // Unbounded, the masked-echo pattern scanned each long run to its end from every position:
+    // seconds for this message (a provider body quoting a base64 image).
+    const body = `invalid image: data:image/png;base64,${"A".repeat(60_000)}`;
+    const started = performance.now();
+    const error = new ProviderError("openai-compatible", body);
+    expect(error.message.length).toBeGreaterThan(60_000);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

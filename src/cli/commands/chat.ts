@@ -75,8 +75,9 @@ function newSession(options: ChatOptions): NewSession {
 }
 
 /**
- * The resumed session, or a new one that is stored once the first line is read: a chat quit at
- * once (or fed nothing) leaves no empty session behind. Its id is chosen now, to be shown.
+ * The resumed session, or a new one that is stored once something is said in it (a message, a
+ * system message): a chat quit at once, or that only looked, leaves no empty session behind. Its
+ * id is chosen now, to be shown.
  */
 async function open(
   manager: SessionManager,
@@ -85,35 +86,32 @@ async function open(
 ): Promise<ChatSession> {
   if (fresh) {
     const sessionId = randomUUID();
-    const created = (): Promise<Session> =>
-      manager.createSession(options.user ?? "local-user", fresh.provider, fresh.model, {
-        sessionConfig: { sessionId },
-      });
-    return { sessionId, ...fresh, get: once(created) };
+    // The storage is reached now: a wrong --db or a server that does not answer fails at start.
+    await manager.storage.getSession(sessionId);
+    let made: Session | null = null;
+    const create = async (): Promise<Session> =>
+      (made ??= await manager.createSession(
+        options.user ?? "local-user",
+        fresh.provider,
+        fresh.model,
+        { sessionConfig: { sessionId } },
+      ));
+    return { sessionId, ...fresh, get: create, stored: () => made };
   }
   const user = options.user ? { userId: options.user } : {};
   const session = await manager.getSession(options.session!, user);
   requireProvider("--session", session.provider); // else every line would fail the same way
   const { sessionId, provider, model } = session;
-  return { sessionId, provider, model, get: () => Promise.resolve(session) };
+  return { sessionId, provider, model, get: async () => session, stored: () => session };
 }
 
-/** What the chat shows of its session, and the session itself once it is needed. */
+/** What the chat shows of its session, and the session: stored once needed (`get`), or not yet. */
 interface ChatSession {
   sessionId: string;
   provider: string;
   model: string;
   get: () => Promise<Session>;
-}
-
-/** `make` on the first call; later calls share its result (a failure is tried again). */
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | null = null;
-  return () =>
-    (made ??= make().catch((error: unknown) => {
-      made = null;
-      throw error;
-    }));
+  stored: () => Session | null;
 }
 
 /** Runs the chat; returns how many lines failed when reading a pipe (0 on a terminal). */
@@ -150,10 +148,10 @@ async function chat(chatting: ChatSession, stream: boolean): Promise<number> {
       if (text) {
         turn = new AbortController();
         const signal = turn.signal;
-        const ok = await chatting
-          .get()
-          .then((session) => handle(session, text, stream, tty, signal))
-          .then(() => true, reportTurnError);
+        const ok = await handle(chatting, text, stream, tty, signal).then(
+          () => true,
+          reportTurnError,
+        );
         if (!ok && !tty) failed++;
         turn = null;
       }
@@ -167,13 +165,14 @@ async function chat(chatting: ChatSession, stream: boolean): Promise<number> {
 }
 
 async function handle(
-  session: Session,
+  chatting: ChatSession,
   text: string,
   stream: boolean,
   tty: boolean,
   signal: AbortSignal,
 ): Promise<void> {
-  if (text.startsWith("/")) return command(session, text);
+  if (text.startsWith("/")) return command(chatting, text);
+  const session = await chatting.get();
   const out = process.stdout;
   if (tty) out.write("assistant> ");
   let written = false;
@@ -196,21 +195,26 @@ async function handle(
   }
 }
 
-async function command(session: Session, text: string): Promise<void> {
+/** A slash command; only `/system` stores a session not stored yet (see `open`). */
+async function command(chatting: ChatSession, text: string): Promise<void> {
   const [given, ...rest] = text.split(" ");
   const name = given!.toLowerCase();
   const arg = rest.join(" ").trim();
+  const session = chatting.stored();
   if (name === "/history") {
-    const messages = await session.getMessages();
+    const messages = session ? await session.getMessages() : [];
     printTable(messages.map((m) => ({ time: m.timestamp, role: m.role, content: m.content })));
   } else if (name === "/metrics") {
-    const m = await session.getMetrics();
-    printTable([{ ...m, costUsd: m.costUsd ?? "unknown" }]);
+    if (!session) process.stdout.write("nothing said yet\n");
+    else {
+      const m = await session.getMetrics();
+      printTable([{ ...m, costUsd: m.costUsd ?? "unknown" }]);
+    }
   } else if (name === "/system") {
-    await session.sendSystemMessage(arg);
+    await (await chatting.get()).sendSystemMessage(arg);
     process.stdout.write("system message added\n");
   } else if (name === "/clear") {
-    await session.clearMessages();
+    await session?.clearMessages();
     process.stdout.write("history cleared\n");
   } else {
     throw new ValidationError("command", `unknown: ${given}; the commands are ${HELP}`);

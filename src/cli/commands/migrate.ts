@@ -106,18 +106,27 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
     if (verify && !verify.ok) return EXIT_VERIFY_DIFFERENCES;
     return 0;
   } catch (error) {
-    if (!signal.aborted) {
+    if (!interruptedBy(error, signal)) {
       writeFatalReport(options.report, source, error, report);
       throw error;
     }
     const partial = error instanceof MigrationAbortedError ? error.report : report;
     writeFatalReport(options.report, source, new Error("interrupted (Ctrl+C)"), partial);
+    // Stopped while verifying: the migration itself is complete.
+    const next = report ? "verify: not finished" : "run the same command again to resume";
     const done = partial ? `${partial.migratedSessions} sessions migrated; ` : "";
-    process.stderr.write(`interrupted: ${done}run the same command again to resume\n`);
+    process.stderr.write(`interrupted: ${done}${next}\n`);
     return EXIT_INTERRUPTED;
   } finally {
     interrupt.dispose();
   }
+}
+
+/** Whether the run stopped for the Ctrl+C, not for a failure that came after it. */
+function interruptedBy(error: unknown, signal: AbortSignal): boolean {
+  if (!signal.aborted) return false;
+  const cause = error instanceof MigrationAbortedError ? error.cause : error;
+  return cause === signal.reason;
 }
 
 /**
