@@ -1,5 +1,6 @@
 /** W1, the migration guide's own test: 100 sessions × 10 messages with the mock provider. */
 import { floorStore, libManager, LOCAL_BACKENDS } from "../backends.js";
+import { essentialStore } from "../essential.js";
 import { newId, paired, result } from "../lib.js";
 
 const SESSIONS = 100;
@@ -39,7 +40,24 @@ export async function w1(backends = LOCAL_BACKENDS, rounds = 9) {
       note: "reference: the least any async API with serialised turns pays",
     }),
   );
+  const essential = await paired(9, essentialRound, () => floorRound("memory"), 20);
+  out.push(
+    result("W1", "memory", "µs per turn of the issue's work alone, flat (reference)", {
+      lib: (essential.libMs * 1000) / (SESSIONS * TURNS),
+      floor: (essential.floorMs * 1000) / (SESSIONS * TURNS),
+      unit: "µs",
+      note: "bench/essential.js: what the work costs without the library's layers",
+    }),
+  );
   return out;
+}
+
+async function essentialRound() {
+  const store = essentialStore();
+  for (let s = 0; s < SESSIONS; s++) {
+    const id = await store.createSession(`user_${s % 10}`, "mock", "gpt-4");
+    for (let t = 0; t < TURNS; t++) await store.sendMessage(id, `Hello ${t}!`);
+  }
 }
 
 async function libRound(backend) {
