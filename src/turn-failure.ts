@@ -10,6 +10,7 @@ import { ZERO_USAGE } from "./providers/types.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
 import type { PreparedTurn } from "./turn.js";
+import type { SessionMessage } from "./types.js";
 
 /**
  * Whether the provider's conversation and the transcript may now differ (see
@@ -85,34 +86,37 @@ export async function keepInput<E>(
   error: E,
   spent: Spent,
 ): Promise<E | SessionError> {
-  const storageError = await storeUnanswered(rt, turn, error, spent);
-  if (!storageError) announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
-  return storageError ?? error;
+  const stored = await storeUnanswered(rt, turn, error, spent);
+  if (stored instanceof SessionError) return stored;
+  announce(rt.config.hooks, turn.held, "onMessageSent", stored);
+  return error;
 }
 
 /**
  * Stores the input of a turn that got no reply, marked `unanswered` with the failure, and the
- * tokens it spent. Returns null, or the `StorageError` if even the input could not be kept.
+ * tokens it spent. Returns the message as stored, or the `StorageError` if even the input could
+ * not be kept.
  */
 async function storeUnanswered(
   rt: Runtime,
   turn: PreparedTurn,
   failure: unknown,
   spent: Spent,
-): Promise<SessionError | null> {
+): Promise<SessionMessage | SessionError> {
   const { input } = turn;
-  const marked = [
-    { ...input, metadata: { ...input.metadata, unanswered: true, error: describe(failure) } },
-  ];
+  const marked = {
+    ...input,
+    metadata: { ...input.metadata, unanswered: true, error: describe(failure) },
+  };
   try {
     await appendInTurn(
       rt,
       turn.held,
-      marked,
+      [marked],
       turnCounters(rt, turn.held, spent, new Date()),
       "retake",
     );
-    return null;
+    return marked;
   } catch (storageError) {
     return storageError instanceof SessionError
       ? storageError

@@ -1,5 +1,6 @@
 import type { SessionHooks } from "../config.js";
 import type { SessionMessage } from "../types.js";
+import { cloneJson } from "./clone.js";
 import { redact } from "./redact.js";
 
 /**
@@ -18,10 +19,19 @@ export async function callHook<K extends keyof SessionHooks>(
   try {
     await hook.apply(hooks, args);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    process.emitWarning(`hook ${name} failed: ${redact(reason)}`, {
+    process.emitWarning(`hook ${name} failed: ${redact(printable(error))}`, {
       code: "LANGSWARM_HOOK_FAILED",
     });
+  }
+}
+
+/** A thrown value as text, whatever it is: reporting it must not fail the call either. */
+function printable(error: unknown): string {
+  if (error instanceof Error && typeof error.message === "string") return error.message;
+  try {
+    return String(error);
+  } catch {
+    return "(a value that cannot be shown as text)";
   }
 }
 
@@ -39,7 +49,8 @@ export function announce(
   name: Announcement[0],
   message: SessionMessage,
 ): void {
-  if (hooks?.[name]) (turn.announced ??= []).push([name, message]);
+  // A copy: the message is what the call returns, which a hook editing its argument would change.
+  if (hooks?.[name]) (turn.announced ??= []).push([name, cloneJson(message)]);
 }
 
 /** Runs a released turn's hooks, in order (see `announce`). */

@@ -2,7 +2,12 @@ import type { ManagerConfig } from "../config.js";
 import { ValidationError } from "../errors.js";
 import type { SessionMessage } from "../types.js";
 import { cloneJson } from "./clone.js";
-import { requireContent, requireRecord } from "../validate.js";
+import { requireContent, requireRecord, requireStorable } from "../validate.js";
+
+function requireText(field: string, value: unknown): string {
+  if (typeof value !== "string") throw new ValidationError(field, "must be a string");
+  return value;
+}
 
 /**
  * Runs the outgoing or incoming middleware over a message. Middleware may rewrite `content` and
@@ -24,13 +29,16 @@ export async function applyMiddleware(
       throw new ValidationError(`middleware.${direction}`, "must return a message");
     }
     const { content, metadata } = out as Partial<SessionMessage>;
+    const field = `middleware.${direction}.content`;
     current = {
       ...current,
-      // A reply may be empty (a tool call); a message the caller sends may not.
+      // A reply is never refused for its text (it may be empty, a tool call, or longer than
+      // what a caller may send): only what no storage can keep is. A message sent is checked
+      // like the caller's own.
       content:
-        direction === "incoming" && content === ""
-          ? content
-          : requireContent(content, config.maxMessageBytes, `middleware.${direction}.content`),
+        direction === "incoming"
+          ? requireStorable(field, requireText(field, content))
+          : requireContent(content, config.maxMessageBytes, field),
       metadata: requireRecord(`middleware.${direction}.metadata`, metadata ?? {}),
     };
   }
