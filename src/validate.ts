@@ -104,7 +104,7 @@ export function requireRecord(field: string, value: unknown): Record<string, unk
 
 // Names of settings that hold a credential (matched whole, so "maxTokens" is not one).
 const CREDENTIAL_KEY =
-  /^(?:x-)?(?:api[-_]?key|authorization|password|passwd|secret|client[-_]?secret|(?:access|auth|bearer|refresh)?[-_]?token|private[-_]?key)$/i;
+  /^(?:x-)?(?:api[-_]?key|authorization|password|passwd|secret|client[-_]?secret|(?:api|access|auth|bearer|refresh|session|id)?[-_]?token|private[-_]?key)$/i;
 
 /**
  * A session's provider config: JSON, and without credentials. It is stored with the session
@@ -124,13 +124,18 @@ export function requireProviderConfig(field: string, value: unknown): Record<str
   return config;
 }
 
+/** A string or number, or an array holding one (at any depth): what a credential is. */
+function holdsValue(value: unknown): boolean {
+  if (typeof value === "string" || typeof value === "number") return true;
+  return Array.isArray(value) && value.some(holdsValue);
+}
+
 function credentialPath(path: string, value: unknown): string | null {
   if (value === null || typeof value !== "object") return null;
   for (const [key, inner] of Object.entries(value)) {
     const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
     // A value, not a schema: a tool's parameter may well be called "password".
-    const secret = typeof inner === "string" || typeof inner === "number";
-    if (secret && !Array.isArray(value) && CREDENTIAL_KEY.test(key)) return at;
+    if (holdsValue(inner) && !Array.isArray(value) && CREDENTIAL_KEY.test(key)) return at;
     const deeper = credentialPath(at, inner);
     if (deeper) return deeper;
   }

@@ -4,8 +4,9 @@ const KEY_PATTERN = /\b(?:sk|pk|rk|ak)[-_][A-Za-z0-9_\-*.]{6,}/g;
 const BEARER_PATTERN = /(Bearer\s+)[^\s"']+/gi;
 // A masked echo of a key of any other shape (Groq's gsk_…, Mistral's bare 32 characters, a
 // proxy's own): its first and last characters around a run of stars, "gsk_Q7wE****Nm12".
-// Bounded on each side: unbounded, a long run without a separator took quadratic time.
-const MASKED_PATTERN = /[^\s"'`,;:()[\]{}]{0,64}\*{3,}[^\s"'`,;:()[\]{}]{0,64}/g;
+// The whole token, tried only where a token starts (the look-behind): tried at every position, a
+// long run without a separator took quadratic time.
+const MASKED_PATTERN = /(?<![^\s"'`,;:()[\]{}])[^\s"'`,;:()[\]{}]*\*{3,}[^\s"'`,;:()[\]{}]*/g;
 const known = new Set<string>();
 
 /** Registers a secret so that every later `redact` call removes it wherever it appears. */

@@ -118,13 +118,13 @@ async function* streamWithFallback(
       }
       return;
     } catch (error) {
+      // What the attempt was billed, if it said so only in its error: counted as its usage.
+      const billed = started || reported ? [] : spentBy(error);
+      if (billed.length)
+        yield { type: "usage", usage: billed.map((b) => b.usage).reduce(addUsage) };
       // Once text has reached the caller, switching provider would splice two replies together.
       if (started || !isRetryable(error)) throw error;
       lastError = error;
-      // What the attempt was billed, if it said so only in its error: counted as its usage.
-      const billed = reported ? [] : spentBy(error);
-      if (billed.length)
-        yield { type: "usage", usage: billed.map((b) => b.usage).reduce(addUsage) };
     }
   }
   throw lastError;

@@ -108,6 +108,7 @@ describe("langswarm-session CLI", () => {
       expect((await cli(["--db", fresh, "chat"], input)).code).toBe(0);
     }
     expect((await cli(["--db", fresh, "chat"], "/typo\n")).code).toBe(1);
+    expect((await cli(["--db", fresh, "chat"], "/system\n")).code).toBe(1); // refused: nothing said
     expect(await listed()).toEqual([]);
     // The storage is still reached at start: a --db that cannot be opened fails at once.
     const bad = await cli(["--db", join(dir, "no-such-dir", "x.db"), "chat"], "hi\n");
@@ -155,7 +156,9 @@ describe("langswarm-session CLI", () => {
       "Hello\n/system\nStill here\n",
     );
     expect(code).toBe(1);
-    expect(stderr).toContain("error: [session] invalid content: must not be empty");
+    expect(stderr).toContain(
+      "error: [session] invalid /system: needs the text of the system message",
+    );
     expect(stdout).toContain("Echo: Hello\n");
     expect(stdout).toContain("Echo: Still here\n");
   });

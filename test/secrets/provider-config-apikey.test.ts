@@ -39,6 +39,9 @@ describe("credentials in providerConfig", () => {
       [{ headers: { Authorization: `Bearer ${KEY}` } }, "providerConfig.headers.Authorization"],
       [{ extra: [{ "x-api-key": KEY }] }, "providerConfig.extra[0].x-api-key"],
       [{ access_token: KEY }, "providerConfig.access_token"],
+      [{ api_token: KEY }, "providerConfig.api_token"],
+      [{ apiKey: [KEY] }, "providerConfig.apiKey"],
+      [{ headers: { Authorization: [[`Bearer ${KEY}`]] } }, "providerConfig.headers.Authorization"],
     ] as const) {
       const error = await refusal(() =>
         m.createSession("u1", "mock", "mock-model", { providerConfig: config }),

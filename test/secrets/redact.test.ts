@@ -30,4 +30,11 @@ describe("redact", () => {
     expect(error.message.length).toBeGreaterThan(60_000);
     expect(performance.now() - started).toBeLessThan(1_000);
   });
+
+  it("scrubs a masked echo whole, however long the parts around the stars", () => {
+    const before = `gsk_${"Q7wEr5tY".repeat(9)}`;
+    const after = "Nm12".repeat(18);
+    const out = redact(`Invalid API Key: ${before}****${after}.`);
+    expect(out).toBe("Invalid API Key: [redacted]");
+  });
 });

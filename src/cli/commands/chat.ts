@@ -211,6 +211,8 @@ async function command(chatting: ChatSession, text: string): Promise<void> {
       printTable([{ ...m, costUsd: m.costUsd ?? "unknown" }]);
     }
   } else if (name === "/system") {
+    // Checked before the session is stored: a refused line must not leave an empty one.
+    if (!arg) throw new ValidationError("/system", "needs the text of the system message");
     await (await chatting.get()).sendSystemMessage(arg);
     process.stdout.write("system message added\n");
   } else if (name === "/clear") {
