@@ -1,7 +1,7 @@
 import { ProviderError } from "./errors.js";
 import type { ProviderReply } from "./providers/types.js";
 import type { TokenUsage } from "./types.js";
-import { isJsonRecord, isStorableText } from "./validate.js";
+import { isCount, isJsonRecord, isStorableText } from "./validate.js";
 
 /**
  * Why the storage could not keep this reply, as the provider's failure (so the turn keeps its
@@ -42,10 +42,6 @@ export function isTokenUsage(usage: TokenUsage | undefined): usage is TokenUsage
     isCount(usage.cachedTokens) &&
     isCount(usage.cacheCreationTokens)
   );
-}
-
-function isCount(n: unknown): boolean {
-  return Number.isSafeInteger(n) && (n as number) >= 0;
 }
 
 function optionalText(value: unknown): boolean {

@@ -2,6 +2,8 @@
 import { newSessionId } from "./ids.js";
 import type { SessionRecord } from "./types.js";
 import {
+  MAX_DESCRIPTION_LENGTH,
+  optionalText,
   refuseUnknownKeys,
   requireOptions,
   requireProviderConfig,
@@ -58,10 +60,6 @@ export function createSessionInput(
  */
 const NONE: Record<string, unknown> = Object.freeze({});
 
-function optionalText(field: string, value: unknown, max = 256): string | null {
-  return value === undefined || value === null ? null : requireString(field, value, max);
-}
-
 /**
  * A new session's record, every field checked in order; `configured` refuses a provider this
  * manager cannot use.
@@ -92,7 +90,7 @@ export function newSessionRecord(
     status: "active",
     providerSessionId: null,
     name: optionalText("sessionConfig.name", sc.name),
-    description: optionalText("sessionConfig.description", sc.description, 10_000),
+    description: optionalText("sessionConfig.description", sc.description, MAX_DESCRIPTION_LENGTH),
     context: sc.context === undefined ? {} : requireRecord("sessionConfig.context", sc.context),
     providerConfig,
     metadata:

@@ -13,6 +13,19 @@ export function requireString(field: string, value: unknown, max = MAX_ID_LENGTH
   return requireStorable(field, value);
 }
 
+/** The longest `description` a session may have (its other text fields: `MAX_ID_LENGTH`). */
+export const MAX_DESCRIPTION_LENGTH = 10_000;
+
+/** `requireString`, or null for a value left out (`null`, or `undefined` for an unset option). */
+export function optionalText(field: string, value: unknown, max?: number): string | null {
+  return value === undefined || value === null ? null : requireString(field, value, max);
+}
+
+/** A token count or the like: a whole number, 0 or more. */
+export function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
 /** Message content: a non-empty string within the configured size limit (UTF-8 bytes). */
 export function requireContent(value: unknown, maxBytes: number, field = "content"): string {
   if (typeof value !== "string")

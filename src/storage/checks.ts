@@ -1,7 +1,15 @@
 import { ValidationError } from "../errors.js";
 import { isEmpty } from "../internal/clone.js";
 import type { SessionRecord, SessionStatus } from "../types.js";
-import { isStorableText, requireRecord, requireStatus, requireString } from "../validate.js";
+import {
+  isCount,
+  isStorableText,
+  MAX_DESCRIPTION_LENGTH,
+  optionalText,
+  requireRecord,
+  requireStatus,
+  requireString,
+} from "../validate.js";
 import type {
   InactiveCondition,
   KnownSession,
@@ -59,7 +67,7 @@ export function validateRecord(record: SessionRecord): SessionRecord {
     // The limits `updateSession` applies to the same fields.
     providerSessionId: optionalText("providerSessionId", record.providerSessionId),
     name: optionalText("name", record.name),
-    description: optionalText("description", record.description, 10_000),
+    description: optionalText("description", record.description, MAX_DESCRIPTION_LENGTH),
     context: jsonRecord("context", record.context),
     providerConfig: jsonRecord("providerConfig", record.providerConfig),
     metadata: jsonRecord("metadata", record.metadata),
@@ -86,10 +94,6 @@ function jsonRecord(field: string, value: unknown): Record<string, unknown> {
     if (proto === Object.prototype || proto === null) return {};
   }
   return requireRecord(field, value);
-}
-
-function optionalText(field: string, value: unknown, max?: number): string | null {
-  return value === null ? null : requireString(field, value, max);
 }
 
 const TOKEN_FIELDS = [
@@ -213,10 +217,6 @@ function requireTime(field: string, value: unknown): number {
 }
 
 const COUNT = "must be a whole number, 0 or more";
-
-function isCount(value: unknown): boolean {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
 
 /** `+ 0` turns -0 into 0, as JSON (so SQL) reads it back. */
 function requireCount(field: string, value: unknown): number {

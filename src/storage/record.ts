@@ -2,7 +2,9 @@ import { ConcurrencyError, SessionNotFoundError, ValidationError } from "../erro
 import { cloneJson } from "../internal/clone.js";
 import { MESSAGE_ROLES } from "../types.js";
 import {
+  MAX_DESCRIPTION_LENGTH,
   optionalLimit,
+  optionalText,
   refuseUnknownKeys,
   requireOptions,
   requireRecord,
@@ -72,14 +74,16 @@ const PATCH_KEYS: readonly (keyof SessionPatch)[] = [
 function checkedPatch(patch: SessionPatch): SessionPatch {
   refuseUnknownKeys("", requireOptions(patch, "patch"), PATCH_KEYS);
   const out: SessionPatch = {};
-  const text = (f: "name" | "description" | "providerSessionId", max?: number) =>
-    patch[f] === null ? null : requireString(f, patch[f], max);
   if (patch.status !== undefined) out.status = requireStatus(patch.status);
-  if (patch.name !== undefined) out.name = text("name");
-  if (patch.description !== undefined) out.description = text("description", 10_000);
+  if (patch.name !== undefined) out.name = optionalText("name", patch.name);
+  if (patch.description !== undefined) {
+    out.description = optionalText("description", patch.description, MAX_DESCRIPTION_LENGTH);
+  }
   if (patch.provider !== undefined) out.provider = requireString("provider", patch.provider);
   if (patch.model !== undefined) out.model = requireString("model", patch.model);
-  if (patch.providerSessionId !== undefined) out.providerSessionId = text("providerSessionId");
+  if (patch.providerSessionId !== undefined) {
+    out.providerSessionId = optionalText("providerSessionId", patch.providerSessionId);
+  }
   if (patch.providerConfig !== undefined) {
     out.providerConfig = requireRecord("providerConfig", patch.providerConfig);
   }
