@@ -120,24 +120,26 @@ export class SessionManager {
   async getSession(sessionId: string, options?: { userId?: string }): Promise<Session> {
     const { userId } = knownOptions(options, ["userId"]);
     if (userId !== undefined) requireString("userId", userId);
+    const mark = this.#rt.versions.mark();
     const record = await this.#record(sessionId);
     if (userId !== undefined && record.userId !== userId) {
       throw new SessionNotFoundError(sessionId);
     }
-    return new Session(this.#rt, record);
+    return new Session(this.#rt, record, mark);
   }
 
   /** A user's sessions, newest activity first; pass `nextCursor` back as `cursor` for the next page. */
   async getUserSessions(userId: string, given?: ListSessionsOptions): Promise<SessionList> {
     requireString("userId", userId);
     const options = knownOptions(given, ["status", "limit", "cursor"]);
+    const mark = this.#rt.versions.mark();
     const page = await this.storage.listSessions({
       userId,
       status: options.status === undefined ? undefined : requireStatus(options.status),
       limit: optionalLimit("limit", options.limit, MAX_PAGE, 1) ?? DEFAULT_PAGE,
       after: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
     });
-    const sessions = page.sessions.map((r) => new Session(this.#rt, r));
+    const sessions = page.sessions.map((r) => new Session(this.#rt, r, mark));
     return Object.assign(sessions, { nextCursor: page.next ? encodeCursor(page.next) : null });
   }
 

@@ -58,10 +58,15 @@ export class Session {
   readonly #state: TurnState;
   readonly #rt: Runtime;
 
-  /** @internal Sessions are made by `SessionManager`. */
-  constructor(rt: Runtime, record: SessionRecord) {
+  /**
+   * @internal Sessions are made by `SessionManager`; `readMark` is `versions.mark()` taken before
+   * the record was read (a change made meanwhile makes the record stale).
+   */
+  constructor(rt: Runtime, record: SessionRecord, readMark?: number) {
     this.#rt = rt;
-    this.#state = { record: ownRecord(record), version: rt.versions.of(record.sessionId) };
+    const id = record.sessionId;
+    const version = readMark === undefined ? rt.versions.of(id) : rt.versions.ofRead(id, readMark);
+    this.#state = { record: ownRecord(record), version };
   }
 
   get #record(): SessionRecord {

@@ -4,6 +4,8 @@
  * touched.
  */
 const MAX_ENTRIES = 10_000;
+/** Below every version handed out: a record this old is re-read before it is used. */
+const STALE = -1;
 
 /**
  * Counts the changes a manager makes to each session's record (provider, model, provider state,
@@ -18,6 +20,20 @@ export class RecordVersions {
 
   of(sessionId: string): number {
     return this.#versions.get(sessionId) ?? this.#base;
+  }
+
+  /** A mark taken before a storage read, for `ofRead`. */
+  mark(): number {
+    return this.#counter;
+  }
+
+  /**
+   * The version of a record read since `mark`: stale (never current) if the session changed
+   * while the read was on its way, so the `Session` holding it re-reads before its next turn.
+   */
+  ofRead(sessionId: string, mark: number): number {
+    const version = this.of(sessionId);
+    return version > mark ? STALE : version;
   }
 
   bump(sessionId: string): number {

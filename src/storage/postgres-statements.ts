@@ -68,6 +68,8 @@ export function postgresStatements(schema: string) {
     newestMessages: `SELECT ${message} FROM (SELECT * FROM ${s}.messages WHERE session_id = $1
       AND ${knownAs(s)} ORDER BY seq DESC LIMIT $4) AS newest ORDER BY seq`,
     sessionKnown: `SELECT 1 FROM ${s}.sessions WHERE session_id = $1 AND ${knownAs(s)}`,
+    // FOR UPDATE: the one row lock that waits for a lease grant's FOR KEY SHARE.
+    lockForCleanup: `SELECT 1 FROM ${s}.sessions WHERE session_id = $1 FOR UPDATE`,
     counts: `SELECT (SELECT count(*) FROM ${s}.sessions)::float8 AS sessions,
       (SELECT count(*) FROM ${s}.messages)::float8 AS messages`,
     sizes: `SELECT c.relname AS name, pg_total_relation_size(c.oid)::float8 AS bytes,

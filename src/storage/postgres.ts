@@ -169,9 +169,14 @@ export function postgresStorage(
       guard("cleanUpIfInactive", async () => {
         validateCleanup(action, condition);
         if (unknownKey(id)) return null;
-        // A row a turn is appending to is locked: the act waits, then re-checks the new row.
+        // The row is locked first, by a statement of its own: a lease being granted (or a turn
+        // appending) holds it, and only a statement started after they commit sees their rows.
+        // In one statement, the lease check would read the snapshot taken before the wait.
         const statement = sql.cleanUp(id, action, condition);
-        const { rows } = await transaction((c) => c.query<SessionRow>(statement));
+        const { rows } = await transaction(async (c) => {
+          await run(c, sql.lockForCleanup, [id]);
+          return c.query<SessionRow>(statement);
+        });
         return rows[0] ? rowToRecord(rows[0]) : null;
       }),
     listSessions: (query: SessionQuery) =>
