@@ -1,5 +1,6 @@
 import { ProviderError } from "./errors.js";
 import {
+  reportedUsage,
   ZERO_USAGE,
   type ProviderReply,
   type ProviderUsage,
@@ -116,7 +117,7 @@ async function* heldStream(
         if (!isTokenUsage(event.usage)) {
           throw new ProviderError(held.adapter.name, "a usage event has invalid token counts");
         }
-        spent = event.usage;
+        spent = reportedUsage(event);
         reported = event.outputPending !== true;
       } else if (event.type === "fallback") {
         if (spent.inputTokens + spent.outputTokens > 0) earlier.push(attempt(spent, served));

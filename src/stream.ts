@@ -72,7 +72,8 @@ export class MessageStream implements AsyncIterable<string> {
         }
         const next = await source.next();
         if (next.done) break;
-        this.#deltas.push(next.value);
+        // After the reader left, the turn stores what was read: the rest is no one's to read.
+        if (!this.#stop.signal.aborted) this.#deltas.push(next.value);
         this.#wakeReader();
       }
     } catch (error) {
@@ -130,7 +131,10 @@ export class MessageStream implements AsyncIterable<string> {
     } finally {
       this.#reading = state.reading = false;
       // Left before the end: the reader broke off (or threw), so the turn stops at what was read.
-      if (!this.#ended) this.#stop.abort();
+      if (!this.#ended) {
+        this.#deltas.length = 0;
+        this.#stop.abort();
+      }
     }
   }
 

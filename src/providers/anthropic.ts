@@ -23,7 +23,7 @@ import type {
   ProviderStreamEvent,
   ProviderTurnInput,
 } from "./types.js";
-import { toolCall, ZERO_USAGE, type SpentAttempt } from "./types.js";
+import { reportedUsage, toolCall, ZERO_USAGE, type SpentAttempt } from "./types.js";
 import { withSpent } from "./provider-failure.js";
 
 const NAME = "anthropic";
@@ -114,7 +114,7 @@ export class AnthropicProvider implements ProviderAdapter {
         if (event.type === "done") return event.reply;
         if (event.type === "delta") text = true;
         if (event.type === "usage") {
-          spent = { usage: event.usage };
+          spent = { usage: reportedUsage(event) };
           final = event.outputPending !== true;
         }
       }

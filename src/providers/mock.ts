@@ -86,8 +86,9 @@ export class MockProvider implements ProviderAdapter {
     const failure = this.#failures.shift();
     if (failure && !failure.afterChunks) throw toError(failure);
     const reply = this.#reply(turn);
-    // The input's tokens up front, as Anthropic reports them: a stream cut short is still priced.
-    yield { type: "usage", usage: estimateUsage(turn, "") };
+    // The input's tokens up front, the output still to come, as Anthropic reports them: a stream
+    // cut short counts its input tokens and is unpriced.
+    yield { type: "usage", usage: estimateUsage(turn, ""), outputPending: true };
     const size = this.#options.chunkSize;
     for (let i = 0, n = 0; i < reply.content.length; i += size, n++) {
       if (failure && n === failure.afterChunks) throw toError(failure);

@@ -159,6 +159,16 @@ export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
   cacheCreationTokens: 0,
 });
 
+/**
+ * What a `usage` event counts as spent: its output is a placeholder while `outputPending`, so
+ * none of it is counted (the input is).
+ */
+export function reportedUsage(
+  event: Extract<ProviderStreamEvent, { type: "usage" }>,
+): ProviderUsage {
+  return event.outputPending ? { ...event.usage, outputTokens: 0 } : event.usage;
+}
+
 /** A function call as stored (`SessionMessage.toolCalls`), whichever API produced it. */
 export function toolCall(id: string, name: string, args: string): ToolCall {
   return { id, type: "function", function: { name, arguments: args } };
