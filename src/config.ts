@@ -9,6 +9,8 @@ import { isAdapter } from "./providers/registry.js";
 import type { ModelPrice, ProviderAdapter } from "./providers/types.js";
 
 const positiveInt = z.number().int().positive();
+/** A duration Node's timers take: past 2^31 - 1 ms they fire after 1 ms instead. */
+const timerMs = positiveInt.max(2 ** 31 - 1);
 
 /** Per-provider options. Unknown keys are kept for the adapter (e.g. the mock's `latencyMs`). */
 export const ProviderOptions = z.looseObject({
@@ -175,12 +177,12 @@ export const ManagerOptions = z.strictObject({
   /** USD per million tokens, by model id; merged over the built-in table. */
   pricing: z.record(z.string(), ModelPriceSchema).default({}),
   /** How long a cross-process turn lease lives without renewal. */
-  turnLeaseMs: positiveInt.default(30_000),
+  turnLeaseMs: timerMs.default(30_000),
   /**
    * How long a turn waits for another process's turn on the same session; then it fails with
    * `ConcurrencyError` and stores nothing. (Turns of one process queue without a limit.)
    */
-  turnWaitMs: positiveInt.default(120_000),
+  turnWaitMs: timerMs.default(120_000),
   hooks: callbacks<SessionHooks>(HOOK_NAMES, "hook").optional(),
   middleware: z
     .array(callbacks<SessionMiddleware>(["outgoing", "incoming"], "middleware step"))

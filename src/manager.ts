@@ -105,11 +105,15 @@ export class SessionManager {
     try {
       await this.storage.createSession(record);
     } catch (error) {
-      // Not stored (a taken id, storage down): the provider-side state would be orphaned.
-      if (record.providerSessionId) {
+      if (!record.providerSessionId) throw error;
+      // A connection lost at COMMIT hides whether the record was stored: the provider-side state
+      // is dropped only when it is known not to be (else it would be orphaned), and kept while
+      // that cannot be told (else the stored session would point at a deleted conversation).
+      const outcome = await storedOutcome(this.storage, record);
+      if (outcome === "absent") {
         await adapter.deleteProviderSession?.(providerInfo(record)).catch(() => undefined);
       }
-      throw error;
+      if (outcome !== "stored") throw error;
     }
     if (this.#config.hooks)
       await callHook(this.#config.hooks, "onSessionCreated", record.sessionId);
@@ -214,6 +218,22 @@ export class SessionManager {
     const record = await this.storage.getSession(requireString("sessionId", sessionId));
     if (!record) throw new SessionNotFoundError(sessionId);
     return record;
+  }
+}
+
+/**
+ * Whether a new session's record is stored after its `createSession` failed: the one stored under
+ * its id is it if it holds the conversation made for it.
+ */
+async function storedOutcome(
+  storage: SessionStorage,
+  record: SessionRecord,
+): Promise<"stored" | "absent" | "unknown"> {
+  try {
+    const found = await storage.getSession(record.sessionId);
+    return found?.providerSessionId === record.providerSessionId ? "stored" : "absent";
+  } catch {
+    return "unknown";
   }
 }
 

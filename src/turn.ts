@@ -1,4 +1,4 @@
-import { ConcurrencyError } from "./errors.js";
+import { ConcurrencyError, StorageError } from "./errors.js";
 import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
@@ -159,11 +159,15 @@ export function completeTurn(
   // The synchronous append skips the storage's field checks: the reply passed `replyFault`.
   const plain = !config.middleware.length && !config.hooks && !turn.held.releaseLease;
   if (!plain || !isSyncTurnStorage(storage)) return storeAndAnnounce(rt, turn, reply, message);
-  storage.appendTurnSync(
-    record.sessionId,
-    batch(turn, message),
-    turnCounters(rt, turn.held, reply, message.timestamp),
-  );
+  try {
+    storage.appendTurnSync(
+      record.sessionId,
+      batch(turn, message),
+      turnCounters(rt, turn.held, reply, message.timestamp),
+    );
+  } catch (error) {
+    return notStored(rt, turn, reply, error);
+  }
   record.status = "active"; // as the append made it
   return message;
 }
@@ -181,12 +185,31 @@ async function storeAndAnnounce(
     // that took it over may have run a turn this reply never saw.
     await appendInTurn(rt, turn.held, batch(turn, message), counters, "fail");
   } catch (error) {
-    if (error instanceof ConcurrencyError) throw await keepInput(rt, turn, error, reply);
-    throw error;
+    return notStored(rt, turn, reply, error);
   }
   announce(rt.config.hooks, turn.held, "onMessageSent", turn.input);
   announce(rt.config.hooks, turn.held, "onReplyReceived", message);
   return message;
+}
+
+/**
+ * A reply the storage did not take: the lease was lost, or the storage failed (the append rolled
+ * back). The input is kept unanswered with what the reply cost, as for any failure after the
+ * provider answered, and a native conversation, which holds the reply the transcript lacks,
+ * starts afresh from the transcript.
+ */
+async function notStored(
+  rt: Runtime,
+  turn: PreparedTurn,
+  reply: ProviderReply,
+  error: unknown,
+): Promise<never> {
+  if (!(error instanceof ConcurrencyError || error instanceof StorageError)) throw error;
+  // If keeping the input fails too, the first error says what happened to the turn (after a
+  // lost COMMIT that did happen, the input is refused as already stored).
+  await keepInput(rt, turn, error, reply);
+  await realignConversation(rt, turn.held);
+  throw error;
 }
 
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {
