@@ -1,5 +1,6 @@
-import { untilStalled } from "./stall.js";
+import { randomBytes } from "node:crypto";
 import type OpenAI from "openai";
+import { untilStalled } from "./stall.js";
 import { ProviderError, ValidationError } from "../errors.js";
 import type { SessionMessage, ToolCall } from "../types.js";
 import { displayUrl } from "./client-options.js";
@@ -15,6 +16,7 @@ import {
   validateSampling,
   type OpenAIConnection,
 } from "./openai-shared.js";
+import { untilAborted } from "./openai-retry.js";
 import type {
   ModelPrice,
   ProviderAdapter,
@@ -44,6 +46,8 @@ type ChatParams = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
 export class OpenAICompatibleProvider implements ProviderAdapter {
   readonly name = NAME;
   readonly #conn: OpenAIConnection;
+  // False once the server refused `stream_options` (see `#openStream`).
+  #streamOptions = true;
 
   constructor(conn: OpenAIConnection) {
     this.#conn = conn;
@@ -69,11 +73,14 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
   async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
     const options = requestOptions(turn.session, turn.signal);
     try {
-      const completion = await this.#conn.client.chat.completions.create(body(turn), options);
+      const request = this.#conn.client.chat.completions.create(body(turn), options);
+      const completion = await untilAborted(this.#conn.sdk, request, turn.signal);
       const choice = completion.choices[0];
       if (!choice) throw new ProviderError(NAME, "the reply had no choices", { retryable: true });
       const toolCalls = (choice.message.tool_calls ?? []).flatMap((c) =>
-        c.type === "function" ? [toolCall(c.id, c.function.name, c.function.arguments)] : [],
+        c.type === "function"
+          ? [toolCall(c.id || newCallId(), c.function.name, c.function.arguments)]
+          : [],
       );
       // A refusal comes as its own field, with no content: it is the reply's text.
       const { content, refusal } = choice.message;
@@ -98,12 +105,9 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
     let refused = false;
     let usage: OpenAI.CompletionUsage | null | undefined;
     try {
-      const { client } = this.#conn;
-      const stream = await client.chat.completions.create(
-        { ...body(turn), stream: true, stream_options: { include_usage: true } },
-        options,
-      );
-      for await (const chunk of untilStalled(stream, options.timeout ?? client.timeout)) {
+      const stream = await this.#openStream(turn, options);
+      const timeout = options.timeout ?? this.#conn.client.timeout;
+      for await (const chunk of untilStalled(stream, timeout)) {
         id ||= chunk.id;
         // The usage chunk comes last, with no choices.
         if (chunk.usage) {
@@ -129,9 +133,47 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
         retryable: true,
       });
     }
+    // Servers that send calls without an id (LM Studio, llama.cpp, Gemini's compat endpoint)
+    // would leave them unanswerable: the result must name the call.
+    for (const call of calls.all) call.id ||= newCallId();
     const raw = refused ? "refusal" : finish;
     yield { type: "done", reply: reply(text, calls.all, raw, id, usage) };
   }
+
+  /**
+   * Starts the stream, asking for the usage chunk. A server that predates `stream_options`
+   * (older Azure OpenAI and gateways before it) refuses the field with a 400: the request is sent
+   * again without it, and this adapter leaves it out from then on (its replies' usage is then
+   * unknown, unless the server reports it anyway).
+   */
+  async #openStream(turn: ProviderTurnInput, options: OpenAI.RequestOptions): Promise<ChatStream> {
+    const { client, sdk } = this.#conn;
+    const params = { ...body(turn), stream: true as const };
+    if (this.#streamOptions) {
+      const withUsage = { ...params, stream_options: { include_usage: true } };
+      try {
+        const request = client.chat.completions.create(withUsage, options);
+        return await untilAborted(sdk, request, turn.signal);
+      } catch (error) {
+        if (!refusesStreamOptions(error)) throw error;
+        this.#streamOptions = false;
+      }
+    }
+    return untilAborted(sdk, client.chat.completions.create(params, options), turn.signal);
+  }
+}
+
+type ChatStream = AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
+
+/** A 400 or 422 naming `stream_options`: the server does not know the field. */
+function refusesStreamOptions(error: unknown): boolean {
+  const { status, message } = (error ?? {}) as { status?: unknown; message?: unknown };
+  return (status === 400 || status === 422) && String(message).includes("stream_options");
+}
+
+/** An id for a call the server sent without one. */
+function newCallId(): string {
+  return `call_${randomBytes(12).toString("hex")}`;
 }
 
 /** Creates the adapter from manager options; `baseURL` is required, `apiKey` is not. */

@@ -146,10 +146,13 @@ export function toReply(provider: string, response: Response): ProviderReply {
   return withFinishReason(reply, rawFinishReason(response, toolCalls.length > 0, refused));
 }
 
-/** Responses have no finish reason of their own: it follows from the status and the output. */
+/**
+ * Responses have no finish reason of their own: it follows from the status and the output. An
+ * incomplete response comes first: a function call the token limit cut off has unfinished
+ * arguments, and is no request to run the tool (Chat Completions and Anthropic say `length` too).
+ */
 function rawFinishReason(response: Response, calledTools: boolean, refused: boolean): string {
+  if (response.status === "incomplete") return response.incomplete_details?.reason ?? "incomplete";
   if (calledTools) return "tool_calls";
-  if (refused) return "refusal";
-  if (response.status !== "incomplete") return "stop";
-  return response.incomplete_details?.reason ?? "incomplete";
+  return refused ? "refusal" : "stop";
 }

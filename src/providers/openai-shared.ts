@@ -5,6 +5,7 @@ import { ProviderError, ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
 import type { SessionMessage, TokenUsage } from "../types.js";
 import { quotaAwareFetch, registerClientSecrets } from "./client-options.js";
+import { boundedRetryFetch } from "./openai-retry.js";
 import { mapSdkError } from "./sdk-errors.js";
 import type { ProviderSessionInfo } from "./types.js";
 
@@ -42,7 +43,7 @@ export async function connect(
     baseURL: options.baseURL,
     maxRetries: options.maxRetries ?? 2,
     defaultHeaders: options.defaultHeaders ?? {},
-    fetch: quotaAwareFetch(),
+    fetch: boundedRetryFetch(quotaAwareFetch(), options.timeoutMs ?? sdk.DEFAULT_TIMEOUT),
   };
   if (options.timeoutMs !== undefined) clientOptions.timeout = options.timeoutMs;
   if (options.apiKey !== undefined) clientOptions.apiKey = options.apiKey;

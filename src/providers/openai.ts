@@ -15,6 +15,7 @@ import {
 } from "./openai-shared.js";
 import { conversationMetadata, givenMetadata } from "./openai-metadata.js";
 import { openaiPriceOf } from "./openai-prices.js";
+import { untilAborted } from "./openai-retry.js";
 import { noResults, samplingParams, toInputItems, toReply } from "./openai-responses.js";
 import type {
   HistoryMode,
@@ -161,8 +162,9 @@ export class OpenAIProvider implements ProviderAdapter {
   async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
     const options = requestOptions(turn.session, turn.signal);
     const { body, dropped } = this.#request(turn);
-    const response = await this.#call(() =>
-      this.#client.responses.create({ ...body, stream: false }, options),
+    const response = await this.#call(
+      () => this.#client.responses.create({ ...body, stream: false }, options),
+      turn.signal,
     );
     return withDropped(toReply(NAME, response), dropped);
   }
@@ -172,7 +174,8 @@ export class OpenAIProvider implements ProviderAdapter {
     let final: OpenAI.Responses.Response | undefined;
     const { body, dropped } = this.#request(turn);
     try {
-      const stream = await this.#client.responses.create({ ...body, stream: true }, options);
+      const request = this.#client.responses.create({ ...body, stream: true }, options);
+      const stream = await untilAborted(this.#conn.sdk, request, turn.signal);
       for await (const event of untilStalled(stream, options.timeout ?? this.#client.timeout)) {
         // A refusal is reply text too: the stored content must equal the streamed deltas.
         if (
@@ -234,9 +237,10 @@ export class OpenAIProvider implements ProviderAdapter {
     return typeof own === "boolean" ? own : this.#nativeDefault;
   }
 
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs an SDK call, ended early by `signal`; any failure becomes a `ProviderError`. */
+  async #call<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
-      return await fn();
+      return await untilAborted(this.#conn.sdk, fn(), signal);
     } catch (error) {
       throw toProviderError(this.#conn, error);
     }
