@@ -185,7 +185,9 @@ export class SessionBridge {
       const v1 = await this.#readV1(id).catch((error: unknown) =>
         unreadable(error, id, out.unreadable),
       );
-      if (!v1 || (options.status !== undefined && v1.record.status !== options.status)) continue;
+      // Listed by the column or the JSON (see `sessionIdsOfUser`): served only to its user.
+      if (!v1 || v1.record.userId !== userId) continue;
+      if (options.status !== undefined && v1.record.status !== options.status) continue;
       // Already migrated: listed among the V2 sessions (on this page or another).
       if (await findMigrated(this.manager.storage, v1).catch(notMigrated)) continue;
       out.push(

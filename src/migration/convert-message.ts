@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import type { ValidationError } from "../errors.js";
 import { isStorableTime } from "../storage/record.js";
 import type { SessionMessage } from "../types.js";
 import { MESSAGE_ROLES } from "../types.js";
 import { convertToolCalls } from "./convert-tool-calls.js";
 import type { V1Message } from "./v1-reader.js";
 import type { V1Clock } from "./v1-time.js";
-import { isObject } from "./v1-values.js";
+import { isObject, unstorableConverted } from "./v1-values.js";
 
 /**
  * Keys under which the converter keeps what V2 has no field for (the V1 timestamp with its
@@ -31,16 +32,23 @@ export interface V1MessageFacts {
   metadata?: unknown;
 }
 
+/** V1 messages converted, and why storage would refuse one of them (see `unstorableConverted`). */
+export interface ConvertedMessages {
+  messages: SessionMessage[];
+  unstorable: ValidationError | null;
+}
+
 /**
  * Converts V1 messages in stored order. An exact copy of an earlier message is kept once, and
- * repeated ids are renamed deterministically (see `uniqueIds`).
+ * repeated ids are renamed deterministically (see `uniqueIds`). Each converted message gets the
+ * storage's own check here, where its V1 position is still known.
  */
 export function convertMessages(
   sessionId: string,
   v1: readonly V1Message[],
   clock: V1Clock,
   warnings: string[],
-): SessionMessage[] {
+): ConvertedMessages {
   const kept = withoutCopies(v1);
   const copies = v1.length - kept.length;
   if (copies > 0) {
@@ -53,15 +61,18 @@ export function convertMessages(
   if (ids.repeats > 0) {
     warnings.push(`${ids.repeats} duplicate message ${ids.repeats === 1 ? "id" : "ids"} renamed`);
   }
-  return kept.map(([m, at], i) => {
+  let unstorable: ValidationError | null = null;
+  const messages = kept.map(([m, at], i) => {
     const { message, repairs } = convertMessage(sessionId, m, at, ids.ids[i]!, clock);
     if (repairs.length > 0) {
       warnings.push(
         `message ${JSON.stringify(m.id)} (history.messages[${at}]): ${repairs.join("; ")}`,
       );
     }
+    unstorable ??= unstorableConverted(message, m.id, at);
     return message;
   });
+  return { messages, unstorable };
 }
 
 /**

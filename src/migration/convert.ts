@@ -36,8 +36,9 @@ export interface ConvertedSession {
    */
   idProblem: string | null;
   /**
-   * Why no V2 backend can store this session as it is (text with a NUL or a lone surrogate),
-   * naming the V1 field and message, or null. Not thrown by the converter, so the bridge can
+   * Why no V2 backend can store this session as it is (text with a NUL or a lone surrogate,
+   * message metadata or tool calls nested deeper than storage takes), naming the V1 field and
+   * message, or null. Not thrown by the converter, so the bridge can
    * still serve the session read-only from V1; writing it (and the dry run) throws it.
    */
   unstorable: ValidationError | null;
@@ -73,18 +74,15 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
   const idProblem = sessionIdProblem(v1.sessionId, options.sessionIds);
   const sessionId = targetSessionId(v1.sessionId, options.sessionIds);
   const mapped = mapV1ProviderToV2(md.provider, options.providerMap);
-  let status = STATUS_MAP[md.status];
-  if (!status) {
-    status = "paused";
-    warnings.push(`unknown status "${md.status}" migrated as "paused"`);
-  }
+  const status = statusOf(md.status, warnings);
   const createdAt = time(options.clock, md.created_at, "metadata.created_at");
   const updatedAt = time(options.clock, md.updated_at, "metadata.updated_at");
   const lastActivity =
     typeof md.last_activity === "string"
       ? time(options.clock, md.last_activity, "metadata.last_activity")
       : updatedAt;
-  const messages = convertMessages(sessionId, v1.messages, options.clock, warnings);
+  const converted = convertMessages(sessionId, v1.messages, options.clock, warnings);
+  const messages = converted.messages;
   if (!countExplained(v1, messages)) {
     warnings.push(
       `metadata.message_count is ${String(md.message_count)} but ${messages.length} messages are stored (the messages are migrated)`,
@@ -105,7 +103,7 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     description: `Migrated from V1 session ${storableId(v1.sessionId)}`,
     context: {},
     providerConfig: {},
-    metadata: asStored(sessionMetadata(v1, messages.length, updatedAt)),
+    metadata: asStored(sessionMetadata(v1, messages.length, updatedAt, warnings)),
     createdAt,
     updatedAt,
     lastActivity,
@@ -124,8 +122,18 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
         provider: mapped === null ? "metadata.provider" : "providerMap",
         model: "metadata.model",
         providerSessionId: "metadata.provider_conversation_id",
-      }) ?? unstorableMessage(v1.messages),
+      }) ??
+      unstorableMessage(v1.messages) ??
+      converted.unstorable,
   };
+}
+
+/** The V2 status of a V1 one; an unknown one is "paused", with a warning. */
+function statusOf(v1Status: string, warnings: string[]): SessionStatus {
+  // Own keys only: "constructor" or "toString" would find Object.prototype's functions.
+  if (Object.hasOwn(STATUS_MAP, v1Status)) return STATUS_MAP[v1Status]!;
+  warnings.push(`unknown status "${v1Status}" migrated as "paused"`);
+  return "paused";
 }
 
 /**
@@ -172,7 +180,12 @@ function countExplained(v1: V1Session, messages: readonly SessionMessage[]): boo
   return v1.history.truncated_at != null;
 }
 
-function sessionMetadata(v1: V1Session, stored: number, updatedAt: Date): Record<string, unknown> {
+function sessionMetadata(
+  v1: V1Session,
+  stored: number,
+  updatedAt: Date,
+  warnings: string[],
+): Record<string, unknown> {
   const md = v1.metadata;
   const h = v1.history;
   const out: Record<string, unknown> = {
@@ -186,8 +199,7 @@ function sessionMetadata(v1: V1Session, stored: number, updatedAt: Date): Record
     v1Status: md.status,
     v1SessionControl: md.session_control,
     v1Messages: stored,
-    tags: Array.isArray(md.tags) ? md.tags : [],
-    customMetadata: isObject(md.custom_metadata) ? md.custom_metadata : {},
+    ...freeForm(md, warnings),
   };
   const optional: [string, unknown][] = [
     ["v1MessageCount", md.message_count],
@@ -204,6 +216,30 @@ function sessionMetadata(v1: V1Session, stored: number, updatedAt: Date): Record
     ["v1LastActivity", md.last_activity],
   ];
   for (const [key, value] of optional) if (value !== undefined && value !== null) out[key] = value;
+  return out;
+}
+
+/**
+ * V1's `tags` and `custom_metadata`, which V2 readers expect as a list and an object. User code
+ * assigns them freely: a value of another shape leaves them empty and is kept whole under
+ * `v1Tags` / `v1CustomMetadata`, as message metadata that is not an object is kept in
+ * `metadata.v1.metadata`.
+ */
+function freeForm(md: V1Session["metadata"], warnings: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    tags: Array.isArray(md.tags) ? md.tags : [],
+    customMetadata: isObject(md.custom_metadata) ? md.custom_metadata : {},
+  };
+  if (!Array.isArray(md.tags) && md.tags != null) {
+    out.v1Tags = md.tags;
+    warnings.push("metadata.tags is not a list, kept only in metadata.v1Tags");
+  }
+  if (!isObject(md.custom_metadata) && md.custom_metadata != null) {
+    out.v1CustomMetadata = md.custom_metadata;
+    warnings.push(
+      "metadata.custom_metadata is not an object, kept only in metadata.v1CustomMetadata",
+    );
+  }
   return out;
 }
 

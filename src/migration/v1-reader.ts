@@ -2,6 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { StorageError, ValidationError } from "../errors.js";
 import { importLib } from "../internal/lazy.js";
 import { V1HotJournalError } from "./errors.js";
+import { V1UserIndex } from "./v1-users.js";
 import { parsePythonJson } from "./v1-json.js";
 import { isObject } from "./v1-values.js";
 
@@ -86,6 +87,7 @@ export class V1Reader {
   readonly #page: BetterSqlite3.Statement;
   readonly #one: BetterSqlite3.Statement;
   readonly #meta: BetterSqlite3.Statement;
+  readonly #users: V1UserIndex;
 
   private constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -94,6 +96,7 @@ export class V1Reader {
     );
     this.#one = db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE session_id = ?`);
     this.#meta = db.prepare(`SELECT ${METADATA_COLUMNS} FROM sessions WHERE session_id = ?`);
+    this.#users = new V1UserIndex(db);
   }
 
   /** Opens a V1 file read-only; `ValidationError` (field `source`) if it is not one. */
@@ -148,12 +151,9 @@ export class V1Reader {
     }
   }
 
-  /** The `session_id`s of one user's rows (the indexed column, no JSON parsed), in row order. */
+  /** The `session_id`s of the rows that may be one user's (see `V1UserIndex`), in row order. */
   sessionIdsOfUser(userId: string): string[] {
-    const rows = this.#db
-      .prepare("SELECT session_id FROM sessions WHERE user_id = ? ORDER BY rowid")
-      .all(userId) as { session_id: unknown }[];
-    return rows.map((r) => r.session_id).filter((id): id is string => typeof id === "string");
+    return this.#users.sessionIdsOf(userId);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ValidationError } from "../errors.js";
 import { validateRecord } from "../storage/checks.js";
-import type { SessionRecord } from "../types.js";
+import { validateMessages } from "../storage/record.js";
+import type { SessionMessage, SessionRecord } from "../types.js";
 import type { V1Message } from "./v1-reader.js";
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -85,6 +86,36 @@ export function unstorableRecord(
     return new ValidationError(field, `${error.reason}; fix it in V1 and re-run`);
   }
   return null;
+}
+
+// A storage path can run as deep as the nesting it refuses: shown cut, the message stays readable.
+const MAX_SHOWN_PATH = 60;
+
+/**
+ * What every storage checks of a message it appends (`validateMessages`: JSON nested too deep in
+ * metadata or tool calls, …) on a converted one, as the error refusing the session, naming its
+ * V1 position; null if storage takes it. Found while converting, so the dry run finds what a real
+ * run's append would refuse.
+ */
+export function unstorableConverted(
+  message: SessionMessage,
+  v1Id: string,
+  at: number,
+): ValidationError | null {
+  try {
+    validateMessages([message]);
+    return null;
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const path =
+      error.field.length > MAX_SHOWN_PATH
+        ? `${error.field.slice(0, MAX_SHOWN_PATH)}…`
+        : error.field;
+    return new ValidationError(
+      `history.messages[${at}]`,
+      `message ${JSON.stringify(v1Id)} cannot be stored: its ${path} ${error.reason}; fix it in V1 and re-run`,
+    );
+  }
 }
 
 /** Text every backend stores: a V1 session id quoted as JSON when it is not (see `textProblem`). */

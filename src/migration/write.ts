@@ -2,7 +2,7 @@ import { ConcurrencyError, ValidationError } from "../errors.js";
 import type { SessionPatch, SessionStorage, TurnCounters } from "../storage/types.js";
 import { noCost } from "../turn-cost.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
-import { continuesAt } from "./align.js";
+import { continuation } from "./align.js";
 import {
   endsWithV1,
   resumeCutShort,
@@ -25,7 +25,7 @@ export type WriteOutcome =
  * Resuming is decided by content, not by timestamps: when the V1 messages V2 already has end at
  * V2's last message, in the same order, V1's remaining messages are appended in source order (a
  * write cut short by a crash, V1 gained messages since, or V1 truncated its oldest and then
- * gained some: see `continuesAt`). When every V1 message is in V2 the session is up to date.
+ * gained some: see `continuation`). When every V1 message is in V2 the session is up to date.
  * When V2 holds messages after the shared ones that V1 does not have, or its messages were
  * cleared in V2, the session moved on in V2 and is left alone, and the outcome says how many V1
  * messages are missing. Safe against a concurrent writer: the storage refuses a taken session or
@@ -105,10 +105,11 @@ async function resume(
     if (!(await appendRest(storage, existing, c, []))) return null;
     return { kind: "migrated", sessionId: id, messages: 0 };
   }
-  const from = continuesAt(present, source, c.record.metadata.v1TruncatedAt != null);
+  const lacking = continuation(present, source, c.record.metadata.v1TruncatedAt != null);
   const cleared = present.length === 0 && Number(existing.metadata.v1Messages) > 0;
-  if (from === null || (cleared && touchedInV2(existing, c))) {
-    const why = from !== null ? "its messages were cleared" : "it holds messages V1 does not have";
+  if (lacking === null || (cleared && touchedInV2(existing, c))) {
+    const why =
+      lacking !== null ? "its messages were cleared" : "it holds messages V1 does not have";
     return {
       kind: "skipped",
       sessionId: id,
@@ -116,7 +117,7 @@ async function resume(
       note: `changed in V2 after migration (${why}); left as is, ${missing} of ${source.length} V1 messages not migrated`,
     };
   }
-  const rest = source.slice(from).map((m): SessionMessage => ({ ...m, sessionId: id }));
+  const rest = lacking.map((m): SessionMessage => ({ ...m, sessionId: id }));
   if (!(await appendRest(storage, existing, c, rest))) return null;
   return { kind: "migrated", sessionId: id, messages: rest.length };
 }

@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { SessionNotFoundError, ValidationError, createSessionManager } from "../../src/index.js";
 import { SessionBridge, V1SessionView, migrateV1 } from "../../src/migration/index.js";
+import { sqliteStorage } from "../../src/storage/sqlite.js";
 import { v1Messages, writeV1 } from "./fix-helpers.js";
 import { tempDir } from "./helpers.js";
+import { mismatchedRow } from "./v1-cases.js";
 
 const tmp = tempDir("mig-bridge-fix-");
 afterAll(tmp.cleanup);
@@ -137,4 +139,60 @@ describe("SessionBridge fixes", () => {
     expect(await bridge.deleteSession("nope")).toBe(false);
     await close();
   });
+});
+
+/**
+ * SessionBridge.getUserSessions found a user's V1 sessions by the `user_id` COLUMN, while every
+ * other path (getSession's { userId } check, the migrator, the view's userId) uses
+ * metadata.user_id. For a row where they disagree (hand edit; the migrator warns about it) the
+ * listing of user A returned a session that belongs to user B — one that
+ * getSession(id, { userId: A }) refuses — and user B's listing left it out.
+ */
+it("lists a V1 session only for the user it belongs to (the user getSession accepts)", async () => {
+  const src = tmp.path("v1.db");
+  writeV1(src, [], [mismatchedRow()]); // column user_id "column-user", metadata.user_id "json-user"
+  const manager = createSessionManager({
+    storage: sqliteStorage({ dbPath: tmp.path("v2.db") }),
+    providers: { mock: null },
+  });
+  const bridge = new SessionBridge(manager, src, {
+    timezone: "UTC",
+    providerMap: { openai: "mock" },
+  });
+  try {
+    // The session is json-user's: that is who getSession serves it to.
+    const own = await bridge.getSession("session_mismatch", { userId: "json-user" });
+    expect(own.userId).toBe("json-user");
+    await expect(bridge.getSession("session_mismatch", { userId: "column-user" })).rejects.toThrow(
+      /not found/,
+    );
+
+    const other = await bridge.getUserSessions("column-user");
+    expect(other.map((s) => [s.sessionId, s.userId])).toEqual([]);
+    const mine = await bridge.getUserSessions("json-user");
+    expect(mine.map((s) => s.sessionId)).toEqual(["session_mismatch"]);
+  } finally {
+    await bridge.close();
+    await manager.close();
+  }
+});
+
+it("lists a V1 session for its new user once the V1 file changed (a hand edit while serving)", async () => {
+  const src = tmp.path("edited-v1.db");
+  writeV1(src, [{ session_id: "session_mismatch", user_id: "column-user", messages: [] }]);
+  const manager = createSessionManager({
+    storage: sqliteStorage({ dbPath: tmp.path("edited-v2.db") }),
+    providers: { mock: null },
+  });
+  const bridge = new SessionBridge(manager, src, opts);
+  const ids = async (user: string) => (await bridge.getUserSessions(user)).map((s) => s.sessionId);
+  try {
+    expect(await ids("json-user")).toEqual([]);
+    writeV1(src, [], [mismatchedRow()]); // column user_id "column-user", metadata.user_id "json-user"
+    expect(await ids("json-user")).toEqual(["session_mismatch"]);
+    expect(await ids("column-user")).toEqual([]);
+  } finally {
+    await bridge.close();
+    await manager.close();
+  }
 });

@@ -4,7 +4,7 @@ import { createSessionManager } from "../../src/index.js";
 import { migrateV1, verifyMigration } from "../../src/migration/index.js";
 import { V1Clock } from "../../src/migration/v1-time.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
-import { v1Messages, writeV1 } from "./fix-helpers.js";
+import { v1Message, v1Messages, writeV1 } from "./fix-helpers.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir("mig-fidelity-");
@@ -188,4 +188,29 @@ describe("verify", () => {
     expect(v).toMatchObject({ ok: true, matchingSessions: 0, differences: [] });
     expect(v.continued).toEqual([{ sessionId: "s_ver", targetSessionId: "s_ver", newMessages: 1 }]);
   });
+});
+
+/**
+ * The dry run promises to find what a real run refuses ("the dry run and every target refuse the
+ * same sessions"). A V1 message whose metadata was nested deeper than V2's storage accepts (100)
+ * passed the dry run as "would migrate" but failed the real run.
+ */
+it("dry run and real run agree on a message whose metadata V2 storage refuses (nesting > 100)", async () => {
+  let deep: Record<string, unknown> = { leaf: 1 };
+  for (let i = 0; i < 105; i++) deep = { d: deep };
+  const src = tmp.path("v1.db");
+  writeV1(src, [
+    { session_id: "ok", messages: [v1Message("m0", "user", 0)] },
+    { session_id: "deep", messages: [{ ...v1Message("m1", "user", 1), metadata: deep }] },
+  ]);
+  const dry = await migrateV1({
+    source: src,
+    target: tmp.path("unused.db"),
+    dryRun: true,
+    timezone: "UTC",
+  });
+  const real = await migrateV1({ source: src, target: tmp.path("v2.db"), timezone: "UTC" });
+  expect(real.errors.map((e) => e.sessionId)).toEqual(["deep"]); // the real run refuses it
+  expect(dry.errors.map((e) => e.sessionId)).toEqual(real.errors.map((e) => e.sessionId));
+  expect(dry.migratedSessions).toBe(real.migratedSessions);
 });

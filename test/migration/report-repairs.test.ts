@@ -210,3 +210,53 @@ describe("report totals", () => {
     expect(r).toMatchObject({ totalMessages: 4, migratedMessages: 1, failedSessions: 1 });
   });
 });
+
+/**
+ * V1's custom_metadata / tags are free-form (user code assigns them after construction). A
+ * custom_metadata that is not a dict, or tags that are not a list, were replaced by {} / [] without
+ * a word: the values were gone from V2 and the report said nothing. (Message metadata that is not
+ * an object is kept in metadata.v1.metadata with a warning; session metadata deserves the same.)
+ */
+it("keeps (or at least reports) custom_metadata that is not an object and tags that are not a list", async () => {
+  const src = tmp.path("v1.db");
+  const dst = tmp.path("v2.db");
+  writeV1(src, [
+    { session_id: "s1", custom_metadata: ["crm-4711", 42], tags: "vip", messages: v1Messages(2) },
+  ]);
+  const report = await migrateV1({ source: src, target: dst, timezone: "UTC" });
+  const storage = sqliteStorage({ dbPath: dst });
+  const record = await storage.getSession("s1");
+  await storage.close();
+  const stored = JSON.stringify(record!.metadata);
+  const warned = report.warnings.map((w) => w.warning).join("\n");
+  // Either the V1 values survive in the record, or the report says they were left out.
+  expect(stored.includes("crm-4711") || /custom_metadata/.test(warned)).toBe(true);
+  expect(stored.includes('"vip"') || /tags/.test(warned)).toBe(true);
+});
+
+it("keeps custom_metadata that is not an object and tags that are not a list under v1*, with a warning", async () => {
+  const src = tmp.path("free-form.db");
+  const dst = tmp.path("free-form-v2.db");
+  writeV1(src, [
+    { session_id: "s1", custom_metadata: ["crm-4711", 42], tags: "vip", messages: v1Messages(2) },
+  ]);
+  const r = await migrateV1({ source: src, target: dst, ...UTC });
+  expect(r.warnings).toEqual([
+    { sessionId: "s1", warning: "metadata.tags is not a list, kept only in metadata.v1Tags" },
+    {
+      sessionId: "s1",
+      warning: "metadata.custom_metadata is not an object, kept only in metadata.v1CustomMetadata",
+    },
+  ]);
+  const storage = sqliteStorage({ dbPath: dst });
+  try {
+    expect((await storage.getSession("s1"))!.metadata).toMatchObject({
+      tags: [],
+      customMetadata: {},
+      v1Tags: "vip",
+      v1CustomMetadata: ["crm-4711", 42],
+    });
+  } finally {
+    await storage.close();
+  }
+});

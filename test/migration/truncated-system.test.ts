@@ -84,3 +84,86 @@ describe("verify on a V1 session that was never truncated", () => {
     expect(v.differences[0]).toMatchObject({ sessionId: "s1", problem: "content" });
   });
 });
+
+/**
+ * V1 gained a system message (plus a turn) after the migration and then ran truncate_to_limit,
+ * which moves every system message to the front. Nothing touched the V2 session, yet the re-run
+ * refused to append V1's new messages, called the session "changed in V2" and left them out.
+ * docs/migration.md §3 "Re-running is safe": truncate_to_limit "keeps every system message
+ * first, also one added mid-conversation … V1's remaining messages are appended after it".
+ */
+it("appends a system message V1 added after the migration and the turn after it, when V1 then truncated", async () => {
+  const S = v1Message("sys", "system", 0);
+  const u1 = v1Message("u1", "user", 1);
+  const a1 = v1Message("a1", "assistant", 2);
+  const u2 = v1Message("u2", "user", 3);
+  const a2 = v1Message("a2", "assistant", 4);
+  const M = v1Message("mid", "system", 5); // added in V1 after the migration
+  const u3 = v1Message("u3", "user", 6);
+  const a3 = v1Message("a3", "assistant", 7);
+  const src = tmp.path("v1.db");
+  const dst = tmp.path("v2.db");
+  writeV1(src, [{ session_id: "s1", messages: [S, u1, a1, u2, a2] }]);
+  await migrateV1({ source: src, target: dst, ...UTC });
+
+  // V1 continues: [S,u1,a1,u2,a2,M,u3,a3]; truncate_to_limit(6) = [S, M] + newest 4 [a2,M,u3,a3]
+  const later = "2024-03-04T09:01:00.000001";
+  writeV1(src, [
+    { session_id: "s1", messages: [S, M, a2, M, u3, a3], truncated_at: later, updated_at: later },
+  ]);
+  const r = await migrateV1({ source: src, target: dst, ...UTC });
+
+  // V2 was never used: nothing there "changed in V2".
+  expect(r.warnings.map((w) => w.warning).join("\n")).not.toMatch(/changed in V2/);
+  expect(r).toMatchObject({ unmigratedMessages: 0, migratedMessages: 3 });
+  expect(await storedIds(dst)).toEqual(["sys", "u1", "a1", "u2", "a2", "mid", "u3", "a3"]);
+  const v = await verifyMigration({ source: src, target: dst, ...UTC });
+  expect(v.differences).toEqual([]);
+});
+
+describe("V1 gained a system message after the migration, then truncated", () => {
+  const S = v1Message("sys", "system", 0);
+  const u1 = v1Message("u1", "user", 1);
+  const a1 = v1Message("a1", "assistant", 2);
+  const M = v1Message("mid", "system", 3);
+  const u2 = v1Message("u2", "user", 4);
+  const a2 = v1Message("a2", "assistant", 5);
+
+  it("appends it with V1's newest when truncation dropped all V2 has after the system prompt", async () => {
+    const src = tmp.path("new-sys.db");
+    const dst = tmp.path("new-sys-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: [S, u1, a1] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    // [S,u1,a1,M,u2,a2] truncated to 4: [S, M] + newest 2; M is not among them.
+    writeV1(src, [
+      { session_id: "s1", messages: [S, M, u2, a2], truncated_at: resaved, updated_at: resaved },
+    ]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r).toMatchObject({ migratedMessages: 3, unmigratedMessages: 0, warnings: [] });
+    expect(await storedIds(dst)).toEqual(["sys", "u1", "a1", "mid", "u2", "a2"]);
+    expect(await verifyMigration({ source: src, target: dst, ...UTC })).toMatchObject({
+      ok: true,
+      matchingSessions: 1,
+    });
+    const again = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(again).toMatchObject({ skippedSessions: 1, migratedMessages: 0 });
+  });
+
+  it("still leaves the session alone when V2 continued it", async () => {
+    const src = tmp.path("new-sys-used.db");
+    const dst = tmp.path("new-sys-used-v2.db");
+    writeV1(src, [{ session_id: "s1", messages: [S, u1, a1] }]);
+    await migrateV1({ source: src, target: dst, ...UTC });
+    const s = sqliteStorage({ dbPath: dst });
+    const turn = { sessionId: "s1", role: "user", content: "v2", metadata: {} } as const;
+    await s.appendMessages("s1", [{ ...turn, messageId: "v2-1", timestamp: new Date() }]);
+    await s.close();
+    writeV1(src, [
+      { session_id: "s1", messages: [S, M, u2, a2], truncated_at: resaved, updated_at: resaved },
+    ]);
+    const r = await migrateV1({ source: src, target: dst, ...UTC });
+    expect(r).toMatchObject({ skippedSessions: 1, unmigratedMessages: 3 });
+    expect(r.warnings[0]!.warning).toMatch(/holds messages V1 does not have/);
+    expect(await storedIds(dst)).toEqual(["sys", "u1", "a1", "v2-1"]);
+  });
+});
