@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { refuseForeignFile } from "./foreign-file.js";
 import type { StorageChoice } from "../config.js";
 import {
   createSessionManager,
@@ -64,6 +65,7 @@ export function openManager(
   if (existing && g.storage === "sqlite" && !existsSync(g.db)) {
     throw new ValidationError("db", `there is no database at ${g.db}`);
   }
+  if (g.storage === "sqlite") refuseForeignFile("db", g.db);
   const providers: Record<string, string | Record<string, unknown> | null> = { mock };
   for (const [name, variable] of Object.entries(PROVIDER_KEYS)) {
     if (variable && process.env[variable]) providers[name] = process.env[variable];
@@ -75,6 +77,10 @@ export function openManager(
 function storageChoice(g: GlobalOptions, connectionString: string | undefined): StorageChoice {
   switch (g.storage) {
     case "postgres":
+      if (connectionString !== undefined) {
+        const from = g.connectionString !== undefined ? "--connection-string" : "DATABASE_URL";
+        requireConnectionString(from, connectionString);
+      }
       return { storage: "postgres", storageConfig: { connectionString } };
     case "sqlite":
       return { storage: "sqlite", storageConfig: { dbPath: g.db } };
@@ -86,6 +92,27 @@ function storageChoice(g: GlobalOptions, connectionString: string | undefined): 
         `must be memory, sqlite or postgres, got "${g.storage}"`,
       );
   }
+}
+
+/**
+ * A connection string pg can use: a postgres://, postgresql:// or socket: URL, or pg's
+ * "/socket/dir database" form. Checked here because pg only fails at the first query, with an
+ * "Invalid URL" that names no flag. The message never quotes it: it may hold a password.
+ */
+function requireConnectionString(field: string, text: string): void {
+  if (text.trim() === "") throw new ValidationError(field, "must not be empty");
+  if (text.startsWith("/")) return;
+  if (!/^(postgres|postgresql|socket):/i.test(text) || !parsesAsUrl(text)) {
+    throw new ValidationError(field, "is not a valid postgres:// or postgresql:// URL");
+  }
+}
+
+/** As pg parses it: spaces and stray `%` encoded, and a user with no host (`user@/db`) allowed. */
+function parsesAsUrl(text: string): boolean {
+  const url = /[ ]|%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(text)
+    ? encodeURI(text).replace(/%25(\d\d)/g, "%$1")
+    : text;
+  return URL.canParse(url) || URL.canParse(url.replace("@/", "@___DUMMY___/"));
 }
 
 /** A flag that is a count: plain digits only (`Number()` would take "", " 5", "1e2", "0x10"). */
@@ -123,6 +150,28 @@ export function printTable(
   for (const row of cells) out.write(`${line(row)}\n`);
 }
 
+const stdoutGone = new AbortController();
+
+/** Aborted once stdout cannot be written (its reader went away, `| head`): commands stop. */
+export const outputClosed: AbortSignal = stdoutGone.signal;
+
+/**
+ * Without a listener, the EPIPE of the first write after the reader went away (`sessions list |
+ * head`) kills the process with a stack trace, its storage left unclosed. A reader that has what
+ * it wants is no failure: the command ends quietly, exit 0. Any other write error is reported and
+ * sets exit code 1 (see bin.ts). The writes still to come fail quietly too.
+ */
+export function watchStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (stdoutGone.signal.aborted) return;
+    if (error.code !== "EPIPE") {
+      process.stderr.write(`error: cannot write to stdout: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+    stdoutGone.abort();
+  });
+}
+
 /** Prints an error without a stack for known errors; returns the exit code. */
 export function reportError(error: unknown): number {
   const message =
@@ -142,5 +191,11 @@ function format(value: unknown): string {
   if (value instanceof Date) return `${value.toISOString().replace("T", " ").slice(0, 19)}Z`;
   if (value === null || value === undefined) return "";
   const text = (typeof value === "string" ? value : JSON.stringify(value)).replace(CONTROL, " ");
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return text.length > 60 ? `${wholeCodePoints(text.slice(0, 57))}...` : text;
+}
+
+/** Drops a high surrogate left at the end by a cut: alone, it would print as U+FFFD. */
+function wholeCodePoints(cut: string): string {
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }

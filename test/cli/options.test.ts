@@ -115,6 +115,31 @@ describe("chat --provider and --model", () => {
   });
 });
 
+describe("chat --user and --model values", () => {
+  for (const flag of ["--user", "--model"]) {
+    it(`refuses an empty ${flag} before the chat starts, naming the flag`, async () => {
+      const r = await runCli(["--storage", "memory", "chat", flag, ""], { input: "hi\nthere\n" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/^session /m);
+      expect(r.stderr).toContain(`invalid ${flag}`);
+    });
+  }
+
+  it("refuses a user id over the library's limit up front, on a resumed session too", async () => {
+    const db = join(dir, "long-user.db");
+    const long = "u".repeat(257);
+    const r = await cli(["--db", db, "chat", "--user", long], "hi\n");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("invalid --user: must be at most 256 characters");
+    expect(existsSync(db)).toBe(false);
+    const resumed = await cli(
+      ["--storage", "memory", "chat", "--session", "s", "--user", ""],
+      "hi\n",
+    );
+    expect(resumed.stderr).toContain("invalid --user: must not be empty");
+  });
+});
+
 describe("chat --session", () => {
   it("refuses --provider or --model with --session, even when they name the defaults", async () => {
     const db = join(dir, "resume.db");
@@ -144,6 +169,33 @@ describe("chat --session", () => {
       "again",
       "Echo: again",
     ]);
+  });
+});
+
+describe("--connection-string", () => {
+  it("names --connection-string when it is not a valid URL", async () => {
+    const r = await runCli([
+      "--storage",
+      "postgres",
+      "--connection-string",
+      "postgres://app:pw@127.0.0.1:99999/app",
+      "sessions",
+      "list",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/connection-?string/i);
+    expect(r.stderr).toContain("VALIDATION_ERROR");
+    expect(r.stderr).not.toContain("pw@");
+  });
+
+  it("names DATABASE_URL when the bad URL comes from there, without quoting it", async () => {
+    const env = { DATABASE_URL: "mysql://app:secret-pw@db/app" };
+    const r = await runCli(["--storage", "postgres", "chat"], { input: "hi\n", env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "invalid DATABASE_URL: is not a valid postgres:// or postgresql:// URL",
+    );
+    expect(r.stderr).not.toContain("secret-pw");
   });
 });
 

@@ -2,7 +2,15 @@ import { randomUUID } from "node:crypto";
 import { createInterface } from "node:readline";
 import { CommanderError, type Command } from "commander";
 import { SessionError, ValidationError, type Session, type SessionManager } from "../../index.js";
-import { openManager, parseCount, printTable, reportError, requireProvider } from "../utils.js";
+import { requireString } from "../../validate.js";
+import {
+  openManager,
+  outputClosed,
+  parseCount,
+  printTable,
+  reportError,
+  requireProvider,
+} from "../utils.js";
 
 // No commander defaults for --provider and --model: whether they were given decides whether they
 // may be given (not with --session) and whether --model may be left out (only for the mock).
@@ -54,8 +62,13 @@ export function chatCommand(program: Command): void {
     });
 }
 
-/** Checks --provider, --model and --session together; applies the mock's defaults. */
+/**
+ * Checks --user, --provider, --model and --session together; applies the mock's defaults. A bad
+ * value is refused here, named as a flag: the manager would refuse it on every line instead.
+ */
 function newSession(options: ChatOptions): NewSession {
+  if (options.user !== undefined) requireString("--user", options.user);
+  if (options.session !== undefined) requireString("--session", options.session);
   const given = (["provider", "model"] as const)
     .filter((flag) => options[flag] !== undefined)
     .map((flag) => `--${flag}`)
@@ -71,7 +84,9 @@ function newSession(options: ChatOptions): NewSession {
     throw new ValidationError("--model", reason);
   }
   requireProvider("--provider", provider);
-  return { provider, model: options.model ?? "mock-model" };
+  const model =
+    options.model === undefined ? "mock-model" : requireString("--model", options.model);
+  return { provider, model };
 }
 
 /**
@@ -98,7 +113,7 @@ async function open(
       ));
     return { sessionId, ...fresh, get: create, stored: () => made };
   }
-  const user = options.user ? { userId: options.user } : {};
+  const user = options.user === undefined ? {} : { userId: options.user };
   const session = await manager.getSession(options.session!, user);
   requireProvider("--session", session.provider); // else every line would fail the same way
   const { sessionId, provider, model } = session;
@@ -129,16 +144,18 @@ async function chat(chatting: ChatSession, stream: boolean): Promise<number> {
   let turn: AbortController | null = null;
   let stopped = false;
   let failed = 0;
-  // Ctrl+C stops the reply being written (what arrived is kept, marked aborted). At the prompt,
-  // or when reading a pipe, it ends the chat; either way the storage is closed properly.
-  const interrupt = (): void => {
+  const stop = (): void => {
     turn?.abort();
-    if (turn && tty) return;
     stopped = true;
     rl.close();
   };
+  // Ctrl+C stops the reply being written (what arrived is kept, marked aborted). At the prompt,
+  // or when reading a pipe, it ends the chat; either way the storage is closed properly.
+  const interrupt = (): void => (turn && tty ? turn.abort() : stop());
   rl.on("SIGINT", interrupt); // a terminal: readline reads Ctrl+C as a key
   process.on("SIGINT", interrupt); // a pipe: Ctrl+C is a signal
+  // Nobody reads the replies any more (`chat | head`): asking for more would only cost tokens.
+  outputClosed.addEventListener("abort", stop);
   try {
     if (tty) rl.prompt();
     for await (const line of rl) {
@@ -159,6 +176,7 @@ async function chat(chatting: ChatSession, stream: boolean): Promise<number> {
     }
   } finally {
     process.off("SIGINT", interrupt);
+    outputClosed.removeEventListener("abort", stop);
     rl.close();
   }
   return failed;

@@ -1,23 +1,11 @@
-import { accessSync, constants, existsSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { writeFileSync } from "node:fs";
 import { CommanderError } from "commander";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
-import { PROVIDER_NAMES } from "../../providers/registry.js";
-import { ValidationError } from "../../errors.js";
 import { MigrationAbortedError, migrateV1, verifyMigration } from "../../migration/index.js";
 import type { MigrationProgress, MigrationReport, VerifyReport } from "../../migration/index.js";
-import { parseCount, plural } from "../utils.js";
-
-interface MigrateOptions {
-  report: string;
-  dryRun?: boolean;
-  verify?: boolean;
-  batchSize: string;
-  timezone?: string;
-  renewIds?: boolean;
-  providerMap?: string;
-}
+import { plural } from "../utils.js";
+import { checkOptions, type MigrateOptions } from "./migrate-options.js";
 
 /**
  * Exit codes beyond 0 (success) and 1 (bad input, unreadable source, failing target; the report is
@@ -67,10 +55,7 @@ export function migrateCommand(program: Command): void {
  * options stop it before it starts, and leave the report of an earlier run as it was.
  */
 async function run(source: string, target: string, options: MigrateOptions): Promise<number> {
-  const batchSize = parseCount("--batch-size", options.batchSize, 1, 100_000);
-  requireReportPath("--report", options.report);
-  const providerMap = parseProviderMap(options.providerMap);
-  const sessionIds = options.renewIds ? ("renew" as const) : ("keep" as const);
+  const { batchSize, sessionIds, providerMap } = checkOptions(source, target, options);
   let report: MigrationReport | null = null;
   const interrupt = onInterrupt();
   const { signal } = interrupt;
@@ -210,26 +195,6 @@ function progressDisplay(): { update: (p: MigrationProgress) => void; stop: () =
   };
 }
 
-function parseProviderMap(text: string | undefined): Record<string, string> {
-  const map: Record<string, string> = {};
-  if (!text) return map;
-  for (const pair of text.split(",")) {
-    const [from, to, extra] = pair.split("=").map((s) => s.trim());
-    if (!from || !to || extra !== undefined) {
-      throw new ValidationError("--provider-map", `"${pair}" is not v1name=v2name`);
-    }
-    map[from] = to;
-    // A name of the caller's own adapter is fine, but a typo would strand the sessions: say so.
-    if (!PROVIDER_NAMES.includes(to)) {
-      process.stderr.write(
-        `note: "${to}" is not a built-in provider (${PROVIDER_NAMES.join(", ")}); ` +
-          `sessions mapped to it need an adapter of that name\n`,
-      );
-    }
-  }
-  return map;
-}
-
 function printSummary(r: MigrationReport, verify: VerifyReport | null, path: string): void {
   const out = process.stdout;
   const verb = r.dryRun ? "would migrate" : "migrated";
@@ -265,22 +230,4 @@ function printSummary(r: MigrationReport, verify: VerifyReport | null, path: str
     }
   }
   out.write(`report: ${path}\n`);
-}
-
-/**
- * A file the report can be written to: named, not a directory, in a writable directory. The
- * report is written after the run, so a path it cannot be written to is refused before it.
- */
-function requireReportPath(flag: string, path: string): void {
-  if (path.trim() === "") throw new ValidationError(flag, "must not be empty");
-  if (existsSync(path) && statSync(path).isDirectory()) {
-    throw new ValidationError(flag, `is a directory: ${path}`);
-  }
-  const dir = dirname(path);
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new ValidationError(flag, `cannot be written: ${dir} is not a writable directory`);
-  }
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { SessionQuery } from "../../storage/types.js";
+import type { SessionRecord } from "../../types.js";
 import { requireStatus, requireString } from "../../validate.js";
 import { openManager, parseCount, printTable } from "../utils.js";
 
@@ -28,20 +29,9 @@ export function sessionsCommand(program: Command): void {
       const manager = openManager(command, null, { existing: true });
       try {
         const page = await manager.storage.listSessions(query);
-        if (options.json) return print(page.sessions);
-        printTable(
-          page.sessions.map((s) => ({
-            session: s.sessionId,
-            user: s.userId,
-            model: `${s.provider}/${s.model}`,
-            status: s.status,
-            messages: s.messageCount,
-            tokens: s.inputTokens + s.outputTokens,
-            lastActivity: s.lastActivity,
-            name: s.name,
-          })),
-        );
-        // A cut-off list must not read as all there is.
+        if (options.json) print(page.sessions);
+        else printTable(page.sessions.map(listRow));
+        // A cut-off list must not read as all there is, for a script (--json) as for a person.
         if (page.next) process.stderr.write(`(more sessions follow: raise --limit)\n`);
       } finally {
         await manager.close();
@@ -78,6 +68,20 @@ export function sessionsCommand(program: Command): void {
         await manager.close();
       }
     });
+}
+
+/** One line of the `sessions list` table. */
+function listRow(s: SessionRecord): Record<string, unknown> {
+  return {
+    session: s.sessionId,
+    user: s.userId,
+    model: `${s.provider}/${s.model}`,
+    status: s.status,
+    messages: s.messageCount,
+    tokens: s.inputTokens + s.outputTokens,
+    lastActivity: s.lastActivity,
+    name: s.name,
+  };
 }
 
 /**
