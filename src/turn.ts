@@ -1,4 +1,5 @@
-import { ConcurrencyError, StorageError } from "./errors.js";
+import { ConcurrencyError, SessionError, StorageError } from "./errors.js";
+import { windowed } from "./history-window.js";
 import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
@@ -55,7 +56,12 @@ export function prepare(
   const withHistory = (stored: SessionMessage[]): PreparedTurn => ({
     held,
     input,
-    providerInput: { session, history: withoutHeld(stored, send?.earlier), input: sent, signal },
+    providerInput: {
+      session,
+      history: windowed(withoutHeld(stored, send?.earlier), session.providerConfig),
+      input: sent,
+      signal,
+    },
   });
   if (send?.transcript) return withHistory(send.transcript);
   // A storage of your own may return another kind of promise: this one is the library's.
@@ -204,12 +210,19 @@ async function notStored(
   reply: ProviderReply,
   error: unknown,
 ): Promise<never> {
-  if (!(error instanceof ConcurrencyError || error instanceof StorageError)) throw error;
+  // A storage of your own may throw what its driver throws: a storage failure all the same.
+  const failure = error instanceof SessionError ? error : storageFailure(rt, error);
+  if (!(failure instanceof ConcurrencyError || failure instanceof StorageError)) throw failure;
   // If keeping the input fails too, the first error says what happened to the turn (after a
   // lost COMMIT that did happen, the input is refused as already stored).
-  await keepInput(rt, turn, error, reply);
+  await keepInput(rt, turn, failure, reply);
   await realignConversation(rt, turn.held);
-  throw error;
+  throw failure;
+}
+
+function storageFailure(rt: Runtime, error: unknown): StorageError {
+  const message = error instanceof Error ? error.message : "the append failed";
+  return new StorageError(rt.storage.name, message, { cause: error });
 }
 
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {

@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { validateHistoryWindow } from "./history-window.js";
 import { MESSAGE_ROLES, SESSION_STATUSES } from "./types.js";
 import type { MessageRole, SessionStatus } from "./types.js";
 
@@ -126,6 +127,7 @@ const CREDENTIAL_KEY =
  */
 export function requireProviderConfig(field: string, value: unknown): Record<string, unknown> {
   const config = requireRecord(field, value);
+  validateHistoryWindow(field, config);
   const credential = credentialPath(field, config);
   if (credential) {
     throw new ValidationError(

@@ -99,7 +99,8 @@ export interface StorageUsage {
 }
 
 /**
- * The storage contract. Every backend passes `test/storage/conformance.ts`.
+ * The storage contract. Every built-in backend passes the repository's
+ * `test/storage/conformance.ts` (not shipped in the package).
  *
  * Messages are an append-only log per session: `appendMessages` assigns the next sequence numbers
  * and updates the counters in one transaction, so a turn is stored whole or not at all.
