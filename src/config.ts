@@ -84,12 +84,38 @@ const AnyStorageConfig = z.strictObject({ ...SqliteConfig.shape, ...PostgresConf
 /** The options of one backend, as `storageConfig` or `StorageFactory.create` take them. */
 export type StorageConfig = MemoryStorageOptions | SqliteStorageOptions | PostgresStorageOptions;
 
-const isStorage = (v: unknown): v is SessionStorage =>
-  typeof v === "object" &&
-  v !== null &&
-  ["createSession", "getSession", "appendMessages", "getMessages"].every(
-    (m) => typeof (v as Record<string, unknown>)[m] === "function",
+/**
+ * Every method of the storage contract (`name` aside): a storage lacking one is refused when the
+ * manager is made, not with a bare TypeError mid-operation. A `Record` so that the compiler
+ * says when the contract gains a method this list lacks.
+ */
+const STORAGE_METHODS = Object.keys({
+  createSession: true,
+  getSession: true,
+  updateSession: true,
+  deleteSession: true,
+  listSessions: true,
+  appendMessages: true,
+  addMessage: true,
+  getMessages: true,
+  clearMessages: true,
+  getMemoryUsage: true,
+  close: true,
+} satisfies Record<Exclude<keyof SessionStorage, "name">, true>);
+
+const isStorageObject = (v: unknown): v is SessionStorage => typeof v === "object" && v !== null;
+
+/** Names the first method of `SessionStorage` a storage object lacks (field `storage`). */
+function hasStorageMethods(storage: SessionStorage, ctx: z.core.$RefinementCtx): void {
+  const missing = STORAGE_METHODS.find(
+    (m) => typeof (storage as unknown as Record<string, unknown>)[m] !== "function",
   );
+  if (missing === undefined) return;
+  ctx.addIssue({
+    code: "custom",
+    message: `must implement SessionStorage: its ${missing} is not a function`,
+  });
+}
 
 const rates = {
   input: z.number().min(0),
@@ -162,9 +188,13 @@ function callbacks<T extends object>(names: readonly string[], what: string) {
 
 export const ManagerOptions = z.strictObject({
   storage: z
-    .union([z.enum(["memory", "sqlite", "postgres"]), z.custom<SessionStorage>(isStorage)], {
-      error: 'must be "memory", "sqlite", "postgres" or a storage object',
-    })
+    .union(
+      [
+        z.enum(["memory", "sqlite", "postgres"]),
+        z.custom<SessionStorage>(isStorageObject).superRefine(hasStorageMethods),
+      ],
+      { error: 'must be "memory", "sqlite", "postgres" or a storage object' },
+    )
     .default("memory"),
   storageConfig: AnyStorageConfig.default({}),
   // A key, or null / undefined / "" for none given (so `openai: process.env.OPENAI_API_KEY`

@@ -1,5 +1,5 @@
 import { ProviderError } from "./errors.js";
-import type { ProviderReply } from "./providers/types.js";
+import type { ProviderReply, SpentAttempt } from "./providers/types.js";
 import type { TokenUsage } from "./types.js";
 import { isCount, isJsonRecord, isStorableText } from "./validate.js";
 
@@ -26,10 +26,27 @@ function replyFieldFault(reply: ProviderReply): string | null {
   if (!optionalText(reply.providerMessageId))
     return "the reply's providerMessageId is not storable text";
   if (!optionalText(reply.model)) return "the reply's model is not storable text";
+  const { earlier } = reply;
+  if (earlier !== undefined && !(Array.isArray(earlier) && earlier.every(isSpentAttempt)))
+    return "the reply's earlier attempts are not a list of four whole, non-negative token counts";
   const calls = reply.toolCalls;
   if (calls !== undefined && !(Array.isArray(calls) && isJsonRecord({ calls })))
     return "the reply's toolCalls are not a plain JSON array";
   return null;
+}
+
+/**
+ * An attempt's spending the counters can take (`ProviderReply.earlier`, `ProviderError.spent`):
+ * its counts as `isTokenUsage` says, its model text (it is looked up in price tables).
+ */
+export function isSpentAttempt(attempt: unknown): attempt is SpentAttempt {
+  if (attempt === null || typeof attempt !== "object") return false;
+  const { usage, model, usageUnknown } = attempt as SpentAttempt;
+  return (
+    isTokenUsage(usage) &&
+    (model === undefined || typeof model === "string") &&
+    (usageUnknown === undefined || typeof usageUnknown === "boolean")
+  );
 }
 
 /** Token counts a storage can add to its counters: four whole, non-negative numbers. */

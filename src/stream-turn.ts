@@ -124,7 +124,7 @@ async function* heldStream(
         spent = ZERO_USAGE;
         reported = false;
         served = { model: event.model, metadata: event.metadata };
-      } else {
+      } else if (event.type === "done") {
         const fault = replyFault(held.adapter.name, event.reply);
         if (fault) {
           // The reply cannot be stored, but its tokens were spent: its usage is the final count
@@ -139,6 +139,8 @@ async function* heldStream(
         const reply = earlier.length ? { ...event.reply, earlier } : event.reply;
         stored = await completeTurn(rt, turn, reply);
         break; // anything an adapter sends after its final reply is not part of the turn
+      } else {
+        throw unknownEvent(held.adapter.name, event);
       }
     }
     if (outcome !== "done") {
@@ -175,6 +177,19 @@ async function* heldStream(
       if (stored) io.settle(stored); // as sendMessage returns: released, hooks run
     }
   }
+}
+
+/**
+ * An event outside the contract (a keep-alive `ping`, a misspelt `Delta`): the adapter's bug,
+ * named as such. Skipping it would drop a misspelt delta's text from what the reader sees.
+ */
+function unknownEvent(provider: string, event: unknown): ProviderError {
+  const type = (event as { type?: unknown } | null)?.type;
+  const named = typeof type === "string" ? `"${type.slice(0, 100)}"` : typeof type;
+  return new ProviderError(
+    provider,
+    `the stream yielded an event of unknown type ${named} (expected delta, usage, fallback or done)`,
+  );
 }
 
 /** Why a turn's own controller aborts when its reader broke off (not the caller's signal). */

@@ -1,6 +1,8 @@
 import { isEmpty } from "./internal/clone.js";
 import { addUsage, priceIn, turnCost } from "./pricing.js";
+import { adapterPrice } from "./adapter-price.js";
 import { ZERO_USAGE } from "./providers/types.js";
+import { isSpentAttempt } from "./reply-checks.js";
 import type { ProviderAdapter, ProviderReply, SpentAttempt } from "./providers/types.js";
 import type { KnownSession, TurnCounters } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
@@ -38,18 +40,34 @@ export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Da
   }
   let usage = spent.usage;
   let costUsd = costOf(rt, turn, spent);
-  for (const attempt of spent.earlier) {
+  for (const attempt of attemptsOf(spent)) {
+    // Counts a storage cannot add up (an adapter's own `earlier`): billed, but how much is unknown.
+    if (!isSpentAttempt(attempt)) {
+      costUsd = null;
+      continue;
+    }
     usage = addUsage(usage, attempt.usage);
     const cost = costOf(rt, turn, attempt);
-    costUsd = costUsd === null || cost === null ? null : costUsd + cost;
+    costUsd = costUsd === null || cost === null ? null : finite(costUsd + cost);
   }
   return { usage, costUsd, at, activate: true, known: turn.record };
+}
+
+/** The earlier attempts, or one unreadable attempt when `earlier` is not even a list. */
+function attemptsOf(spent: Spent): readonly unknown[] {
+  return Array.isArray(spent.earlier) ? spent.earlier : [undefined];
 }
 
 /** Unknown usage has an unknown cost (null, an unpriced turn), not the $0 of its zero counts. */
 function costOf(rt: Runtime, turn: PricedTurn, spent: Spent | SpentAttempt): number | null {
   if (spent.usageUnknown) return null;
-  return turnCost(spent.usage, priceOf(rt, turn, spent.model));
+  const cost = turnCost(spent.usage, priceOf(rt, turn, spent.model));
+  return cost === null ? null : finite(cost);
+}
+
+/** Rates valid but absurd (1e300 per token) overflow: unknown, never an Infinity stored. */
+function finite(cost: number): number | null {
+  return Number.isFinite(cost) ? cost : null;
 }
 
 /**
@@ -60,5 +78,5 @@ function costOf(rt: Runtime, turn: PricedTurn, spent: Spent | SpentAttempt): num
 function priceOf(rt: Runtime, turn: PricedTurn, model = turn.record.model) {
   const user = rt.config.pricing;
   // Most managers give no prices: their turns skip the look-ups.
-  return (isEmpty(user) ? undefined : priceIn(user, model)) ?? turn.adapter.priceOf?.(model);
+  return (isEmpty(user) ? undefined : priceIn(user, model)) ?? adapterPrice(turn.adapter, model);
 }

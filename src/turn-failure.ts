@@ -5,7 +5,7 @@
 import { ProviderError, SessionError, StorageError } from "./errors.js";
 import { announce } from "./internal/hooks.js";
 import { redact } from "./internal/redact.js";
-import { spentBy, toProviderError } from "./providers/provider-failure.js";
+import { failureText, spentBy, toProviderError } from "./providers/provider-failure.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
@@ -73,7 +73,10 @@ function spends(spent: Spent): boolean {
   return inputTokens + outputTokens > 0 || !!spent.earlier?.length;
 }
 
-/** What a failure billed: each attempt at its own model's price, as a fallback's are. */
+/**
+ * What a failure billed: each attempt at its own model's price, as a fallback's are; one whose
+ * counts cannot be read is unpriced (see `spentBy`), so the input is still kept.
+ */
 function spentIn(failure: unknown): Spent {
   const attempts = spentBy(failure);
   return attempts.length ? { usage: ZERO_USAGE, earlier: attempts } : NOTHING_SPENT;
@@ -133,6 +136,6 @@ function describe(failure: unknown): Record<string, unknown> {
   if (failure instanceof SessionError) return { code: failure.code, message: failure.message };
   return {
     code: "MIDDLEWARE_FAILED",
-    message: redact(String((failure as Error)?.message ?? failure)),
+    message: redact(failureText(failure)),
   };
 }

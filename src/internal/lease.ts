@@ -35,7 +35,7 @@ export async function takeLease(
     () => {
       // A failed renewal is retried at the next beat; the turn's own writes will surface real
       // outages. A lease lost meanwhile stays lost: the turn's append is fenced on it.
-      renewing = storage.renewTurnLease(sessionId, holder, ttlMs).catch(() => undefined);
+      renewing = ignoring(() => storage.renewTurnLease(sessionId, holder, ttlMs));
     },
     Math.max(1, Math.floor(ttlMs / 3)),
   );
@@ -46,6 +46,19 @@ export async function takeLease(
     await renewing;
     // A release that fails (the database is down) is not the turn's failure: the turn's own
     // outcome, stored or raised, stands, and the lease expires by itself after `ttlMs`.
-    await storage.releaseTurnLease(sessionId, holder).catch(() => undefined);
+    await ignoring(() => storage.releaseTurnLease(sessionId, holder));
   };
+}
+
+/**
+ * Waits for a storage call and ignores its failure (see the callers for why), however it fails:
+ * a method that is not `async` (a synchronous driver's) throws rather than rejects, which would
+ * escape a `.catch`, from a timer as an uncaught exception.
+ */
+async function ignoring(call: () => unknown): Promise<void> {
+  try {
+    await call();
+  } catch {
+    // ignored
+  }
 }

@@ -4,7 +4,8 @@
  */
 import { ProviderError, SessionError } from "../errors.js";
 import { redact } from "../internal/redact.js";
-import type { SpentAttempt } from "./types.js";
+import { isSpentAttempt } from "../reply-checks.js";
+import { ZERO_USAGE, type SpentAttempt } from "./types.js";
 
 /**
  * The error, carrying what the API billed for the call (in place of any it carried); itself
@@ -23,19 +24,56 @@ export function withSpent(error: ProviderError, spent: readonly SpentAttempt[]):
   return billed;
 }
 
-/** What a failure says the API billed for it (see `ProviderError.spent`). */
+/**
+ * What a failure says the API billed for it (see `ProviderError.spent`). An attempt an adapter
+ * reported with counts no storage can add up (one left undefined, text) was billed an unknown
+ * amount: it counts as unpriced, with no tokens, and the turn still keeps its input.
+ */
 export function spentBy(failure: unknown): readonly SpentAttempt[] {
-  return failure instanceof ProviderError ? failure.spent : [];
+  if (!(failure instanceof ProviderError)) return [];
+  const { spent } = failure;
+  if (!Array.isArray(spent)) return spent ? [UNKNOWN_ATTEMPT] : [];
+  return spent.every(isSpentAttempt) ? spent : spent.map(checkedAttempt);
+}
+
+const UNKNOWN_ATTEMPT: SpentAttempt = Object.freeze({ usage: ZERO_USAGE, usageUnknown: true });
+
+function checkedAttempt(attempt: SpentAttempt): SpentAttempt {
+  return isSpentAttempt(attempt) ? attempt : UNKNOWN_ATTEMPT;
 }
 
 /** Anything an adapter throws, as a `ProviderError` (a non-retryable one unless it was one). */
 export function toProviderError(provider: string, failure: unknown): ProviderError {
   if (failure instanceof ProviderError) return failure;
   const aborted = (failure as Error)?.name === "AbortError";
-  const message = aborted
-    ? "the request was aborted"
-    : String((failure as Error)?.message ?? failure);
+  const message = aborted ? "the request was aborted" : failureText(failure);
   return new ProviderError(provider, message, { retryable: false, cause: scrubbed(failure) });
+}
+
+/** Longest text kept of a thrown object's JSON (an error body may be large). */
+const MAX_TEXT = 1000;
+
+/**
+ * Whatever was thrown, as text (not yet scrubbed): an error's message; a plain object (a parsed
+ * error body) as JSON rather than "[object Object]". Never throws itself: `String` does for an
+ * object without a prototype, and the turn would then lose its input.
+ */
+export function failureText(failure: unknown): string {
+  try {
+    const value = (failure as Error | null | undefined)?.message ?? failure;
+    if (typeof value === "string") return value;
+    if (!isPlainData(value)) return String(value);
+    const json = JSON.stringify(value);
+    return json.length > MAX_TEXT ? `${json.slice(0, MAX_TEXT)}…` : json;
+  } catch {
+    return Object.prototype.toString.call(failure);
+  }
+}
+
+function isPlainData(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === null || proto === Object.prototype || Array.isArray(value);
 }
 
 /**
