@@ -123,7 +123,7 @@ async function storeUnanswered(
   } catch (storageError) {
     return storageError instanceof SessionError
       ? storageError
-      : new StorageError(rt.storage.name, String(storageError), { cause: failure });
+      : new StorageError(rt.storage.name, failureText(storageError), { cause: failure });
   }
 }
 

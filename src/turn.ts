@@ -9,6 +9,7 @@ import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { turnCounters, type Spent } from "./turn-cost.js";
+import { failureText } from "./providers/provider-failure.js";
 import { failTurn, keepInput, needsRealign } from "./turn-failure.js";
 import { providerInfo } from "./session-record.js";
 import { appendInTurn, isPromise, isThenable, type HeldTurn, type Runtime } from "./turn-lock.js";
@@ -221,8 +222,7 @@ async function notStored(
 }
 
 function storageFailure(rt: Runtime, error: unknown): StorageError {
-  const message = error instanceof Error ? error.message : "the append failed";
-  return new StorageError(rt.storage.name, message, { cause: error });
+  return new StorageError(rt.storage.name, failureText(error), { cause: error });
 }
 
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {

@@ -34,3 +34,24 @@ it("a user storage's plain Error on the reply's append keeps the input unanswere
   expect((await session.getMetrics()).totalTokens).toBe(7); // the provider billed them
   await manager.close();
 });
+
+it("a user storage throwing a null-prototype object on the append still keeps the input", async () => {
+  const storage = userStorage();
+  const append = storage.appendMessages.bind(storage);
+  let failNext = false;
+  storage.appendMessages = async (id, messages, counters) => {
+    if (failNext) {
+      failNext = messages.length === 1 ? false : failNext; // the input alone is taken
+      if (messages.length > 1) throw Object.assign(Object.create(null), { code: "EIO" });
+    }
+    return append(id, messages, counters);
+  };
+  const manager = createSessionManager({ storage, providers: { mine: { adapter: ownAdapter() } } });
+  const session = await manager.createSession("u", "mine", "m");
+  failNext = true;
+  const error = await session.sendMessage("keep me").catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(StorageError);
+  expect((error as Error).message).toContain("EIO");
+  expect((await session.getMessages()).map((m) => m.metadata.unanswered)).toEqual([true]);
+  await manager.close();
+});
