@@ -60,7 +60,8 @@ function warn(adapter: ProviderAdapter, model: string, why: string): undefined {
   models.add(model);
   process.emitWarning(
     redact(
-      `provider ${adapter.name}: no valid price for ${model} (${why}); its turns are unpriced`,
+      `provider ${adapter.name}: no valid price for ${model} (${why}); it is ignored ` +
+        "(a model without a price is unpriced)",
     ),
     { code: "LANGSWARM_INVALID_PRICE" },
   );

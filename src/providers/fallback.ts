@@ -10,6 +10,7 @@ import type {
   SpentAttempt,
 } from "./types.js";
 import { addUsage } from "../pricing.js";
+import { adapterPrice } from "../adapter-price.js";
 import { spentBy, toProviderError, withSpent } from "./provider-failure.js";
 
 /** One link of a fallback chain: the adapter and the model it is asked for (else the session's). */
@@ -41,10 +42,11 @@ export function withFallback(
       adapters.some((p) => p.historyMode(session) === "client")
         ? "client"
         : primary.historyMode(session),
-    // The model that served a turn may belong to any provider of the chain.
+    // The model that served a turn may belong to any provider of the chain; one provider's bad
+    // price (reported once) does not hide another's good one.
     priceOf: (model: string): ModelPrice | undefined => {
       for (const a of adapters) {
-        const price = a.priceOf?.(model);
+        const price = adapterPrice(a, model);
         if (price) return price;
       }
       return undefined;

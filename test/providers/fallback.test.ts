@@ -158,3 +158,20 @@ describe("withFallback", () => {
     expect(chain.priceOf!("other")).toBeUndefined();
   });
 });
+
+describe("the price of a fallback chain", () => {
+  it("skips a provider's invalid price for the model, and takes the next one's", () => {
+    const price = { input: 1, output: 2 };
+    const adapter = (name: string, given: unknown): ProviderAdapter => ({
+      name,
+      historyMode: () => "none",
+      sendTurn: () => Promise.reject(new Error("unused")),
+      streamTurn: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject() }) }),
+      priceOf: () => given as never,
+    });
+    const chain = withFallback(adapter("bad-price", { inputs: 1, output: 2 }), [
+      adapter("good-price", price),
+    ]);
+    expect(chain.priceOf!("some-model")).toBe(price);
+  });
+});
