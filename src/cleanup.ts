@@ -1,5 +1,5 @@
 /**
- * Cleanup of inactive sessions, and the provider-side half of deleting a session: what
+ * Cleanup of inactive sessions, and deleting a session: what
  * `SessionManager.cleanupInactiveSessions` and `deleteSession` run.
  */
 import { StorageError, ValidationError } from "./errors.js";
@@ -134,11 +134,12 @@ async function cleanUpOne(
   let record: SessionRecord | null;
   try {
     record = await actIfInactive(rt.storage, sessionId, action, condition);
+    // Before the turns queued meanwhile go on: they re-read the record, and find it changed.
+    if (record) rt.versions.bump(sessionId);
   } finally {
     rt.mutex.release(sessionId);
   }
   if (!record) return false;
-  rt.versions.bump(sessionId);
   if (action === "delete") await deleteProviderState(providers, record);
   // After the turn is free again: a hook may use the session (or try to).
   await callHook(
@@ -177,16 +178,62 @@ function cleanupFailed(storage: SessionStorage, count: number, failures: unknown
 }
 
 /**
+ * Deletes a session (`SessionManager.deleteSession`) under its turn lock, as a turn of its own:
+ * turns asked for before it run first, and those asked for after re-read the record and fail
+ * with `SessionNotFoundError`, even once a session is made anew under its id.
+ */
+export async function deleteSession(
+  rt: Runtime,
+  providers: ConfiguredProviders,
+  sessionId: string,
+): Promise<boolean> {
+  await rt.mutex.acquire(sessionId);
+  let record: SessionRecord | null;
+  try {
+    record = await rt.storage.getSession(sessionId);
+    if (!record || !(await rt.storage.deleteSession(sessionId))) return false;
+  } finally {
+    rt.versions.bump(sessionId);
+    rt.mutex.release(sessionId);
+  }
+  await outliveCreation(record.createdAt);
+  await deleteProviderState(providers, record);
+  await callHook(rt.config.hooks, "onSessionDeleted", sessionId);
+  return true;
+}
+
+/**
+ * Waits out the millisecond the deleted session was made in. A session is told from one made
+ * anew under its id by its user and creation time (`KnownSession`, to the millisecond): made
+ * again at once, it would be taken for the deleted one by its stale `Session` objects. (Bounded:
+ * a clock ahead of ours, another machine's, is not waited for.)
+ */
+async function outliveCreation(createdAt: Date): Promise<void> {
+  const made = createdAt.getTime();
+  for (let i = 0; i < 3 && Date.now() <= made && made - Date.now() < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/**
  * Deletes the provider-side state (an OpenAI conversation) of a session deleted from storage.
  * Best effort, since nothing points at it any more: a failure (provider down, key revoked) is a
  * process warning, `LANGSWARM_PROVIDER_CLEANUP_FAILED`, as for state a provider move leaves
- * behind. A provider this manager is not configured with cannot be reached: nothing is tried.
+ * behind. A provider this manager is not configured with cannot be reached: state it holds is
+ * reported the same way, since it may hold the whole transcript.
  */
 export async function deleteProviderState(
   providers: ConfiguredProviders,
   record: SessionRecord,
 ): Promise<void> {
-  if (!providers.has(record.provider)) return;
+  if (!providers.has(record.provider)) {
+    const id = record.providerSessionId;
+    if (id) {
+      const what = `could not delete ${record.provider} ${id} of deleted session ${record.sessionId}`;
+      warnProviderCleanup(what, "its provider is not configured in this manager");
+    }
+    return;
+  }
   try {
     const adapter = await providers.get(record.provider);
     await adapter.deleteProviderSession?.(providerInfo(record));

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { ManagerOptions, parseOrThrow } from "./config.js";
 import type { ManagerConfig, ManagerOptionsInput } from "./config.js";
 import { SessionNotFoundError, ValidationError } from "./errors.js";
-import { cleanupPlan, cleanUpInactive, deleteProviderState } from "./cleanup.js";
+import { cleanupPlan, cleanUpInactive, deleteSession } from "./cleanup.js";
 import type { CleanupOptions } from "./cleanup.js";
-import { Closing } from "./internal/closing.js";
-import { callHook } from "./internal/hooks.js";
+import { Closing, throwFirst } from "./internal/closing.js";
+import { callHook, scopedHooks } from "./internal/hooks.js";
 import { ConfiguredProviders } from "./providers/configured.js";
 import { StorageFactory } from "./storage/factory.js";
 import type { SessionStorage } from "./storage/types.js";
@@ -52,12 +52,13 @@ export class SessionManager {
       throw new ValidationError("storageConfig", "is for a storage given by name, not an object");
     }
     this.#providers = new ConfiguredProviders(config.providers);
-    this.#config = Object.freeze(config);
     this.storage =
       typeof config.storage === "string"
         ? StorageFactory.create(config.storage, config.storageConfig)
         : config.storage;
     this.#closing = new Closing(this.storage.name);
+    const hooks = config.hooks && scopedHooks(config.hooks, this.#closing);
+    this.#config = Object.freeze(hooks ? { ...config, hooks } : config);
     this.#rt = {
       storage: this.storage,
       config: this.#config,
@@ -160,24 +161,17 @@ export class SessionManager {
 
   /**
    * Deletes a session, its messages and its provider-side state. Returns false if it did not
-   * exist. The session is deleted from storage first, then its provider-side state (an OpenAI
-   * conversation): should that fail (provider down, key revoked), the session is deleted all the
-   * same and a process warning (`LANGSWARM_PROVIDER_CLEANUP_FAILED`) names the state left
-   * behind. A session whose provider is no longer configured is deleted from storage all the
-   * same (its provider-side state, if any, cannot be reached without the provider's credentials).
+   * exist. Turns on it asked for before run first; those asked for after fail with
+   * `SessionNotFoundError`, as do its `Session` objects from then on. The session is deleted
+   * from storage first, then its provider-side state (an OpenAI conversation): should that fail
+   * (provider down, key revoked), the session is deleted all the same and a process warning
+   * (`LANGSWARM_PROVIDER_CLEANUP_FAILED`) names the state left behind. So it does for a session
+   * whose provider is no longer configured (its state cannot be reached without the provider's
+   * credentials).
    */
   async deleteSession(sessionId: string): Promise<boolean> {
     requireString("sessionId", sessionId);
-    return this.#closing.run(async () => {
-      const record = await this.storage.getSession(sessionId);
-      if (!record) return false;
-      const deleted = await this.storage.deleteSession(sessionId);
-      this.#rt.versions.bump(sessionId);
-      if (!deleted) return false;
-      await deleteProviderState(this.#providers, record);
-      await callHook(this.#config.hooks, "onSessionDeleted", sessionId);
-      return true;
-    });
+    return this.#closing.run(() => deleteSession(this.#rt, this.#providers, sessionId));
   }
 
   /**
@@ -206,12 +200,17 @@ export class SessionManager {
    * stops after the session it is at. A turn of this manager queued behind another manager's turn
    * on the same session (they share a storage object) is waited for with it. Then the providers
    * and the storage are closed (a storage object shared with other managers is closed for them
-   * too).
+   * too): all of them even if one fails to, and then `close()` rejects with the first failure.
+   * Called from a hook, it waits for every call but the one running that hook.
    */
   async close(): Promise<void> {
     await this.#closing.close();
-    await this.#providers.close();
-    await this.storage.close();
+    throwFirst(
+      await Promise.allSettled([
+        this.#providers.close(() => this.#closing.refusal()),
+        (async () => this.storage.close())(),
+      ]),
+    );
   }
 
   async #record(sessionId: string): Promise<SessionRecord> {

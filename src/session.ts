@@ -111,20 +111,9 @@ export class Session {
     return cloneJson(this.#record.providerConfig);
   }
 
-  /** Provider-side state of this session. */
+  /** Provider-side state of this session, as it is now (re-read if another object changed it). */
   get providerSession(): { getProviderMetadata(): Promise<Record<string, unknown>> } {
-    return {
-      getProviderMetadata: async () => {
-        const adapter = await this.#rt.adapter(this.#record.provider);
-        const base = {
-          provider: this.provider,
-          model: this.model,
-          providerSessionId: this.providerSessionId,
-        };
-        const extra = await adapter.getProviderMetadata?.(providerInfo(this.#record));
-        return { ...base, ...extra };
-      },
-    };
+    return { getProviderMetadata: () => this.#providerMetadata() };
   }
 
   /**
@@ -275,6 +264,17 @@ export class Session {
   ): AsyncGenerator<string> {
     const input = turnInput(this.#rt.config, this.sessionId, content, options);
     yield* streamTurn(this.#rt, this.#state, input, options.signal, io);
+  }
+
+  async #providerMetadata(): Promise<Record<string, unknown>> {
+    const rt = this.#rt;
+    if (rt.closing.closed) throw rt.closing.refusal();
+    const current = rt.versions.of(this.sessionId) === this.#state.version;
+    const record = current ? this.#record : await this.#refresh();
+    const adapter = await rt.adapter(record.provider);
+    const extra = await adapter.getProviderMetadata?.(providerInfo(record));
+    const { provider, model, providerSessionId } = record;
+    return { provider, model, providerSessionId, ...extra };
   }
 
   async #refresh(): Promise<SessionRecord> {

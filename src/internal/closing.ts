@@ -1,4 +1,25 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { StorageError } from "../errors.js";
+
+/** A hook running (see `Closing.hook`): whose call runs it, and the hooks it runs within. */
+interface HookFrame {
+  readonly closing: Closing;
+  readonly parent: HookFrame | undefined;
+  running: boolean;
+}
+
+/**
+ * The hooks the current code runs within. Set only while a hook runs, and disabled while none
+ * does: an enabled AsyncLocalStorage slows every promise of the process, turns included.
+ */
+const hookFrames = new AsyncLocalStorage<HookFrame>();
+let hooksRunning = 0;
+
+/** A `close()` waiting: for every call but those running the hooks it was called from. */
+interface Waiter {
+  readonly own: readonly HookFrame[];
+  readonly resolve: () => void;
+}
 
 /**
  * A manager's closing: calls that write to the session store (turns, cleanups, creating,
@@ -10,7 +31,7 @@ import { StorageError } from "../errors.js";
 export class Closing {
   #closed = false;
   #running = 0;
-  #idle: Array<() => void> = [];
+  #idle: Waiter[] = [];
   readonly #listeners = new Set<() => void>();
 
   constructor(readonly storageName: string) {}
@@ -19,9 +40,14 @@ export class Closing {
     return this.#closed;
   }
 
+  /** What a call is refused with once the manager is closed. */
+  refusal(): StorageError {
+    return new StorageError(this.storageName, "the manager is closed");
+  }
+
   /** A call starts; refused (`StorageError`) once the manager is closed. */
   enter(): void {
-    if (this.#closed) throw new StorageError(this.storageName, "the manager is closed");
+    if (this.#closed) throw this.refusal();
     this.#running++;
   }
 
@@ -36,7 +62,23 @@ export class Closing {
   }
 
   leave(): void {
-    if (--this.#running === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    this.#running--;
+    if (this.#idle.length !== 0) this.#wake();
+  }
+
+  /**
+   * Runs a hook of a call of this manager. A `close()` awaited in it must not wait for that
+   * call, which waits for the hook: the hook's frame tells `close()` which calls to leave out.
+   */
+  async hook(fn: () => unknown): Promise<void> {
+    const frame: HookFrame = { closing: this, parent: hookFrames.getStore(), running: true };
+    hooksRunning++;
+    try {
+      await hookFrames.run(frame, fn);
+    } finally {
+      frame.running = false;
+      if (--hooksRunning === 0) hookFrames.disable();
+    }
   }
 
   /** Calls `fn` once the manager closes (at once if it has); returns what stops listening. */
@@ -49,14 +91,36 @@ export class Closing {
     return () => this.#listeners.delete(fn);
   }
 
-  /** Closes: tells the listeners, and resolves once every call that entered has left. */
+  /**
+   * Closes: tells the listeners, and resolves once every call that entered has left, but for
+   * those running the hooks it is called from (which would wait for it in turn).
+   */
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
       for (const fn of this.#listeners) fn();
       this.#listeners.clear();
     }
-    if (this.#running === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    const own: HookFrame[] = [];
+    for (let f = hookFrames.getStore(); f; f = f.parent) if (f.closing === this) own.push(f);
+    return new Promise((resolve) => {
+      this.#idle.push({ own, resolve });
+      this.#wake();
+    });
   }
+
+  /** Resolves the waiters whose calls have all left; a hook that ended no longer counts. */
+  #wake(): void {
+    this.#idle = this.#idle.filter((waiter) => {
+      const left = this.#running <= waiter.own.filter((f) => f.running).length;
+      if (left) waiter.resolve();
+      return !left;
+    });
+  }
+}
+
+/** Throws the first failure among settled calls, if any (what failed to close, say). */
+export function throwFirst(settled: readonly PromiseSettledResult<unknown>[]): void {
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
 }

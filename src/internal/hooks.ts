@@ -1,7 +1,34 @@
 import type { SessionHooks } from "../config.js";
 import type { SessionMessage } from "../types.js";
 import { cloneJson } from "./clone.js";
+import type { Closing } from "./closing.js";
 import { redact } from "./redact.js";
+
+type Hook = (...args: unknown[]) => unknown;
+
+/** Every hook, so that the compiler names one added to `SessionHooks` and not here. */
+const HOOKS: Record<keyof SessionHooks, true> = {
+  onSessionCreated: true,
+  onMessageSent: true,
+  onReplyReceived: true,
+  onSessionArchived: true,
+  onSessionDeleted: true,
+};
+
+/**
+ * A manager's own view of the hooks it was given: each runs through `closing.hook`, so that one
+ * awaiting `manager.close()` is not waited for by it (see `Closing.close`). Wrapped once, here,
+ * so that the turn path pays nothing; each is looked up when called, with the caller's `this`.
+ */
+export function scopedHooks(hooks: SessionHooks, closing: Closing): SessionHooks {
+  const scoped: Record<string, (...args: unknown[]) => Promise<void>> = {};
+  for (const name of Object.keys(HOOKS) as (keyof SessionHooks)[]) {
+    if (typeof hooks[name] !== "function") continue;
+    scoped[name] = (...args) =>
+      closing.hook(() => (hooks[name] as Hook | undefined)?.apply(hooks, args));
+  }
+  return scoped as SessionHooks;
+}
 
 /**
  * Runs a lifecycle hook. Hooks run after the work they announce is stored, so a hook that

@@ -1,5 +1,6 @@
 import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ValidationError } from "../errors.js";
+import { throwFirst } from "../internal/closing.js";
 import { registerSecret } from "../internal/redact.js";
 import { withFallback, type FallbackTarget } from "./fallback.js";
 import { PROVIDER_NAMES, createProvider, isAdapter, isProviderName } from "./registry.js";
@@ -16,6 +17,8 @@ export class ConfiguredProviders {
   readonly #adapters = new Map<string, Promise<ProviderAdapter>>();
   /** The adapters built so far, for callers that can go on without waiting (see `ready`). */
   readonly #built = new Map<string, ProviderAdapter>();
+  /** Set by `close()`: what `get` rejects with from then on, so no client is built anew. */
+  #refusal: (() => Error) | null = null;
 
   constructor(settings: Readonly<Record<string, ProviderSetting>>) {
     for (const [name, setting] of Object.entries(settings)) {
@@ -53,6 +56,7 @@ export class ConfiguredProviders {
   }
 
   get(name: string): Promise<ProviderAdapter> {
+    if (this.#refusal) return Promise.reject(this.#refusal());
     let adapter = this.#adapters.get(this.require(name));
     if (!adapter) {
       const building = (adapter = this.#build(name));
@@ -71,11 +75,19 @@ export class ConfiguredProviders {
     return this.#built.get(name);
   }
 
-  async close(): Promise<void> {
-    const adapters = await Promise.allSettled(this.#adapters.values());
-    for (const a of adapters) if (a.status === "fulfilled") await a.value.close?.();
+  /**
+   * Closes every adapter built, even if one fails to (a socket already gone), then rejects with
+   * the first failure. From then on `get` rejects with what `refuse` makes.
+   */
+  async close(refuse: () => Error): Promise<void> {
+    this.#refusal = refuse;
+    const built = await Promise.allSettled(this.#adapters.values());
     this.#adapters.clear();
     this.#built.clear();
+    const closed = await Promise.allSettled(
+      built.map(async (a) => (a.status === "fulfilled" ? a.value.close?.() : undefined)),
+    );
+    throwFirst(closed);
   }
 
   async #build(name: string): Promise<ProviderAdapter> {

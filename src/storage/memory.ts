@@ -185,8 +185,8 @@ export function memoryStorage(
       let bytes = 0;
       for (const e of sessions.values()) {
         messages += e.messages.length;
-        for (const m of e.messages)
-          bytes += m.content.length + m.messageId.length + (m.metadata?.length ?? 0);
+        bytes += recordBytes(e.record);
+        for (const m of e.messages) bytes += messageBytes(m);
       }
       const heap = process.memoryUsage();
       return {
@@ -216,6 +216,33 @@ function append(e: Entry, messages: readonly SessionMessage[], counters?: TurnCo
     e.ids = new Set(e.messages.map((m) => m.messageId));
   applyCounters(e.record, messages.length, counters);
 }
+
+/**
+ * What a session's record holds, in UTF-8 bytes as a file would store it: its text and JSON,
+ * plus its dates and counters at 8 bytes each (`getMemoryUsage`; an estimate, not heap size).
+ */
+function recordBytes(r: SessionRecord): number {
+  let bytes = FIXED_RECORD_BYTES;
+  for (const text of [r.sessionId, r.userId, r.provider, r.model, r.status]) bytes += utf8(text);
+  for (const text of [r.providerSessionId, r.name, r.description]) bytes += text ? utf8(text) : 0;
+  for (const json of [r.context, r.providerConfig, r.metadata]) bytes += utf8(JSON.stringify(json));
+  return bytes;
+}
+
+/** A stored message's bytes; its metadata text carries its tool calls too (see `store`). */
+function messageBytes(m: StoredMessage): number {
+  let bytes = FIXED_MESSAGE_BYTES + utf8(m.messageId) + utf8(m.role) + utf8(m.content);
+  if (m.metadata) bytes += utf8(m.metadata);
+  if (m.finishReason) bytes += utf8(m.finishReason);
+  if (m.providerMessageId) bytes += utf8(m.providerMessageId);
+  return bytes;
+}
+
+/** Three dates and eight counters of a record; a message's timestamp, token count and sequence. */
+const FIXED_RECORD_BYTES = 11 * 8;
+const FIXED_MESSAGE_BYTES = 3 * 8;
+
+const utf8 = (text: string): number => Buffer.byteLength(text, "utf8");
 
 function hasId(e: Entry, id: string): boolean {
   if (e.ids) return e.ids.has(id);

@@ -46,6 +46,9 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     .join(", ");
   const getSession = db.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE session_id = ?`);
   const sessionExists = db.prepare(`SELECT 1 FROM sessions WHERE session_id = ?`);
+  const sessionKnown = db.prepare(
+    `SELECT 1 FROM sessions WHERE session_id = ? AND created_at = ? AND user_id = ?`,
+  );
   const leaseHolder = db.prepare(`SELECT holder FROM turn_leases WHERE session_id = ?`).pluck();
   const bump = db.prepare(
     `UPDATE sessions SET last_seq = last_seq + @n, message_count = message_count + @n,
@@ -89,7 +92,12 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     (id: string, messages: readonly SessionMessage[], counters?: TurnCounters) => {
       const fence = counters?.leaseHolder;
       if (fence !== undefined && leaseHolder.get(id) !== fence) {
-        if (!sessionExists.get(id)) notFound(id);
+        // Its lease went with the session: one deleted, or made anew under its id, is not found.
+        const known = counters?.known;
+        const there = known
+          ? sessionKnown.get(id, known.createdAt.getTime(), known.userId)
+          : sessionExists.get(id);
+        if (!there) notFound(id);
         leaseLost(id);
       }
       const u = counters?.usage;
@@ -170,9 +178,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     insertSession: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${placeholders})`),
     getSession,
     sessionExists,
-    sessionKnown: db.prepare(
-      `SELECT 1 FROM sessions WHERE session_id = ? AND created_at = ? AND user_id = ?`,
-    ),
+    sessionKnown,
     allMessages: db.prepare(
       `SELECT message_id, role, content, timestamp, extras FROM messages
        WHERE session_id = ? ORDER BY seq`,
