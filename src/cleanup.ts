@@ -178,24 +178,21 @@ function cleanupFailed(storage: SessionStorage, count: number, failures: unknown
 }
 
 /**
- * Deletes a session (`SessionManager.deleteSession`) under its turn lock, as a turn of its own:
- * turns asked for before it run first, and those asked for after re-read the record and fail
- * with `SessionNotFoundError`, even once a session is made anew under its id.
+ * Deletes a session (`SessionManager.deleteSession`) at once: a turn in flight on it, or one of
+ * its `Session` objects, finds it gone (`SessionNotFoundError`), also once a session is made anew
+ * under its id. It does not queue behind the session's turn, which may be waiting on the very
+ * code that deletes (a stream's reader, a middleware).
  */
 export async function deleteSession(
   rt: Runtime,
   providers: ConfiguredProviders,
   sessionId: string,
 ): Promise<boolean> {
-  await rt.mutex.acquire(sessionId);
-  let record: SessionRecord | null;
-  try {
-    record = await rt.storage.getSession(sessionId);
-    if (!record || !(await rt.storage.deleteSession(sessionId))) return false;
-  } finally {
-    rt.versions.bump(sessionId);
-    rt.mutex.release(sessionId);
-  }
+  const record = await rt.storage.getSession(sessionId);
+  if (!record) return false;
+  const deleted = await rt.storage.deleteSession(sessionId);
+  rt.versions.bump(sessionId);
+  if (!deleted) return false;
   await outliveCreation(record.createdAt);
   await deleteProviderState(providers, record);
   await callHook(rt.config.hooks, "onSessionDeleted", sessionId);

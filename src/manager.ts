@@ -161,8 +161,9 @@ export class SessionManager {
 
   /**
    * Deletes a session, its messages and its provider-side state. Returns false if it did not
-   * exist. Turns on it asked for before run first; those asked for after fail with
-   * `SessionNotFoundError`, as do its `Session` objects from then on. The session is deleted
+   * exist. It does not wait for a turn in flight on it: that turn, and its `Session` objects
+   * from then on, fail with `SessionNotFoundError` (also once a session is made anew under its
+   * id by this manager). The session is deleted
    * from storage first, then its provider-side state (an OpenAI conversation): should that fail
    * (provider down, key revoked), the session is deleted all the same and a process warning
    * (`LANGSWARM_PROVIDER_CLEANUP_FAILED`) names the state left behind. So it does for a session

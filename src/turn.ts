@@ -202,8 +202,8 @@ async function storeAndAnnounce(
 /**
  * A reply the storage did not take: the lease was lost, or the storage failed (the append rolled
  * back). The input is kept unanswered with what the reply cost, as for any failure after the
- * provider answered, and a native conversation, which holds the reply the transcript lacks,
- * starts afresh from the transcript.
+ * provider answered; after a storage failure a native conversation, which holds the reply the
+ * transcript lacks, starts afresh from the transcript.
  */
 async function notStored(
   rt: Runtime,
@@ -217,7 +217,8 @@ async function notStored(
   // If keeping the input fails too, the first error says what happened to the turn (after a
   // lost COMMIT that did happen, the input is refused as already stored).
   await keepInput(rt, turn, failure, reply);
-  await realignConversation(rt, turn.held);
+  // After a lost lease the conversation is the new holder's to change, mid-turn perhaps.
+  if (failure instanceof StorageError) await realignConversation(rt, turn.held);
   throw failure;
 }
 

@@ -109,13 +109,16 @@ export class Closing {
     });
   }
 
-  /** Resolves the waiters whose calls have all left; a hook that ended no longer counts. */
+  /**
+   * Resolves the waiters once every call has left but those parked in a hook that awaits
+   * `close()`: judged for all waiters together, since two such hooks each wait for the other's
+   * call. A hook that ended no longer counts.
+   */
   #wake(): void {
-    this.#idle = this.#idle.filter((waiter) => {
-      const left = this.#running <= waiter.own.filter((f) => f.running).length;
-      if (left) waiter.resolve();
-      return !left;
-    });
+    const parked = new Set<HookFrame>();
+    for (const waiter of this.#idle) for (const f of waiter.own) if (f.running) parked.add(f);
+    if (this.#running > parked.size) return;
+    for (const waiter of this.#idle.splice(0)) waiter.resolve();
   }
 }
 
