@@ -156,8 +156,13 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
         return await untilAborted(sdk, request, turn.signal);
       } catch (error) {
         if (!refusesStreamOptions(error)) throw error;
-        this.#streamOptions = false;
       }
+      const request = client.chat.completions.create(params, options);
+      const stream = await untilAborted(sdk, request, turn.signal);
+      // Only now is it known that the field was the cause (a 400 may merely list the request's
+      // fields): later streams leave it out.
+      this.#streamOptions = false;
+      return stream;
     }
     return untilAborted(sdk, client.chat.completions.create(params, options), turn.signal);
   }

@@ -30,18 +30,25 @@ export function untilAborted<T>(
 }
 
 /**
+ * The header that carries a session's own request timeout (`providerConfig.timeout`) to
+ * `boundedRetryFetch`, in milliseconds; it is taken off before the request is sent. (The SDK's
+ * `X-Stainless-Timeout` is whole seconds: half a second reads 0.)
+ */
+export const TIMEOUT_HEADER = "x-langswarm-timeout-ms";
+
+/**
  * A `fetch` that marks an error answer asking for a wait longer than the request's timeout as
  * not to be retried (`x-should-retry: false`, which the SDK obeys): the error is raised at once,
  * retryable, so the caller or a fallback decides, instead of the SDK sleeping it out. The timeout
- * is the one the SDK sends with each request (`X-Stainless-Timeout`, seconds; a session's own
- * `timeout` included), else `defaultTimeoutMs`.
+ * is the session's own (`TIMEOUT_HEADER`), else the client's, `defaultTimeoutMs`.
  */
 export function boundedRetryFetch(base: typeof fetch, defaultTimeoutMs: number): typeof fetch {
-  return async (input, init) => {
+  return async (input, given) => {
+    const { init, timeoutMs } = withoutTimeoutHeader(given, defaultTimeoutMs);
     const response = await base(input, init);
     if (response.ok) return response;
     const wait = retryAfterMs(response.headers);
-    if (wait === null || wait <= requestTimeoutMs(init, defaultTimeoutMs)) return response;
+    if (wait === null || wait <= timeoutMs) return response;
     const headers = new Headers(response.headers);
     headers.set("x-should-retry", "false");
     return new Response(response.body, {
@@ -65,7 +72,13 @@ export function retryAfterMs(headers: Headers): number | null {
   return Number.isNaN(date) ? null : date - Date.now();
 }
 
-function requestTimeoutMs(init: RequestInit | undefined, fallback: number): number {
-  const seconds = Number(new Headers(init?.headers).get("x-stainless-timeout"));
-  return seconds > 0 ? seconds * 1000 : fallback;
+function withoutTimeoutHeader(
+  init: RequestInit | undefined,
+  fallback: number,
+): { init: RequestInit | undefined; timeoutMs: number } {
+  const headers = new Headers(init?.headers);
+  const given = headers.get(TIMEOUT_HEADER);
+  if (given === null) return { init, timeoutMs: fallback };
+  headers.delete(TIMEOUT_HEADER);
+  return { init: { ...init, headers }, timeoutMs: Number(given) };
 }

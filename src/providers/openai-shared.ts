@@ -5,7 +5,7 @@ import { ProviderError, ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
 import type { SessionMessage, TokenUsage } from "../types.js";
 import { quotaAwareFetch, registerClientSecrets } from "./client-options.js";
-import { boundedRetryFetch } from "./openai-retry.js";
+import { boundedRetryFetch, TIMEOUT_HEADER } from "./openai-retry.js";
 import { mapSdkError } from "./sdk-errors.js";
 import type { ProviderSessionInfo } from "./types.js";
 
@@ -73,7 +73,10 @@ export function requestOptions(
   const options: OpenAI.RequestOptions = {};
   if (signal) options.signal = signal;
   const timeout = session.providerConfig.timeout;
-  if (typeof timeout === "number" && timeout > 0) options.timeout = timeout * 1000;
+  if (typeof timeout === "number" && timeout > 0) {
+    options.timeout = timeout * 1000;
+    options.headers = { [TIMEOUT_HEADER]: String(options.timeout) };
+  }
   return options;
 }
 

@@ -1,6 +1,11 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { boundedRetryFetch, retryAfterMs, untilAborted } from "../../src/providers/openai-retry.js";
+import {
+  boundedRetryFetch,
+  retryAfterMs,
+  TIMEOUT_HEADER,
+  untilAborted,
+} from "../../src/providers/openai-retry.js";
 
 describe("untilAborted", () => {
   it("settles as the call does while the signal stays quiet", async () => {
@@ -71,10 +76,18 @@ describe("boundedRetryFetch", () => {
     expect(await shouldRetry(answering(200, { "retry-after": "3600" }))).toBeNull();
   });
 
-  it("takes the request's own timeout from X-Stainless-Timeout", async () => {
-    const f = answering(503, { "retry-after": "60" });
-    expect(await shouldRetry(f, { headers: { "X-Stainless-Timeout": "30" } })).toBe("false");
-    expect(await shouldRetry(f, { headers: { "X-Stainless-Timeout": "600" } })).toBeNull();
+  it("takes the session's own timeout, to the millisecond, and does not send its header", async () => {
+    const sent: Headers[] = [];
+    const f = boundedRetryFetch(async (_input, init) => {
+      sent.push(new Headers(init?.headers));
+      return new Response("{}", { status: 503, headers: { "retry-after": "0.6" } });
+    }, 10_000);
+    expect(await shouldRetry(f, { headers: { [TIMEOUT_HEADER]: "500" } })).toBe("false");
+    expect(
+      await shouldRetry(f, { headers: { [TIMEOUT_HEADER]: "700", "x-other": "1" } }),
+    ).toBeNull();
+    expect(sent.map((h) => h.has(TIMEOUT_HEADER))).toEqual([false, false]);
+    expect(sent[1]!.get("x-other")).toBe("1");
   });
 
   it("keeps the status and the body", async () => {

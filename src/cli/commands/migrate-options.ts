@@ -1,4 +1,12 @@
-import { accessSync, constants, existsSync, realpathSync, statSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { ValidationError } from "../../errors.js";
 import { V1Clock } from "../../migration/index.js";
@@ -83,16 +91,31 @@ function requireReportPath(
   }
 }
 
-/** Where `path` really is, symlinks resolved; for a file not there yet, its directory's. */
-function realPath(path: string): string {
+/**
+ * Where `path` really is, symlinks resolved; for a file not there yet, its directory's, after
+ * following a link that points at it (a dangling link is where the file will be written).
+ */
+function realPath(path: string, links = 0): string {
   try {
     return realpathSync(path);
   } catch {
+    const target = danglingTarget(path);
+    if (target !== null && links < 40) return realPath(target, links + 1);
     try {
       return join(realpathSync(dirname(path)), basename(path));
     } catch {
       return resolve(path);
     }
+  }
+}
+
+/** What a symlink that points at nothing points at, resolved from its directory; else null. */
+function danglingTarget(path: string): string | null {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return null;
+    return resolve(dirname(path), readlinkSync(path));
+  } catch {
+    return null;
   }
 }
 
