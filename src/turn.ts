@@ -59,7 +59,7 @@ export function prepare(
     input,
     providerInput: {
       session,
-      history: windowed(withoutHeld(stored, send?.earlier), session.providerConfig),
+      history: windowed(withoutHeld(stored, send?.earlier), session.providerConfig, sent),
       input: sent,
       signal,
     },

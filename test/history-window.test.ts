@@ -49,38 +49,77 @@ describe("windowed", () => {
     expect(windowed(history, { maxHistoryMessages: 4 })).toBe(history);
   });
 
-  it("keeps every system message and the newest others, in stored order", () => {
+  it("keeps every system message and the newest others, from a user message on", () => {
     expect(contents(windowed(history, { maxHistoryMessages: 2 }))).toEqual([
       "be brief",
       "now in French",
       "u2",
       "a2",
     ]);
+    // The newest message alone is a reply: half of an exchange is not sent.
     expect(contents(windowed(history, { maxHistoryMessages: 1 }))).toEqual([
       "be brief",
       "now in French",
-      "a2",
     ]);
   });
 
-  it("counts a reply's own tokens, others by their bytes, system messages included", () => {
-    // systems: ceil(8/3) + ceil(13/3) = 3 + 5; a2: 50; u2: 1; a1: 50
-    expect(contents(windowed(history, { maxHistoryTokens: 59 }))).toEqual([
+  it("estimates every message by its bytes, system messages included, never a reported count", () => {
+    // systems: ceil(8/3) + ceil(13/3) = 3 + 5; then 1 token for each short message. a1 reports
+    // 50 output tokens (a reasoning model's, say), but only its text is sent again.
+    expect(contents(windowed(history, { maxHistoryTokens: 10 }))).toEqual([
       "be brief",
       "now in French",
       "u2",
       "a2",
     ]);
-    expect(contents(windowed(history, { maxHistoryTokens: 57 }))).toEqual([
+    expect(contents(windowed(history, { maxHistoryTokens: 9 }))).toEqual([
       "be brief",
       "now in French",
     ]);
-    expect(windowed(history, { maxHistoryTokens: 110 })).toBe(history);
+    expect(windowed(history, { maxHistoryTokens: 12 })).toBe(history);
   });
 
   it("takes the tighter of both limits", () => {
-    const both = { maxHistoryMessages: 3, maxHistoryTokens: 59 };
+    const both = { maxHistoryMessages: 3, maxHistoryTokens: 10 };
     expect(contents(windowed(history, both))).toEqual(["be brief", "now in French", "u2", "a2"]);
+  });
+
+  const call = (id: string) => ({
+    id,
+    type: "function" as const,
+    function: { name: "f", arguments: "{}" },
+  });
+  const asking = () => {
+    const m = message("assistant", "");
+    m.toolCalls = [call("c1"), call("c2")];
+    return m;
+  };
+  const result = (id: string, content: string) => {
+    const m = message("tool", content);
+    m.toolCallId = id;
+    return m;
+  };
+
+  it("never starts inside a tool exchange", () => {
+    const exchange = [
+      message("user", "u1"),
+      asking(),
+      result("c1", "r1"),
+      result("c2", "r2"),
+      message("assistant", "a1"),
+      message("user", "u2"),
+      message("assistant", "a2"),
+    ];
+    expect(contents(windowed(exchange, { maxHistoryMessages: 4 }))).toEqual(["u2", "a2"]);
+    expect(windowed(exchange, { maxHistoryMessages: 7 })).toBe(exchange);
+  });
+
+  it("always sends the reply whose calls this turn's results answer", () => {
+    const open = [message("user", "write the file"), asking()];
+    const input = [result("c1", "written"), result("c2", "done")];
+    const sent = windowed(open, { maxHistoryTokens: 1 }, input);
+    expect(sent).toEqual([open[1]]);
+    expect(windowed(open, { maxHistoryTokens: 1 })).toEqual([]);
   });
 });
 
@@ -123,9 +162,9 @@ describe("a session with a history window", () => {
     const session = await manager.createSession("u", "mock", "m");
     for (let i = 0; i < 3; i++) await session.sendMessage(`q${i}`);
     expect(mock.calls.at(-1)!.history).toHaveLength(4);
-    await session.switchProvider("mock", "m", { maxHistoryTokens: 5 });
+    await session.switchProvider("mock", "m", { maxHistoryTokens: 7 });
     await session.sendMessage("q3");
-    expect(mock.calls.at(-1)!.history.map((m) => m.content)).toEqual(["Echo: q2 [after 4]"]);
+    expect(mock.calls.at(-1)!.history.map((m) => m.content)).toEqual(["q2", "Echo: q2 [after 4]"]);
   });
 
   it.each([0, -1, 1.5, "10", Number.MAX_VALUE])(
