@@ -94,10 +94,10 @@ async function cleanUp(
       failures.push(error);
       break;
     }
-    for (const { sessionId } of page.sessions) {
+    for (const listed of page.sessions) {
       if (rt.closing.closed) throw closedDuring(rt.storage, count, failures);
       try {
-        if (await cleanUpOne(rt, providers, sessionId, plan)) count++;
+        if (await cleanUpOne(rt, providers, listed, plan)) count++;
       } catch (error) {
         failures.push(error);
       }
@@ -123,17 +123,22 @@ function listing(condition: InactiveCondition, after: ListCursor | undefined): S
   return { inactiveBefore, statuses, limit: PAGE, after };
 }
 
-/** One session of a cleanup: whether it was archived or deleted. */
+/** One session of a cleanup, as listed: whether it was archived or deleted. */
 async function cleanUpOne(
   rt: Runtime,
   providers: ConfiguredProviders,
-  sessionId: string,
+  listed: SessionRecord,
   { action, condition }: CleanupPlan,
 ): Promise<boolean> {
+  const { sessionId } = listed;
   if (!rt.mutex.tryAcquire(sessionId)) return false; // a turn in flight: the session is in use
   let record: SessionRecord | null;
   try {
-    record = await actIfInactive(rt.storage, sessionId, action, condition);
+    record = await actIfInactive(rt.storage, sessionId, action, condition).catch(
+      // The listed record is the best knowledge of the provider state a lost delete left.
+      (error: unknown) =>
+        action === "delete" ? goneDespite(rt.storage, listed, error) : Promise.reject(error),
+    );
     // Before the turns queued meanwhile go on: they re-read the record, and find it changed.
     if (record) rt.versions.bump(sessionId);
   } finally {
@@ -164,7 +169,7 @@ async function actIfInactive(
   const record = await storage.getSession(sessionId);
   if (!record || !isInactive(record, condition)) return null;
   if (action === "archive") return storage.updateSession(sessionId, { status: "archived" });
-  return (await storage.deleteSession(sessionId)) ? record : null;
+  return (await storage.deleteSession(sessionId, record)) ? record : null;
 }
 
 function cleanupFailed(storage: SessionStorage, count: number, failures: unknown[]): StorageError {
@@ -190,13 +195,53 @@ export async function deleteSession(
 ): Promise<boolean> {
   const record = await rt.storage.getSession(sessionId);
   if (!record) return false;
-  const deleted = await rt.storage.deleteSession(sessionId);
-  rt.versions.bump(sessionId);
+  let deleted: boolean;
+  try {
+    // Only the session read: not one another process made anew under its id meanwhile.
+    deleted = await rt.storage.deleteSession(sessionId, record).catch(async (error: unknown) => {
+      await goneDespite(rt.storage, record, error);
+      return true;
+    });
+  } finally {
+    rt.versions.bump(sessionId);
+  }
   if (!deleted) return false;
   await outliveCreation(record.createdAt);
   await deleteProviderState(providers, record);
   await callHook(rt.config.hooks, "onSessionDeleted", sessionId);
   return true;
+}
+
+/**
+ * After a delete failed, perhaps with its outcome unknown (a COMMIT whose answer was lost): the
+ * session is read back, as `createSession` does. Gone (or another one under its id), it was
+ * deleted, and `record` is returned, so that its provider state goes too: nothing else points at
+ * it, and a retry would find no session. Still there, the error stands. Unreadable, the error
+ * stands, and a warning names the provider state that may be left behind.
+ */
+async function goneDespite(
+  storage: SessionStorage,
+  record: SessionRecord,
+  error: unknown,
+): Promise<SessionRecord> {
+  if (!(error instanceof StorageError)) throw error;
+  let found: SessionRecord | null;
+  try {
+    found = await storage.getSession(record.sessionId);
+  } catch {
+    const state = record.providerSessionId;
+    if (state) {
+      const what = `could not delete ${record.provider} ${state} of session ${record.sessionId}`;
+      warnProviderCleanup(what, "the session's delete has an unknown outcome");
+    }
+    throw error;
+  }
+  if (found && isSameSession(found, record)) throw error;
+  return record;
+}
+
+function isSameSession(a: SessionRecord, b: SessionRecord): boolean {
+  return a.userId === b.userId && a.createdAt.getTime() === b.createdAt.getTime();
 }
 
 /**

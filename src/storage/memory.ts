@@ -24,6 +24,7 @@ import { isInactive } from "./inactive.js";
 import { memoryListing } from "./memory-listing.js";
 import type {
   ConditionalCleanupStorage,
+  KnownSession,
   MessageQuery,
   SessionPatch,
   SessionStorage,
@@ -117,10 +118,11 @@ export function memoryStorage(
       listing.touched(e.record);
       return cloneRecord(e.record);
     },
-    async deleteSession(id) {
+    async deleteSession(id, known?: KnownSession) {
       assertOpen();
+      const checked = optionalKnown(known);
       const e = sessions.get(id);
-      if (!e) return false;
+      if (!e || !isKnown(e.record, checked)) return false;
       remove(e);
       return true;
     },

@@ -106,6 +106,11 @@ export function isConnectionLoss(error: unknown): boolean {
   return error instanceof AggregateError && error.errors.some(isConnectionLoss);
 }
 
+/** pg's refusal of a query on a client whose connection ended: the query was never sent. */
+export function isRefusedUnsent(error: unknown): boolean {
+  return error instanceof Error && /is not queryable/.test(error.message);
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === "23505";
 }

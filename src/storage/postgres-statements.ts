@@ -54,7 +54,8 @@ export function postgresStatements(schema: string) {
       SET ${MUTABLE_COLUMNS.map((c, i) => `${c} = ${param(c, i + 1)}`).join(", ")}
       WHERE session_id = $${MUTABLE_COLUMNS.length + 1}`,
     sessionExists: `SELECT 1 FROM ${s}.sessions WHERE session_id = $1`,
-    deleteSession: `DELETE FROM ${s}.sessions WHERE session_id = $1`,
+    // $2, $3: the session as the deleter read it (`KnownSession`), or nulls.
+    deleteSession: `DELETE FROM ${s}.sessions WHERE session_id = $1 AND ${knownRow("$2", "$3")}`,
     resetCount: `UPDATE ${s}.sessions SET message_count = 0, updated_at = ${fromMs("$2")}
       WHERE session_id = $1`,
     deleteMessages: `DELETE FROM ${s}.messages WHERE session_id = $1`,
@@ -140,6 +141,17 @@ function binder(values: unknown[]): (value: unknown) => string {
   };
 }
 
+/** Whether session $1 is the one known by creation time $2 and user $3 (any, if $2 is null). */
+function knownAs(s: string): string {
+  return `($2::bigint IS NULL OR EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1
+    AND created_at = ${fromMs("$2")} AND user_id = $3::text))`;
+}
+
+/** Whether the row in scope is the session known by creation time `at` and `user` (any if null). */
+function knownRow(at: string, user: string): string {
+  return `(${at}::bigint IS NULL OR (created_at = ${fromMs(at)} AND user_id = ${user}::text))`;
+}
+
 /**
  * One statement, so one transaction: the UPDATE locks the session row (appenders queue on it) and
  * returns the sequence numbers to use; the INSERT writes the batch after them. It reports whether
@@ -149,19 +161,16 @@ function binder(values: unknown[]): (value: unknown) => string {
  *   is not written to (`KnownSession`);
  * - $18, when `fenced`: the lease holder. It writes only while that holder has the lease, whose
  *   row it locks so that no one can take the lease over until it commits, and reports whether
- *   the session is there (`present`). The session row is locked first, as the lease's taking and
- *   a delete (which cascades to the lease) lock them: in the other order a delete deadlocked it.
+ *   the session is there (`present`) as its row lock found it: the statement's snapshot, taken
+ *   before the wait for the lock, still sees a session that a delete holding the lock removed.
+ *   The session row is locked first, as the lease's taking and a delete (which cascades to the
+ *   lease) lock them: in the other order a delete deadlocked it.
  */
-/** Whether session $1 is the one known by creation time $2 and user $3 (any, if $2 is null). */
-function knownAs(s: string): string {
-  return `($2::bigint IS NULL OR EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1
-    AND created_at = ${fromMs("$2")} AND user_id = $3::text))`;
-}
-
 function appendSql(s: string, fenced: boolean): string {
-  const known = `($16::bigint IS NULL OR (created_at = ${fromMs("$16")} AND user_id = $17::text))`;
+  const known = knownRow("$16", "$17");
   const lease = fenced
-    ? `locked AS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1 FOR NO KEY UPDATE),
+    ? `locked AS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1 AND ${known}
+        FOR NO KEY UPDATE),
       lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $18
         AND EXISTS (SELECT 1 FROM locked) FOR SHARE), `
     : "";
@@ -182,9 +191,7 @@ function appendSql(s: string, fenced: boolean): string {
         WITH ORDINALITY AS m(id, role, content, ms, extras, n)
     )
     SELECT (SELECT count(*) FROM s)::int AS found${
-      fenced
-        ? `, EXISTS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1 AND ${known}) AS present`
-        : ""
+      fenced ? `, EXISTS (SELECT 1 FROM locked) AS present` : ""
     }`;
 }
 

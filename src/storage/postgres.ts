@@ -18,6 +18,7 @@ import {
   guard,
   hideSecrets,
   isConnectionLoss,
+  isRefusedUnsent,
   once,
   onUnique,
   OutcomeUnknown,
@@ -30,6 +31,7 @@ import { migrate, TABLES } from "./schema/postgres.js";
 import { mutableValues, toPage } from "./sql.js";
 import type {
   ConditionalCleanupStorage,
+  KnownSession,
   MessageQuery,
   SessionPatch,
   SessionQuery,
@@ -113,7 +115,8 @@ export function postgresStorage(
         throw error;
       }
       await c.query("COMMIT").catch((error: unknown) => {
-        throw isConnectionLoss(error)
+        // pg refuses a query on a connection it saw end, without sending it: rolled back.
+        throw isConnectionLoss(error) && !isRefusedUnsent(error)
           ? new OutcomeUnknown("the connection was lost after COMMIT was sent", error)
           : error;
       });
@@ -159,10 +162,12 @@ export function postgresStorage(
           return record;
         });
       }),
-    deleteSession: (id) =>
+    deleteSession: (id, known?: KnownSession) =>
       guard("deleteSession", async () => {
+        const checked = optionalKnown(known);
         if (unknownKey(id)) return false;
-        const result = await transaction((c) => run(c, sql.deleteSession, [id]));
+        const values = [id, checked?.createdAt.getTime() ?? null, checked?.userId ?? null];
+        const result = await transaction((c) => run(c, sql.deleteSession, values));
         return result.rowCount === 1; // messages and lease go with it (ON DELETE CASCADE)
       }),
     cleanUpIfInactive: (id, action, condition) =>

@@ -6,6 +6,7 @@ import { applyPatch, leaseLost, notFound } from "./record.js";
 import { cleanUpSql, listSql, MUTABLE_COLUMNS, mutableValues, toPage } from "./sql.js";
 import type {
   InactiveCondition,
+  KnownSession,
   SessionPage,
   SessionPatch,
   SessionQuery,
@@ -30,7 +31,8 @@ export interface Statements {
   releaseLease: Statement;
   append(id: string, messages: readonly SessionMessage[], counters?: TurnCounters): void;
   update(id: string, patch: SessionPatch): SessionRecord | null;
-  deleteSession(id: string): boolean;
+  /** False if there is no session `id`, or it is not the one `known`. */
+  deleteSession(id: string, known: KnownSession | undefined): boolean;
   cleanUp(
     id: string,
     action: "archive" | "delete",
@@ -140,7 +142,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     return record;
   });
 
-  const deleteSession = db.transaction((id: string) => {
+  const deleteSession = db.transaction((id: string, known: KnownSession | undefined) => {
+    if (known && !sessionKnown.get(id, known.createdAt.getTime(), known.userId)) return false;
     deleteMessages.run(id);
     deleteLease.run(id);
     return deleteRow.run(id).changes === 1;
@@ -202,7 +205,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     releaseLease: db.prepare(`DELETE FROM turn_leases WHERE session_id = ? AND holder = ?`),
     append: (id, messages, counters) => append.immediate(id, messages, counters),
     update: (id, patch) => update.immediate(id, patch),
-    deleteSession: (id) => deleteSession.immediate(id),
+    deleteSession: (id, known) => deleteSession.immediate(id, known),
     cleanUp: (id, action, condition) => cleanUp.immediate(id, action, condition),
     clear: (id) => clear.immediate(id),
     list,

@@ -86,7 +86,10 @@ export function sqliteStorage(
     getSession: (id) => run((s) => (isStorableKey(id) ? toRecord(s.getSession.get(id)) : null)),
     updateSession: (id, patch: SessionPatch) =>
       run((s) => (isStorableKey(id) ? s.update(id, patch) : null)),
-    deleteSession: (id) => run((s) => isStorableKey(id) && s.deleteSession(id)),
+    deleteSession: async (id, known?: KnownSession) => {
+      const checked = optionalKnown(known);
+      return run((s) => isStorableKey(id) && s.deleteSession(id, checked));
+    },
     cleanUpIfInactive: (id, action, condition) =>
       run((s) => {
         validateCleanup(action, condition);

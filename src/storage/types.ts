@@ -119,8 +119,11 @@ export interface SessionStorage {
   getSession(sessionId: string): Promise<SessionRecord | null>;
   /** Returns the updated record, or null if there is no such session. */
   updateSession(sessionId: string, patch: SessionPatch): Promise<SessionRecord | null>;
-  /** Deletes the session and its messages. Returns false if it did not exist. */
-  deleteSession(sessionId: string): Promise<boolean>;
+  /**
+   * Deletes the session and its messages. Returns false if it did not exist, or, given `known`,
+   * if the session under this id is another one (made anew since the caller read it).
+   */
+  deleteSession(sessionId: string, known?: KnownSession): Promise<boolean>;
   /** Refuses a query with a bad field (a limit that is not a whole number, an Invalid Date…). */
   listSessions(query: SessionQuery): Promise<SessionPage>;
   /**

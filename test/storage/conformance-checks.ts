@@ -111,7 +111,7 @@ export function describeWriteChecks(storage: () => SessionStorage): void {
     expect(Object.is(back.inputTokens, 0)).toBe(true);
   });
 
-  it("refuses a malformed known alike in updateSession, getMessages and appendMessages", async () => {
+  it("refuses a malformed known alike in every call that takes one", async () => {
     const s = storage();
     const r = makeRecord();
     await s.createSession(r);
@@ -128,6 +128,7 @@ export function describeWriteChecks(storage: () => SessionStorage): void {
         () => s.getMessages(r.sessionId, { known }),
         () => s.getMessages(r.sessionId, { known, limit: 5 }),
         () => s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], turn({ known })),
+        () => s.deleteSession(r.sessionId, known),
       ];
       for (const [i, call] of calls.entries()) {
         await expect(call(), `${JSON.stringify(known)}, call ${i}`).rejects.toMatchObject({

@@ -76,7 +76,7 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     expect((await s.getSession(r.sessionId))!.status).toBe("active");
   });
 
-  it("writes only to the session a write knows (user and creation time), else not found", async () => {
+  it("writes to or deletes only the session a call knows (user and creation time)", async () => {
     const s = storage();
     const r = makeRecord();
     await s.createSession(r);
@@ -95,6 +95,7 @@ export function describeInputChecks(storage: () => SessionStorage): void {
           SessionNotFoundError,
         );
       }
+      expect(await s.deleteSession(r.sessionId, known)).toBe(false); // another session's
     }
     await s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), known: r });
     await s.updateSession(r.sessionId, { name: "kept", known: r });
@@ -102,6 +103,8 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     expect((await s.getSession(r.sessionId))!.messageCount).toBe(1);
     expect(await s.getMessages(r.sessionId)).toHaveLength(1);
     expect(await s.getMessages(r.sessionId, { limit: 5, known: r })).toHaveLength(1);
+    expect(await s.deleteSession(r.sessionId, r)).toBe(true);
+    expect(await s.getSession(r.sessionId)).toBeNull();
   });
 
   it("merges context shallowly, a key given as undefined removed", async () => {
