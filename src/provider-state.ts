@@ -1,4 +1,4 @@
-import { redact } from "./internal/redact.js";
+import { failureText } from "./providers/provider-failure.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import type { SessionPatch } from "./storage/types.js";
 import { refuseOpenCalls } from "./tool-results.js";
@@ -75,8 +75,9 @@ export async function undoProviderChange(
 
 /** Provider-side state left behind, as a process warning (it may hold cleared messages). */
 export function warnProviderCleanup(what: string, error: unknown): void {
-  const reason = error instanceof Error ? error.message : String(error);
-  process.emitWarning(`${what}: ${redact(reason)}`, { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" });
+  // Scrubbed, and never throws: a warning must not fail the call (the session may be deleted).
+  const reason = failureText(error);
+  process.emitWarning(`${what}: ${reason}`, { code: "LANGSWARM_PROVIDER_CLEANUP_FAILED" });
 }
 
 /** A `switchProvider` call, under the session's turn: the record as it is, and where it goes. */

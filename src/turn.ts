@@ -9,7 +9,7 @@ import { isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { turnCounters, type Spent } from "./turn-cost.js";
-import { failureText } from "./providers/provider-failure.js";
+import { failureText, scrubbedCause } from "./providers/provider-failure.js";
 import { failTurn, keepInput, needsRealign } from "./turn-failure.js";
 import { providerInfo } from "./session-record.js";
 import { appendInTurn, isPromise, isThenable, type HeldTurn, type Runtime } from "./turn-lock.js";
@@ -222,8 +222,12 @@ async function notStored(
   throw failure;
 }
 
+/**
+ * A custom storage's own error as a `StorageError`. Only a scrubbed copy is kept as the cause:
+ * a driver's error quotes its connection URL, password included, and carries its options.
+ */
 function storageFailure(rt: Runtime, error: unknown): StorageError {
-  return new StorageError(rt.storage.name, failureText(error), { cause: error });
+  return new StorageError(rt.storage.name, failureText(error), { cause: scrubbedCause(error) });
 }
 
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {

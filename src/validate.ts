@@ -116,8 +116,9 @@ export function requireRecord(field: string, value: unknown): Record<string, unk
   return copyJson(field, value, new Set()) as Record<string, unknown>;
 }
 
-// Names of settings that hold a credential (matched whole, so "maxTokens" is not one).
-const CREDENTIAL_KEY =
+// Names of settings that hold a credential (matched whole, so "maxTokens" is not one). Also
+// blanked in a thrown object's text (see `failureText`).
+export const CREDENTIAL_KEY =
   /^(?:x-)?(?:api[-_]?key|authorization|password|passwd|secret|client[-_]?secret|(?:api|access|auth|bearer|refresh|session|id)?[-_]?token|private[-_]?key)$/i;
 
 /**

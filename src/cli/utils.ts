@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { refuseForeignFile } from "./foreign-file.js";
+import { isPostgresUrl } from "../internal/postgres-url.js";
 import type { StorageChoice } from "../config.js";
 import {
   createSessionManager,
@@ -102,17 +103,9 @@ function storageChoice(g: GlobalOptions, connectionString: string | undefined): 
 function requireConnectionString(field: string, text: string): void {
   if (text.trim() === "") throw new ValidationError(field, "must not be empty");
   if (text.startsWith("/")) return;
-  if (!/^(postgres|postgresql|socket):/i.test(text) || !parsesAsUrl(text)) {
+  if (!isPostgresUrl(text)) {
     throw new ValidationError(field, "is not a valid postgres:// or postgresql:// URL");
   }
-}
-
-/** As pg parses it: spaces and stray `%` encoded, and a user with no host (`user@/db`) allowed. */
-function parsesAsUrl(text: string): boolean {
-  const url = /[ ]|%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(text)
-    ? encodeURI(text).replace(/%25(\d\d)/g, "%$1")
-    : text;
-  return URL.canParse(url) || URL.canParse(url.replace("@/", "@___DUMMY___/"));
 }
 
 /** A flag that is a count: plain digits only (`Number()` would take "", " 5", "1e2", "0x10"). */

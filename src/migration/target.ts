@@ -1,4 +1,5 @@
 import { ValidationError } from "../errors.js";
+import { isPostgresUrl, POSTGRES_SCHEME } from "../internal/postgres-url.js";
 import { StorageFactory } from "../storage/factory.js";
 import type { SessionStorage } from "../storage/types.js";
 
@@ -13,7 +14,12 @@ export interface OpenedTarget {
   close(): Promise<void>;
 }
 
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
+/**
+ * A target that reads as a URL: a scheme (two characters at least: "C:" is a Windows drive), then
+ * "//" or, further on, a query ("file:x.db?mode=ro"). No sensible file name is written so, and
+ * "./name" still reaches one that is.
+ */
+const URL_LIKE = /^[a-z][a-z0-9+.-]+:(?:\/\/|[^]*\?)/i;
 
 export function isSessionStorage(value: unknown): value is SessionStorage {
   return (
@@ -26,13 +32,12 @@ export function isSessionStorage(value: unknown): value is SessionStorage {
 }
 
 /**
- * Opens a migration target: `postgres://…`/`postgresql://…` → Postgres, any other string → a
- * SQLite file (created if missing), a `SessionStorage` → used as is and left open.
+ * Opens a migration target: a postgres://, postgresql:// or socket: URL → Postgres, any other
+ * string → a SQLite file (created if missing), a `SessionStorage` → used as is and left open.
  */
 export function openTarget(target: MigrationTarget): OpenedTarget {
   if (typeof target === "string") {
-    if (target.trim() === "") throw new ValidationError("target", "must not be empty");
-    const postgres = POSTGRES_URL.test(target);
+    const postgres = targetKind(target) === "postgres";
     const storage = postgres
       ? StorageFactory.create("postgres", { connectionString: target })
       : StorageFactory.create("sqlite", { dbPath: target });
@@ -51,10 +56,32 @@ export function openTarget(target: MigrationTarget): OpenedTarget {
   return { storage: target, label: `storage:${target.name}`, close: async () => undefined };
 }
 
+/**
+ * What a target string names: a database pg can open, or a SQLite file. Any other URL
+ * (SQLAlchemy's `postgresql+psycopg2://`, `sqlite:///`) is refused rather than opened as a file
+ * named after it, which would put its password in the error and the report; the error never
+ * quotes it.
+ */
+export function targetKind(target: string): "postgres" | "sqlite" {
+  if (target.trim() === "") throw new ValidationError("target", "must not be empty");
+  if (isPostgresUrl(target)) return "postgres";
+  if (POSTGRES_SCHEME.test(target)) {
+    throw new ValidationError("target", "is not a valid postgres://, postgresql:// or socket: URL");
+  }
+  if (URL_LIKE.test(target)) {
+    throw new ValidationError(
+      "target",
+      "is a URL of a kind not supported: give a postgres://, postgresql:// or socket: URL, or " +
+        "a SQLite file (one whose name reads as a URL as ./name)",
+    );
+  }
+  return "sqlite";
+}
+
 /** Query parameters of a Postgres URL that hold credentials (`?password=…` works in pg). */
 const SECRET_PARAM = /pass|secret|key|token|cert/i;
 
-/** A Postgres URL without its password, for reports and logs. */
+/** A Postgres URL without its password or secret query values, for reports and logs. */
 function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);

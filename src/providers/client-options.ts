@@ -1,7 +1,8 @@
 import { registerSecret } from "../internal/redact.js";
 
 // Header names that carry credentials: the usual auth headers and anything naming a key or token.
-const SECRET_HEADER = /^(authorization|proxy-authorization|api-key|x-api-key)$|key|token|secret/i;
+export const SECRET_HEADER =
+  /^(authorization|proxy-authorization|api-key|x-api-key)$|key|token|secret/i;
 
 /**
  * Registers for redaction the credentials a user passes outside `apiKey`: values of

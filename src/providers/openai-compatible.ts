@@ -11,12 +11,11 @@ import {
   connect,
   pairToolCalls,
   readSampling,
-  requestOptions,
   toProviderError,
   validateSampling,
   type OpenAIConnection,
 } from "./openai-shared.js";
-import { untilAborted } from "./openai-retry.js";
+import { requestOptions, untilAborted } from "./openai-retry.js";
 import type {
   ModelPrice,
   ProviderAdapter,
@@ -71,7 +70,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
   }
 
   async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
-    const options = requestOptions(turn.session, turn.signal);
+    const options = requestOptions(this.#conn, turn.session, turn.signal);
     try {
       const request = this.#conn.client.chat.completions.create(body(turn), options);
       const completion = await untilAborted(this.#conn.sdk, request, turn.signal);
@@ -97,7 +96,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
   }
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
-    const options = requestOptions(turn.session, turn.signal);
+    const options = requestOptions(this.#conn, turn.session, turn.signal);
     const calls: StreamedCalls = { all: [], at: new Map() };
     let text = "";
     let id = "";

@@ -1,11 +1,15 @@
 import type OpenAI from "openai";
+import type { OpenAIConnection } from "./openai-shared.js";
+import type { ProviderSessionInfo } from "./types.js";
 
 /*
  * The openai SDK (6.x) waits out a retryable answer's `retry-after` in full, with no upper bound
  * and without looking at the caller's signal: a 429 saying `retry-after: 3600` would hold the
  * session's turn for an hour, and neither an abort nor `manager.close()` could end it. Two
  * bounds fix that: the caller's signal settles the call at once, and a wait longer than the
- * request's own timeout is not taken at all.
+ * request's own timeout is not taken at all. The second needs the client's fetch, so it holds for
+ * a client the adapter built only: a caller's own `client` is not rebuilt (`withOptions` would
+ * drop a wrapper or a subclass around it) and keeps the SDK's waits.
  */
 
 /**
@@ -35,6 +39,26 @@ export function untilAborted<T>(
  * `X-Stainless-Timeout` is whole seconds: half a second reads 0.)
  */
 export const TIMEOUT_HEADER = "x-langswarm-timeout-ms";
+
+/**
+ * Per-request SDK options: the caller's signal and the session's `providerConfig.timeout` (s).
+ * The timeout goes to `boundedRetryFetch` too, in `TIMEOUT_HEADER`, when the client has that
+ * fetch: a caller's own `client` would send the header on to the server.
+ */
+export function requestOptions(
+  conn: OpenAIConnection,
+  session: ProviderSessionInfo,
+  signal: AbortSignal | undefined,
+): OpenAI.RequestOptions {
+  const options: OpenAI.RequestOptions = {};
+  if (signal) options.signal = signal;
+  const timeout = session.providerConfig.timeout;
+  if (typeof timeout === "number" && timeout > 0) {
+    options.timeout = timeout * 1000;
+    if (conn.ownFetch) options.headers = { [TIMEOUT_HEADER]: String(options.timeout) };
+  }
+  return options;
+}
 
 /**
  * A `fetch` that marks an error answer asking for a wait longer than the request's timeout as

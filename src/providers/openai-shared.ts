@@ -5,9 +5,8 @@ import { ProviderError, ValidationError } from "../errors.js";
 import { registerSecret } from "../internal/redact.js";
 import type { SessionMessage, TokenUsage } from "../types.js";
 import { quotaAwareFetch, registerClientSecrets } from "./client-options.js";
-import { boundedRetryFetch, TIMEOUT_HEADER } from "./openai-retry.js";
+import { boundedRetryFetch } from "./openai-retry.js";
 import { mapSdkError } from "./sdk-errors.js";
-import type { ProviderSessionInfo } from "./types.js";
 
 /** What both OpenAI adapters share: the SDK client and how to call it. */
 export interface OpenAIConnection {
@@ -15,6 +14,11 @@ export interface OpenAIConnection {
   client: OpenAI;
   /** The SDK's error classes, kept so errors are recognised without loading the SDK eagerly. */
   sdk: typeof OpenAI;
+  /**
+   * True when the adapter built the client, with `boundedRetryFetch`: only then may a request
+   * carry `TIMEOUT_HEADER`, which that fetch takes off. A caller's own `client` is used as given.
+   */
+  ownFetch?: boolean;
 }
 
 /**
@@ -35,7 +39,7 @@ export async function connect(
       throw new ValidationError(`providers.${provider}.client`, "must be an OpenAI client");
     }
     registerSecret((client as OpenAI).apiKey);
-    return { provider, client: client as OpenAI, sdk };
+    return { provider, client: client as OpenAI, sdk, ownFetch: false };
   }
   registerClientSecrets(options);
   const clientOptions: ClientOptions = {
@@ -62,22 +66,7 @@ export async function connect(
     );
     if (!given) clientOptions.defaultHeaders = { ...options.defaultHeaders, Authorization: null };
   }
-  return { provider, client: new sdk(clientOptions), sdk };
-}
-
-/** Per-request SDK options: the caller's signal and the session's `providerConfig.timeout` (s). */
-export function requestOptions(
-  session: ProviderSessionInfo,
-  signal: AbortSignal | undefined,
-): OpenAI.RequestOptions {
-  const options: OpenAI.RequestOptions = {};
-  if (signal) options.signal = signal;
-  const timeout = session.providerConfig.timeout;
-  if (typeof timeout === "number" && timeout > 0) {
-    options.timeout = timeout * 1000;
-    options.headers = { [TIMEOUT_HEADER]: String(options.timeout) };
-  }
-  return options;
+  return { provider, client: new sdk(clientOptions), sdk, ownFetch: true };
 }
 
 // Error codes no retry or fallback with the same request can cure: out of credit, a prompt too

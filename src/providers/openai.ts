@@ -7,7 +7,6 @@ import {
   inBandError,
   pairToolCalls,
   readSampling,
-  requestOptions,
   responsesUsage,
   toProviderError,
   validateSampling,
@@ -15,7 +14,7 @@ import {
 } from "./openai-shared.js";
 import { conversationMetadata, givenMetadata } from "./openai-metadata.js";
 import { openaiPriceOf } from "./openai-prices.js";
-import { untilAborted } from "./openai-retry.js";
+import { requestOptions, untilAborted } from "./openai-retry.js";
 import { noResults, samplingParams, toInputItems, toReply } from "./openai-responses.js";
 import type {
   HistoryMode,
@@ -160,7 +159,7 @@ export class OpenAIProvider implements ProviderAdapter {
   }
 
   async sendTurn(turn: ProviderTurnInput): Promise<ProviderReply> {
-    const options = requestOptions(turn.session, turn.signal);
+    const options = requestOptions(this.#conn, turn.session, turn.signal);
     const { body, dropped } = this.#request(turn);
     const response = await this.#call(
       () => this.#client.responses.create({ ...body, stream: false }, options),
@@ -170,7 +169,7 @@ export class OpenAIProvider implements ProviderAdapter {
   }
 
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
-    const options = requestOptions(turn.session, turn.signal);
+    const options = requestOptions(this.#conn, turn.session, turn.signal);
     let final: OpenAI.Responses.Response | undefined;
     const { body, dropped } = this.#request(turn);
     try {

@@ -5,6 +5,8 @@
 import { ProviderError, SessionError } from "../errors.js";
 import { redact } from "../internal/redact.js";
 import { isSpentAttempt } from "../reply-checks.js";
+import { CREDENTIAL_KEY } from "../validate.js";
+import { SECRET_HEADER } from "./client-options.js";
 import { ZERO_USAGE, type SpentAttempt } from "./types.js";
 
 /**
@@ -47,27 +49,41 @@ export function toProviderError(provider: string, failure: unknown): ProviderErr
   if (failure instanceof ProviderError) return failure;
   const aborted = (failure as Error)?.name === "AbortError";
   const message = aborted ? "the request was aborted" : failureText(failure);
-  return new ProviderError(provider, message, { retryable: false, cause: scrubbed(failure) });
+  return new ProviderError(provider, message, { retryable: false, cause: scrubbedCause(failure) });
 }
 
 /** Longest text kept of a thrown object's JSON (an error body may be large). */
 const MAX_TEXT = 1000;
 
 /**
- * Whatever was thrown, as text (not yet scrubbed): an error's message; a plain object (a parsed
- * error body) as JSON rather than "[object Object]". Never throws itself: `String` does for an
- * object without a prototype, and the turn would then lose its input.
+ * Whatever was thrown, as scrubbed text: an error's message; a plain object (a parsed error body,
+ * an adapter's request or config) as JSON rather than "[object Object]", without what it holds
+ * under a credential's name. Never throws itself: `String` does for an object without a
+ * prototype, and the turn would then lose its input.
  */
 export function failureText(failure: unknown): string {
   try {
     const value = (failure as Error | null | undefined)?.message ?? failure;
-    if (typeof value === "string") return value;
-    if (!isPlainData(value)) return String(value);
-    const json = JSON.stringify(value);
+    if (typeof value === "string") return redact(value);
+    if (!isPlainData(value)) return redact(String(value));
+    // Scrubbed before the cut: a key cut in two is no longer found whole.
+    const json = redact(JSON.stringify(value, withoutCredentials));
     return json.length > MAX_TEXT ? `${json.slice(0, MAX_TEXT)}…` : json;
   } catch {
     return Object.prototype.toString.call(failure);
   }
+}
+
+/**
+ * A JSON replacer that blanks a value under a credential's name: a setting's (`apiKey`,
+ * `password`, as `providerConfig` refuses them) or a header's (`x-api-key`, any name holding
+ * key, token or secret): `redact` finds a value only if it was registered or is key-shaped.
+ * An object under such a name is walked, its values blanked by their own names.
+ */
+function withoutCredentials(key: string, value: unknown): unknown {
+  const named = CREDENTIAL_KEY.test(key) || (typeof value === "string" && SECRET_HEADER.test(key));
+  const scalar = value !== null && (typeof value !== "object" || Array.isArray(value));
+  return named && scalar ? "[redacted]" : value;
 }
 
 function isPlainData(value: unknown): value is object {
@@ -78,13 +94,16 @@ function isPlainData(value: unknown): value is object {
 
 /**
  * What is kept of a failure as the cause: our own errors as they are (scrubbed already); of any
- * other error, its name and scrubbed message only. An SDK's error carries the response's headers and
- * body, which may echo the key, and `console.error` prints a cause whole.
+ * other error, its name, scrubbed message and `code` (a driver's "ECONNREFUSED", kept for the
+ * caller to branch on). An SDK's error carries the response's headers and body, a driver's the
+ * connection options, which may hold the key or password, and `console.error` prints a cause whole.
  */
-function scrubbed(failure: unknown): unknown {
+export function scrubbedCause(failure: unknown): unknown {
   if (failure instanceof SessionError) return failure;
   if (!(failure instanceof Error)) return undefined; // its text is the message already
-  const kept = new Error(redact(failure.message));
+  const kept: Error & { code?: string } = new Error(redact(failure.message));
   kept.name = failure.name;
+  const { code } = failure as { code?: unknown };
+  if (typeof code === "string") kept.code = redact(code);
   return kept;
 }

@@ -37,4 +37,22 @@ describe("redact", () => {
     const out = redact(`Invalid API Key: ${before}****${after}.`);
     expect(out).toBe("Invalid API Key: [redacted]");
   });
+
+  it("scrubs a URL's password, to the authority's last @, and keeps the rest of the URL", () => {
+    const text =
+      "connect postgres://app:S3cr3t@db:5432/app; redis://:p@ss@cache/0 and " +
+      '"postgresql+psycopg2://u:pw@h/db"';
+    expect(redact(text)).toBe(
+      "connect postgres://app:[redacted]@db:5432/app; redis://:[redacted]@cache/0 and " +
+        '"postgresql+psycopg2://u:[redacted]@h/db"',
+    );
+    const plain = "GET http://host:8080/a@b failed; https://example.com:443 mail a@b.c at 10:30";
+    expect(redact(plain)).toBe(plain);
+  });
+
+  it("takes time linear in the text for a long run that could start a URL anywhere", () => {
+    const started = performance.now();
+    redact(`${"a.".repeat(50_000)}://`);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
 });

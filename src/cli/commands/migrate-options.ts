@@ -10,6 +10,7 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 import { ValidationError } from "../../errors.js";
 import { V1Clock } from "../../migration/index.js";
+import { targetKind } from "../../migration/target.js";
 import { PROVIDER_NAMES } from "../../providers/registry.js";
 import { refuseForeignFile } from "../foreign-file.js";
 import { parseCount } from "../utils.js";
@@ -44,7 +45,10 @@ export function checkOptions(
   const batchSize = parseCount("--batch-size", options.batchSize, 1, 100_000);
   // migrateV1 checks the zone too, but only once the run has started.
   new V1Clock(options.timezone);
-  const databases = { "V1 source": source, target: POSTGRES_URL.test(target) ? null : target };
+  const databases = {
+    "V1 source": source,
+    target: targetKind(target) === "sqlite" ? target : null,
+  };
   if (databases.target !== null && realPath(source) === realPath(target)) {
     throw new ValidationError("target", "must not be the V1 source file");
   }
@@ -53,8 +57,6 @@ export function checkOptions(
   const providerMap = parseProviderMap(options.providerMap);
   return { batchSize, sessionIds: options.renewIds ? "renew" : "keep", providerMap };
 }
-
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 
 /** The files of a SQLite database: the report must be none of them. */
 const DATABASE_FILES = ["", "-wal", "-journal", "-shm"];
