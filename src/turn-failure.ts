@@ -5,7 +5,12 @@
 import { ProviderError, SessionError, StorageError } from "./errors.js";
 import { announce } from "./internal/hooks.js";
 import { redact } from "./internal/redact.js";
-import { failureText, spentBy, toProviderError } from "./providers/provider-failure.js";
+import {
+  failureText,
+  scrubbedCause,
+  spentBy,
+  toProviderError,
+} from "./providers/provider-failure.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
@@ -123,7 +128,9 @@ async function storeUnanswered(
   } catch (storageError) {
     return storageError instanceof SessionError
       ? storageError
-      : new StorageError(rt.storage.name, failureText(storageError), { cause: failure });
+      : new StorageError(rt.storage.name, failureText(storageError), {
+          cause: scrubbedCause(failure),
+        });
   }
 }
 
