@@ -71,7 +71,11 @@ export class Closing {
    * call, which waits for the hook: the hook's frame tells `close()` which calls to leave out.
    */
   async hook(fn: () => unknown): Promise<void> {
-    const frame: HookFrame = { closing: this, parent: hookFrames.getStore(), running: true };
+    // Only hooks still running matter to close(): a turn started from a hook that has ended
+    // would otherwise link every later hook to all earlier ones, a chain without end.
+    let parent = hookFrames.getStore();
+    while (parent && !parent.running) parent = parent.parent;
+    const frame: HookFrame = { closing: this, parent, running: true };
     hooksRunning++;
     try {
       await hookFrames.run(frame, fn);
