@@ -134,10 +134,12 @@ async function cleanUpOne(
   if (!rt.mutex.tryAcquire(sessionId)) return false; // a turn in flight: the session is in use
   let record: SessionRecord | null;
   try {
+    // The provider state a lost delete leaves is the session's as it is now (under its turn
+    // lock), not as listed: a clear or a switch may have come in between.
+    const current = action === "delete" ? await rt.storage.getSession(sessionId) : null;
     record = await actIfInactive(rt.storage, sessionId, action, condition).catch(
-      // The listed record is the best knowledge of the provider state a lost delete left.
       (error: unknown) =>
-        action === "delete" ? goneDespite(rt.storage, listed, error) : Promise.reject(error),
+        current ? goneDespite(rt.storage, current, error) : Promise.reject(error),
     );
     // Before the turns queued meanwhile go on: they re-read the record, and find it changed.
     if (record) rt.versions.bump(sessionId);
@@ -193,17 +195,23 @@ export async function deleteSession(
   providers: ConfiguredProviders,
   sessionId: string,
 ): Promise<boolean> {
-  const record = await rt.storage.getSession(sessionId);
-  if (!record) return false;
+  // Held if free, so that no change of its provider state (a clear, a switch) comes between the
+  // read and the delete; not waited for, as the turn holding it may be what deletes.
+  const locked = rt.mutex.tryAcquire(sessionId);
+  let record: SessionRecord | null;
   let deleted: boolean;
   try {
+    record = await rt.storage.getSession(sessionId);
+    if (!record) return false;
+    const read = record;
     // Only the session read: not one another process made anew under its id meanwhile.
-    deleted = await rt.storage.deleteSession(sessionId, record).catch(async (error: unknown) => {
-      await goneDespite(rt.storage, record, error);
+    deleted = await rt.storage.deleteSession(sessionId, read).catch(async (error: unknown) => {
+      await goneDespite(rt.storage, read, error);
       return true;
     });
   } finally {
     rt.versions.bump(sessionId);
+    if (locked) rt.mutex.release(sessionId);
   }
   if (!deleted) return false;
   await outliveCreation(record.createdAt);
