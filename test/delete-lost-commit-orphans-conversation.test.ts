@@ -6,29 +6,14 @@
  * false. createSession reads the session back after such a loss (storedOutcome); deleteSession
  * has the record it read first and could do the same.
  */
-import pg from "pg";
 import { expect, inject, it } from "vitest";
 import { createSessionManager, postgresStorage } from "../src/index.js";
-import { freshDatabase } from "./helpers/postgres.js";
+import { commitLosingPool, freshDatabase } from "./helpers/postgres.js";
 import { startOpenAIServer } from "./providers/fake/openai-server.js";
 
 it("a deleteSession whose COMMIT answer was lost does not orphan the OpenAI conversation", async () => {
   const url = await freshDatabase(inject("postgresUrl"));
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  let loseAfterCommit = false;
-  pool.on("connect", (client) => {
-    const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
-    (client as { query: unknown }).query = async (...args: unknown[]) => {
-      const text = typeof args[0] === "string" ? args[0] : "";
-      const result = await query(...args);
-      if (loseAfterCommit && text === "COMMIT") {
-        loseAfterCommit = false;
-        // The COMMIT reached the server and committed; its answer never came back.
-        throw new Error("Connection terminated unexpectedly");
-      }
-      return result;
-    };
-  });
+  const { pool, loseNextCommitAnswer, pending } = commitLosingPool(url);
   const server = await startOpenAIServer();
   const warnings: string[] = [];
   const onWarning = (w: Error) => warnings.push(w.message);
@@ -43,12 +28,12 @@ it("a deleteSession whose COMMIT answer was lost does not orphan the OpenAI conv
     const session = await manager.createSession("u", "openai", "gpt-4o-mini");
     const conversation = session.providerSessionId!;
     expect(conversation).toMatch(/^conv_/);
-    loseAfterCommit = true;
+    loseNextCommitAnswer();
     const first = await manager.deleteSession(session.sessionId).then(
       (v) => v,
       (e: Error) => e,
     );
-    expect(loseAfterCommit).toBe(false); // the COMMIT's answer was lost
+    expect(pending()).toBe(false); // the COMMIT's answer was lost
     // The error says the outcome is unknown: the caller checks and tries again.
     if (first instanceof Error) await manager.deleteSession(session.sessionId);
     await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on next tick
@@ -65,21 +50,7 @@ it("a deleteSession whose COMMIT answer was lost does not orphan the OpenAI conv
 
 it("a cleanup delete whose COMMIT answer was lost does not orphan the OpenAI conversation", async () => {
   const url = await freshDatabase(inject("postgresUrl"));
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  let loseAfterCommit = false;
-  pool.on("connect", (client) => {
-    const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
-    (client as { query: unknown }).query = async (...args: unknown[]) => {
-      const text = typeof args[0] === "string" ? args[0] : "";
-      const result = await query(...args);
-      if (loseAfterCommit && text === "COMMIT") {
-        loseAfterCommit = false;
-        // The COMMIT reached the server and committed; its answer never came back.
-        throw new Error("Connection terminated unexpectedly");
-      }
-      return result;
-    };
-  });
+  const { pool, loseNextCommitAnswer, pending } = commitLosingPool(url);
   const server = await startOpenAIServer();
   const warnings: string[] = [];
   const onWarning = (w: Error) => warnings.push(w.message);
@@ -94,14 +65,14 @@ it("a cleanup delete whose COMMIT answer was lost does not orphan the OpenAI con
     const session = await manager.createSession("u", "openai", "gpt-4o-mini");
     const conversation = session.providerSessionId!;
     expect(conversation).toMatch(/^conv_/);
-    loseAfterCommit = true;
+    loseNextCommitAnswer();
     const first = await manager
       .cleanupInactiveSessions({ maxInactiveHours: 0, action: "delete" })
       .then(
         (v) => v,
         (e: Error) => e,
       );
-    expect(loseAfterCommit).toBe(false); // the COMMIT's answer was lost
+    expect(pending()).toBe(false); // the COMMIT's answer was lost
     // The reviewer expected "cleanup finished with 1 failure(s)": the session is read back after
     // the lost answer, found gone, and counted as deleted, as deleteSession then returns true.
     expect(first).toBe(1);

@@ -107,3 +107,30 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A pool whose next COMMIT, once `loseNextCommitAnswer()` is called, reaches the server and
+ * commits, but whose answer is lost ("Connection terminated unexpectedly"): the outcome the
+ * library cannot know. `pending()` tells whether that COMMIT is still to come.
+ */
+export function commitLosingPool(url: string) {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  let lose = false;
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
+    (client as { query: unknown }).query = async (...args: unknown[]) => {
+      const text = typeof args[0] === "string" ? args[0] : "";
+      const result = await query(...args);
+      if (lose && text === "COMMIT") {
+        lose = false;
+        throw new Error("Connection terminated unexpectedly");
+      }
+      return result;
+    };
+  });
+  return {
+    pool,
+    loseNextCommitAnswer: () => void (lose = true),
+    pending: () => lose,
+  };
+}

@@ -5,29 +5,14 @@
  * COMMIT did land, the stored session pointed at a deleted conversation and every turn failed.
  * It now reads the session back: stored, so `createSession` succeeds.
  */
-import pg from "pg";
 import { expect, inject, it } from "vitest";
 import { createSessionManager, postgresStorage } from "../../src/index.js";
-import { freshDatabase } from "../helpers/postgres.js";
+import { commitLosingPool, freshDatabase } from "../helpers/postgres.js";
 import { startOpenAIServer } from "../providers/fake/openai-server.js";
 
 it("a session whose COMMIT outcome is unknown is not left pointing at a deleted conversation", async () => {
   const url = await freshDatabase(inject("postgresUrl"));
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  let loseAfterCommit = false;
-  pool.on("connect", (client) => {
-    const query = client.query.bind(client) as (...a: unknown[]) => Promise<unknown>;
-    (client as { query: unknown }).query = async (...args: unknown[]) => {
-      const text = typeof args[0] === "string" ? args[0] : "";
-      const result = await query(...args);
-      if (loseAfterCommit && text === "COMMIT") {
-        loseAfterCommit = false;
-        // The COMMIT reached the server and committed; its answer never came back.
-        throw new Error("Connection terminated unexpectedly");
-      }
-      return result;
-    };
-  });
+  const { pool, loseNextCommitAnswer, pending } = commitLosingPool(url);
   const server = await startOpenAIServer();
   const manager = createSessionManager({
     storage: postgresStorage({ pool }),
@@ -37,14 +22,14 @@ it("a session whose COMMIT outcome is unknown is not left pointing at a deleted 
   });
   try {
     await manager.storage.getMemoryUsage(); // schema made
-    loseAfterCommit = true;
+    loseNextCommitAnswer();
     const created = await manager.createSession({
       userId: "u",
       provider: "openai",
       model: "gpt-4o-mini",
       sessionConfig: { sessionId: "s1" },
     });
-    expect(loseAfterCommit).toBe(false); // the COMMIT's answer was lost
+    expect(pending()).toBe(false); // the COMMIT's answer was lost
     const session = await manager.getSession("s1");
     expect(session.providerSessionId).toBe(created.providerSessionId);
     // The conversation must still exist, and the session must work.
