@@ -128,7 +128,10 @@ export async function moveProvider(
  */
 export async function realignConversation(rt: Runtime, held: HeldTurn): Promise<void> {
   const { record, adapter } = held;
-  if (adapter.historyMode(providerInfo(record)) !== "native") return;
+  // A fallback chain reports client history while its primary keeps a conversation: the
+  // conversation's id, from a provider that makes them, says there is one.
+  const native = adapter.historyMode(providerInfo(record)) === "native";
+  if (!native && !(record.providerSessionId && adapter.createProviderSession)) return;
   const same = { provider: record.provider, model: record.model, given: undefined };
   try {
     await moveProvider(rt, { record, previous: adapter, ...same }, (patch) =>
