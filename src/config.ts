@@ -46,6 +46,28 @@ export const ProviderOptions = z.looseObject({
 });
 export type ProviderOptions = z.infer<typeof ProviderOptions>;
 
+/** The mock's own options (see `MockProviderOptions`). */
+const MOCK_SHAPE = {
+  latencyMs: z.number().min(0).optional(),
+  reply: z.custom<unknown>((v) => typeof v === "function", "must be a function").optional(),
+  chunkSize: positiveInt.optional(),
+  historyAware: z.boolean().optional(),
+  recordCalls: z.boolean().optional(),
+};
+export const MockOptions = z.strictObject(MOCK_SHAPE);
+
+/**
+ * A built-in provider's options, strictly: the common ones and those a built-in provider reads
+ * (`nativeState`, the mock's), so that a misspelt one (`timeout` for `timeoutMs`) is refused
+ * rather than ignored. (One set for all, so options shared between providers stay valid.) An
+ * `adapter` of your own takes any.
+ */
+export const BuiltInOptions = z.strictObject({
+  ...ProviderOptions.shape,
+  nativeState: z.boolean().optional(),
+  ...MOCK_SHAPE,
+});
+
 export const MemoryConfig = z.strictObject({});
 
 export const SqliteConfig = z.strictObject({

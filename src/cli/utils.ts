@@ -33,6 +33,11 @@ export function missingKey(provider: string): string | null {
  * Refuses a provider the CLI cannot use with what to do about it, where the manager could only
  * say "not configured". Names the key's variable, never its value.
  */
+/** Whether the command line offers this provider (keys from the environment). */
+export function isCliProvider(provider: string): boolean {
+  return Object.hasOwn(PROVIDER_KEYS, provider);
+}
+
 export function requireProvider(field: string, provider: string): void {
   if (!Object.hasOwn(PROVIDER_KEYS, provider)) {
     const offered = Object.entries(PROVIDER_KEYS)

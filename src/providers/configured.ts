@@ -1,4 +1,4 @@
-import { ProviderOptions, parseOrThrow } from "../config.js";
+import { BuiltInOptions, ProviderOptions, parseOrThrow } from "../config.js";
 import { ValidationError } from "../errors.js";
 import { throwFirst } from "../internal/closing.js";
 import { registerSecret } from "../internal/redact.js";
@@ -30,6 +30,9 @@ export class ConfiguredProviders {
         );
       }
       registerSecret(options.apiKey as string | undefined);
+      if (isProviderName(name) && !isAdapter(options.adapter)) {
+        parseOrThrow(BuiltInOptions, options, `providers.${name}`);
+      }
       this.#options.set(name, options);
     }
     for (const [name, options] of this.#options) {

@@ -1,3 +1,4 @@
+import { MockOptions, parseOrThrow } from "../config.js";
 import { ProviderError } from "../errors.js";
 import type { TokenUsage } from "../types.js";
 import type {
@@ -56,6 +57,7 @@ export class MockProvider implements ProviderAdapter {
   readonly #failures: MockFailure[] = [];
 
   constructor(options: MockProviderOptions = {}) {
+    parseOrThrow(MockOptions, options, "", "MockProvider");
     this.#options = { latencyMs: 0, chunkSize: 8, ...options };
   }
 
@@ -122,7 +124,10 @@ export class MockProvider implements ProviderAdapter {
 
 /** Creates the mock from manager options (`providers: { mock: { latencyMs: 5 } }`). */
 export function mockProvider(options: Record<string, unknown> = {}): MockProvider {
-  return new MockProvider({ recordCalls: false, ...(options as MockProviderOptions) });
+  // The manager checked them, with the options every provider takes: the mock's own are kept.
+  const own = Object.keys(MockOptions.shape).filter((k) => options[k] !== undefined);
+  const picked = Object.fromEntries(own.map((k) => [k, options[k]])) as MockProviderOptions;
+  return new MockProvider({ recordCalls: false, ...picked });
 }
 
 function estimateUsage(turn: ProviderTurnInput, content: string): TokenUsage {

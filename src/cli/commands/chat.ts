@@ -9,6 +9,7 @@ import {
   parseCount,
   printTable,
   reportError,
+  isCliProvider,
   requireProvider,
 } from "../utils.js";
 
@@ -79,6 +80,8 @@ function newSession(options: ChatOptions): NewSession {
     throw new ValidationError(given, `cannot be used with --session (${reason} start a new one)`);
   }
   const provider = options.provider ?? "mock";
+  // A misspelt name is named first, not the --model it lacks; a missing key after the model.
+  if (!isCliProvider(provider)) requireProvider("--provider", provider);
   if (provider !== "mock" && options.model === undefined) {
     const reason = `must be given with --provider ${provider} (mock-model is only the mock's)`;
     throw new ValidationError("--model", reason);
