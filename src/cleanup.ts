@@ -7,6 +7,7 @@ import { callHook } from "./internal/hooks.js";
 import { warnProviderCleanup } from "./provider-state.js";
 import type { ConfiguredProviders } from "./providers/configured.js";
 import { isInactive } from "./storage/inactive.js";
+import { isKnown } from "./storage/record.js";
 import { isConditionalCleanupStorage } from "./storage/types.js";
 import type { InactiveCondition, ListCursor, SessionQuery } from "./storage/types.js";
 import type { SessionStorage } from "./storage/types.js";
@@ -244,12 +245,8 @@ async function goneDespite(
     }
     throw error;
   }
-  if (found && isSameSession(found, record)) throw error;
+  if (found && isKnown(found, record)) throw error;
   return record;
-}
-
-function isSameSession(a: SessionRecord, b: SessionRecord): boolean {
-  return a.userId === b.userId && a.createdAt.getTime() === b.createdAt.getTime();
 }
 
 /**

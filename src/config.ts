@@ -12,7 +12,10 @@ const positiveInt = z.number().int().positive();
 /** A duration Node's timers take: past 2^31 - 1 ms they fire after 1 ms instead. */
 const timerMs = positiveInt.max(2 ** 31 - 1);
 
-/** Per-provider options. Unknown keys are kept for the adapter (e.g. the mock's `latencyMs`). */
+/**
+ * Per-provider options. Unknown keys are kept for an adapter of your own; a built-in provider's
+ * are checked strictly (`BuiltInOptions`).
+ */
 export const ProviderOptions = z.looseObject({
   apiKey: z.string().min(1).optional(),
   // fetch refuses a URL with credentials, so every request would fail as a "connection error".

@@ -2,7 +2,6 @@ import { isEmpty } from "./internal/clone.js";
 import { addUsage, priceIn, turnCost } from "./pricing.js";
 import { adapterPrice } from "./adapter-price.js";
 import { ZERO_USAGE } from "./providers/types.js";
-import { isSpentAttempt } from "./reply-checks.js";
 import type { ProviderAdapter, ProviderReply, SpentAttempt } from "./providers/types.js";
 import type { KnownSession, TurnCounters } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
@@ -40,22 +39,12 @@ export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Da
   }
   let usage = spent.usage;
   let costUsd = costOf(rt, turn, spent);
-  for (const attempt of attemptsOf(spent)) {
-    // Counts a storage cannot add up (an adapter's own `earlier`): billed, but how much is unknown.
-    if (!isSpentAttempt(attempt)) {
-      costUsd = null;
-      continue;
-    }
+  for (const attempt of spent.earlier) {
     usage = addUsage(usage, attempt.usage);
     const cost = costOf(rt, turn, attempt);
     costUsd = costUsd === null || cost === null ? null : finite(costUsd + cost);
   }
   return { usage, costUsd, at, activate: true, known: turn.record };
-}
-
-/** The earlier attempts, or one unreadable attempt when `earlier` is not even a list. */
-function attemptsOf(spent: Spent): readonly unknown[] {
-  return Array.isArray(spent.earlier) ? spent.earlier : [undefined];
 }
 
 /** Unknown usage has an unknown cost (null, an unpriced turn), not the $0 of its zero counts. */

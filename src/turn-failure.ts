@@ -4,7 +4,6 @@
  */
 import { ProviderError, SessionError, StorageError } from "./errors.js";
 import { announce } from "./internal/hooks.js";
-import { redact } from "./internal/redact.js";
 import {
   failureText,
   scrubbedCause,
@@ -143,6 +142,6 @@ function describe(failure: unknown): Record<string, unknown> {
   if (failure instanceof SessionError) return { code: failure.code, message: failure.message };
   return {
     code: "MIDDLEWARE_FAILED",
-    message: redact(failureText(failure)),
+    message: failureText(failure), // scrubbed already
   };
 }

@@ -5,7 +5,7 @@ import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { realignConversation } from "./provider-state.js";
 import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
-import { isTokenUsage, replyFault } from "./reply-checks.js";
+import { isSpentAttempt, isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
 import { turnCounters, type Spent } from "./turn-cost.js";
@@ -132,11 +132,16 @@ function acceptReply(
 function spentOf(reply: ProviderReply): Spent | undefined {
   if (!isTokenUsage(reply?.usage)) return undefined;
   const model = typeof reply.model === "string" ? reply.model : undefined;
+  // Earlier attempts with counts no storage can add up (the fault may be theirs) were billed an
+  // unknown amount: the turn is unpriced, and only the reply's own counts are kept.
+  const { earlier } = reply;
+  const readable =
+    earlier === undefined || (Array.isArray(earlier) && earlier.every(isSpentAttempt));
   return {
     usage: reply.usage,
-    usageUnknown: reply.usageUnknown === true,
+    usageUnknown: reply.usageUnknown === true || !readable,
     model,
-    earlier: reply.earlier,
+    earlier: readable ? earlier : undefined,
   };
 }
 

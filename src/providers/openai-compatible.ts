@@ -148,22 +148,19 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
   async #openStream(turn: ProviderTurnInput, options: OpenAI.RequestOptions): Promise<ChatStream> {
     const { client, sdk } = this.#conn;
     const params = { ...body(turn), stream: true as const };
-    if (this.#streamOptions) {
-      const withUsage = { ...params, stream_options: { include_usage: true } };
-      try {
-        const request = client.chat.completions.create(withUsage, options);
-        return await untilAborted(sdk, request, turn.signal);
-      } catch (error) {
-        if (!refusesStreamOptions(error)) throw error;
-      }
-      const request = client.chat.completions.create(params, options);
-      const stream = await untilAborted(sdk, request, turn.signal);
-      // Only now is it known that the field was the cause (a 400 may merely list the request's
-      // fields): later streams leave it out.
-      this.#streamOptions = false;
-      return stream;
+    const open = (p: OpenAI.Chat.ChatCompletionCreateParamsStreaming) =>
+      untilAborted(sdk, client.chat.completions.create(p, options), turn.signal);
+    if (!this.#streamOptions) return open(params);
+    try {
+      return await open({ ...params, stream_options: { include_usage: true } });
+    } catch (error) {
+      if (!refusesStreamOptions(error)) throw error;
     }
-    return untilAborted(sdk, client.chat.completions.create(params, options), turn.signal);
+    const stream = await open(params);
+    // Only now is it known that the field was the cause (a 400 may merely list the request's
+    // fields): later streams leave it out.
+    this.#streamOptions = false;
+    return stream;
   }
 }
 

@@ -51,6 +51,8 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
   const sessionKnown = db.prepare(
     `SELECT 1 FROM sessions WHERE session_id = ? AND created_at = ? AND user_id = ?`,
   );
+  const isKnownRow = (id: string, known: KnownSession): boolean =>
+    sessionKnown.get(id, known.createdAt.getTime(), known.userId) !== undefined;
   const leaseHolder = db.prepare(`SELECT holder FROM turn_leases WHERE session_id = ?`).pluck();
   const bump = db.prepare(
     `UPDATE sessions SET last_seq = last_seq + @n, message_count = message_count + @n,
@@ -96,10 +98,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
       if (fence !== undefined && leaseHolder.get(id) !== fence) {
         // Its lease went with the session: one deleted, or made anew under its id, is not found.
         const known = counters?.known;
-        const there = known
-          ? sessionKnown.get(id, known.createdAt.getTime(), known.userId)
-          : sessionExists.get(id);
-        if (!there) notFound(id);
+        if (!(known ? isKnownRow(id, known) : sessionExists.get(id))) notFound(id);
         leaseLost(id);
       }
       const u = counters?.usage;
@@ -143,7 +142,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
   });
 
   const deleteSession = db.transaction((id: string, known: KnownSession | undefined) => {
-    if (known && !sessionKnown.get(id, known.createdAt.getTime(), known.userId)) return false;
+    if (known && !isKnownRow(id, known)) return false;
     deleteMessages.run(id);
     deleteLease.run(id);
     return deleteRow.run(id).changes === 1;
