@@ -12,6 +12,13 @@ const BUILTIN: Record<string, () => Promise<Factory>> = {
   anthropic: async () => (await import("./anthropic.js")).anthropicProvider,
 };
 
+/**
+ * Factories already imported, by name. A dynamic `import()` of a module already loaded still
+ * goes through the module loader (tens of microseconds): an application making a manager per
+ * request or per test would pay it for every manager.
+ */
+const loaded = new Map<string, Factory>();
+
 /** Names `providers` may use. */
 export const PROVIDER_NAMES: readonly string[] = Object.keys(BUILTIN);
 
@@ -28,9 +35,16 @@ export async function createProvider(
   options: Record<string, unknown>,
 ): Promise<ProviderAdapter> {
   if (isAdapter(options.adapter)) return options.adapter;
-  const load = BUILTIN[name];
-  if (!load) throw new ValidationError(`providers.${name}`, "unknown provider");
-  return (await load())(options);
+  const factory = loaded.get(name) ?? (await load(name));
+  return factory(options);
+}
+
+async function load(name: string): Promise<Factory> {
+  const importer = isProviderName(name) ? BUILTIN[name]! : undefined;
+  if (!importer) throw new ValidationError(`providers.${name}`, "unknown provider");
+  const factory = await importer();
+  loaded.set(name, factory);
+  return factory;
 }
 
 export function isAdapter(value: unknown): value is ProviderAdapter {
