@@ -3,6 +3,7 @@ import {
   reportedUsage,
   ZERO_USAGE,
   type ProviderReply,
+  type ProviderStreamEvent,
   type ProviderUsage,
   type SpentAttempt,
 } from "./providers/types.js";
@@ -82,6 +83,8 @@ async function* heldStream(
   // Whether the answering attempt reported its usage, output included: text without it cost an
   // unknown amount (its input tokens, if reported, are still counted).
   let reported = false;
+  // Whether a usage event (or a refused final reply) said the attempt's cost is unknown.
+  let unknown = false;
   // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
   const earlier: SpentAttempt[] = [];
   let served: Served | undefined;
@@ -92,7 +95,7 @@ async function* heldStream(
   const arrived = (finishReason: string, count = deltas.length): ProviderReply => {
     const text = deltas.slice(0, count).join("");
     const reply = partial(text, finishReason, attempt(spent, served), earlier, served);
-    if (deltas.length > 0 && !reported) reply.usageUnknown = true;
+    if ((deltas.length > 0 && !reported) || unknown) reply.usageUnknown = true;
     return reply;
   };
   try {
@@ -114,15 +117,17 @@ async function* heldStream(
         deltas.push(event.text);
         yield event.text;
       } else if (event.type === "usage") {
-        if (!isTokenUsage(event.usage)) {
-          throw new ProviderError(held.adapter.name, "a usage event has invalid token counts");
-        }
+        checkUsageEvent(held.adapter.name, event);
         spent = reportedUsage(event);
         reported = event.outputPending !== true;
+        unknown = event.usageUnknown === true;
       } else if (event.type === "fallback") {
-        if (spent.inputTokens + spent.outputTokens > 0) earlier.push(attempt(spent, served));
+        if (spent.inputTokens + spent.outputTokens > 0 || unknown) {
+          earlier.push(attempt(spent, served, unknown));
+        }
         spent = ZERO_USAGE;
         reported = false;
+        unknown = false;
         served = { model: event.model, metadata: event.metadata };
       } else if (event.type === "done") {
         const fault = replyFault(held.adapter.name, event.reply);
@@ -132,6 +137,7 @@ async function* heldStream(
           if (isTokenUsage(event.reply?.usage)) {
             spent = event.reply.usage;
             reported = event.reply.usageUnknown !== true;
+            unknown = !reported;
           }
           throw fault;
         }
@@ -243,6 +249,21 @@ interface Served {
   metadata: Record<string, unknown>;
 }
 
-function attempt(usage: ProviderUsage, served: Served | undefined): SpentAttempt {
-  return served ? { usage, model: served.model } : { usage };
+function attempt(usage: ProviderUsage, served: Served | undefined, unknown = false): SpentAttempt {
+  const spent: SpentAttempt = served ? { usage, model: served.model } : { usage };
+  if (unknown) spent.usageUnknown = true;
+  return spent;
+}
+
+/** A usage event the counters can take: four whole counts, and a boolean `usageUnknown`. */
+function checkUsageEvent(
+  provider: string,
+  event: Extract<ProviderStreamEvent, { type: "usage" }>,
+): void {
+  if (!isTokenUsage(event.usage)) {
+    throw new ProviderError(provider, "a usage event has invalid token counts");
+  }
+  if (event.usageUnknown !== undefined && typeof event.usageUnknown !== "boolean") {
+    throw new ProviderError(provider, "a usage event's usageUnknown is not a boolean");
+  }
 }

@@ -122,14 +122,22 @@ async function* streamWithFallback(
     } catch (error) {
       // What the attempt was billed, if it said so only in its error: counted as its usage.
       const billed = started || reported ? [] : spentBy(error);
-      if (billed.length)
-        yield { type: "usage", usage: billed.map((b) => b.usage).reduce(addUsage) };
+      if (billed.length) yield billedUsage(billed);
       // Once text has reached the caller, switching provider would splice two replies together.
       if (started || !isRetryable(error)) throw error;
       lastError = error;
     }
   }
   throw lastError;
+}
+
+/** What an attempt that failed was billed, per its error, as a usage event of the stream. */
+function billedUsage(billed: readonly SpentAttempt[]): ProviderStreamEvent {
+  const usage = billed.map((b) => b.usage).reduce(addUsage);
+  // An amount nobody knows is no $0: the turn is unpriced, as the sent turn's would be.
+  return billed.some((b) => b.usageUnknown)
+    ? { type: "usage", usage, usageUnknown: true }
+    : { type: "usage", usage };
 }
 
 /**

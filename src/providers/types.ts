@@ -88,11 +88,12 @@ export interface ProviderUsage extends TokenUsage {
  * off is stored with what it cost); the `done` reply's usage is the final count. `outputPending`
  * marks a report whose output count is still a placeholder (Anthropic's `message_start`): a
  * stream cut after text from then on spent an unknown output, and is counted as unpriced (its
- * input tokens kept) until a report without it arrives.
+ * input tokens kept) until a report without it arrives. `usageUnknown` says the attempt was
+ * billed an amount nobody knows (as on a reply): the turn is then unpriced.
  */
 export type ProviderStreamEvent =
   | { type: "delta"; text: string }
-  | { type: "usage"; usage: ProviderUsage; outputPending?: boolean }
+  | { type: "usage"; usage: ProviderUsage; outputPending?: boolean; usageUnknown?: boolean }
   /** A fallback chain moved on: what follows is this model's reply, carrying this metadata. */
   | { type: "fallback"; model: string; metadata: Record<string, unknown> }
   | { type: "done"; reply: ProviderReply };
