@@ -1,8 +1,9 @@
 import { registerSecret } from "../internal/redact.js";
 
-// Header names that carry credentials: the usual auth headers and anything naming a key or token.
+// Header names that carry credentials: the usual auth headers, cookies (a gateway's session), and
+// anything naming a key or token.
 export const SECRET_HEADER =
-  /^(authorization|proxy-authorization|api-key|x-api-key)$|key|token|secret/i;
+  /^(authorization|proxy-authorization|api-key|x-api-key|cookie|set-cookie)$|key|token|secret/i;
 
 /**
  * Registers for redaction the credentials a user passes outside `apiKey`: values of
