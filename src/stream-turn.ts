@@ -3,7 +3,6 @@ import {
   reportedUsage,
   ZERO_USAGE,
   type ProviderReply,
-  type ProviderStreamEvent,
   type ProviderUsage,
   type SpentAttempt,
 } from "./providers/types.js";
@@ -12,6 +11,7 @@ import { realignConversation } from "./provider-state.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
 import { isTokenUsage, replyFault } from "./reply-checks.js";
+import { checkEvent, warnStreamCleanup } from "./stream-events.js";
 import { completeTurn, prepare } from "./turn.js";
 import { toProviderError } from "./providers/provider-failure.js";
 import { failTurn, needsRealign } from "./turn-failure.js";
@@ -80,9 +80,12 @@ async function* heldStream(
   const unlisten = rt.closing.listen(onClose);
   const deltas: string[] = [];
   let spent: ProviderUsage = ZERO_USAGE;
-  // Whether the answering attempt reported its usage, output included: text without it cost an
-  // unknown amount (its input tokens, if reported, are still counted).
+  // Whether the answering attempt reported its usage, output included: output (text, or the
+  // `output` event's tool call or reasoning) without it cost an unknown amount (its input
+  // tokens, if reported, are still counted).
   let reported = false;
+  let began = false; // an `output` event: the attempt's output began, text or not
+  const uncounted = () => (deltas.length > 0 || began) && !reported;
   // Whether a usage event (or a refused final reply) said the attempt's cost is unknown.
   let unknown = false;
   // A fallback chain's attempt that broke off: what it spent, and who serves what follows.
@@ -95,7 +98,7 @@ async function* heldStream(
   const arrived = (finishReason: string, count = deltas.length): ProviderReply => {
     const text = deltas.slice(0, count).join("");
     const reply = partial(text, finishReason, attempt(spent, served), earlier, served);
-    if ((deltas.length > 0 && !reported) || unknown) reply.usageUnknown = true;
+    if (uncounted() || unknown) reply.usageUnknown = true;
     return reply;
   };
   try {
@@ -113,21 +116,27 @@ async function* heldStream(
     controller.signal.throwIfAborted();
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
       controller.signal.throwIfAborted(); // even if the adapter does not watch the signal
+      checkEvent(held.adapter.name, event);
       if (event.type === "delta") {
         deltas.push(event.text);
         yield event.text;
+      } else if (event.type === "output") {
+        began = true;
       } else if (event.type === "usage") {
-        checkUsageEvent(held.adapter.name, event);
         spent = reportedUsage(event);
         reported = event.outputPending !== true;
         unknown = event.usageUnknown === true;
       } else if (event.type === "fallback") {
-        if (spent.inputTokens + spent.outputTokens > 0 || unknown) {
-          earlier.push(attempt(spent, served, unknown));
+        // The attempt that broke off (before any text: the chain moves on only then) cost what
+        // it reported, or an unknown amount if its output began uncounted.
+        const lost = unknown || uncounted();
+        if (spent.inputTokens + spent.outputTokens > 0 || lost) {
+          earlier.push(attempt(spent, served, lost));
         }
         spent = ZERO_USAGE;
         reported = false;
         unknown = false;
+        began = false;
         served = { model: event.model, metadata: event.metadata };
       } else if (event.type === "done") {
         const fault = replyFault(held.adapter.name, event.reply);
@@ -145,8 +154,6 @@ async function* heldStream(
         const reply = earlier.length ? { ...event.reply, earlier } : event.reply;
         stored = await completeTurn(rt, turn, reply);
         break; // anything an adapter sends after its final reply is not part of the turn
-      } else {
-        throw unknownEvent(held.adapter.name, event);
       }
     }
     if (outcome !== "done") {
@@ -155,13 +162,19 @@ async function* heldStream(
       });
     }
   } catch (failure) {
+    // Stored, then the adapter's iterator failed to close (`break` calls its `return()`): the
+    // turn stands, and failing the reader would have a retrying caller send it twice.
+    if (stored && outcome === "done") return warnStreamCleanup(held.adapter.name, failure);
     if (outcome === "done" || !turn) throw failure;
     if (controller.signal.reason === STOPPED) return; // the reader broke off: kept below
     outcome = "failed";
     const aborted = controller.signal.aborted;
     const error = await streamFailed(rt, turn, arrived(aborted ? "aborted" : "error"), failure);
-    // Text arrived: the conversation kept an answer the transcript has only part of.
-    if (deltas.length > 0 || needsRealign(turn, failure)) await realignConversation(rt, held);
+    // Output began: the conversation kept an answer (a tool call, perhaps) the transcript has
+    // only part of, or none of.
+    if (deltas.length > 0 || began || needsRealign(turn, failure)) {
+      await realignConversation(rt, held);
+    }
     throw error;
   } finally {
     signal?.removeEventListener("abort", onAbort);
@@ -183,19 +196,6 @@ async function* heldStream(
       if (stored) io.settle(stored); // as sendMessage returns: released, hooks run
     }
   }
-}
-
-/**
- * An event outside the contract (a keep-alive `ping`, a misspelt `Delta`): the adapter's bug,
- * named as such. Skipping it would drop a misspelt delta's text from what the reader sees.
- */
-function unknownEvent(provider: string, event: unknown): ProviderError {
-  const type = (event as { type?: unknown } | null)?.type;
-  const named = typeof type === "string" ? `"${type.slice(0, 100)}"` : typeof type;
-  return new ProviderError(
-    provider,
-    `the stream yielded an event of unknown type ${named} (expected delta, usage, fallback or done)`,
-  );
 }
 
 /** Why a turn's own controller aborts when its reader broke off (not the caller's signal). */
@@ -253,17 +253,4 @@ function attempt(usage: ProviderUsage, served: Served | undefined, unknown = fal
   const spent: SpentAttempt = served ? { usage, model: served.model } : { usage };
   if (unknown) spent.usageUnknown = true;
   return spent;
-}
-
-/** A usage event the counters can take: four whole counts, and a boolean `usageUnknown`. */
-function checkUsageEvent(
-  provider: string,
-  event: Extract<ProviderStreamEvent, { type: "usage" }>,
-): void {
-  if (!isTokenUsage(event.usage)) {
-    throw new ProviderError(provider, "a usage event has invalid token counts");
-  }
-  if (event.usageUnknown !== undefined && typeof event.usageUnknown !== "boolean") {
-    throw new ProviderError(provider, "a usage event's usageUnknown is not a boolean");
-  }
 }

@@ -102,17 +102,17 @@ export class AnthropicProvider implements ProviderAdapter {
   /**
    * A reply read from a stream, for calls the SDK will not make without one. If the stream fails,
    * what it was billed goes with the error, counted as a streamed turn counts it (`streamTurn`'s
-   * usage events): the input from `message_start` on, and an unknown cost once text arrived
-   * before the final output count.
+   * usage events): the input from `message_start` on, and an unknown cost once output (text, a
+   * tool call, thinking) began before the final output count.
    */
   async #collect(turn: ProviderTurnInput): Promise<ProviderReply> {
     let spent: SpentAttempt | undefined;
-    let text = false;
+    let began = false;
     let final = false;
     try {
       for await (const event of this.streamTurn(turn)) {
         if (event.type === "done") return event.reply;
-        if (event.type === "delta") text = true;
+        if (event.type === "delta" || event.type === "output") began = true;
         if (event.type === "usage") {
           spent = { usage: reportedUsage(event) };
           final = event.outputPending !== true;
@@ -121,7 +121,7 @@ export class AnthropicProvider implements ProviderAdapter {
       throw new ProviderError(NAME, "the stream ended without a final reply", { retryable: true });
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      if (text && !final) spent = { usage: spent?.usage ?? ZERO_USAGE, usageUnknown: true };
+      if (began && !final) spent = { usage: spent?.usage ?? ZERO_USAGE, usageUnknown: true };
       throw withSpent(error, spent ? [spent] : []);
     }
   }
@@ -136,8 +136,10 @@ export class AnthropicProvider implements ProviderAdapter {
         request,
       );
       for await (const event of untilStalled(stream, request.timeout ?? this.#client.timeout)) {
+        const other = acc.otherOutput;
         const text = acc.add(event);
         if (text) yield { type: "delta", text };
+        if (acc.otherOutput && !other) yield { type: "output" }; // once: a cut is then unpriced
         // The input is billed from message_start on: report it so a stream cut later still counts.
         // Its output_tokens is a placeholder: the count is known from message_delta on.
         if (event.type === "message_start") {
@@ -225,6 +227,8 @@ function options(turn: ProviderTurnInput, settings: AnthropicSettings): Anthropi
 /** Builds the reply from a raw event stream: text in order, tool calls, usage, stop reason. */
 class Accumulator {
   stopped = false;
+  /** A block other than text began (tool_use, thinking): output billed as text is. */
+  otherOutput = false;
   #id = "";
   #text = "";
   #stopReason: string | null = null;
@@ -239,6 +243,7 @@ class Accumulator {
         this.#usage = { ...event.message.usage };
         return "";
       case "content_block_start":
+        this.otherOutput ||= event.content_block.type !== "text";
         if (event.content_block.type === "tool_use") {
           const { id, name } = event.content_block;
           this.#tools.set(event.index, { id, name, json: "" });

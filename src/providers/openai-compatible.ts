@@ -102,6 +102,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
     let id = "";
     let finish: string | null = null;
     let refused = false;
+    let began = false; // a tool call began: output billed as text is, said once
     let usage: OpenAI.CompletionUsage | null | undefined;
     try {
       const stream = await this.#openStream(turn, options);
@@ -120,6 +121,10 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
           refused ||= !choice.delta.content;
           text += delta;
           yield { type: "delta", text: delta };
+        }
+        if (!began && choice.delta.tool_calls?.length) {
+          began = true;
+          yield { type: "output" }; // a stream cut after it without its usage is unpriced
         }
         for (const d of choice.delta.tool_calls ?? []) mergeToolCall(calls, d);
         finish = choice.finish_reason ?? finish;

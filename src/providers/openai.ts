@@ -171,6 +171,7 @@ export class OpenAIProvider implements ProviderAdapter {
   async *streamTurn(turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> {
     const options = requestOptions(this.#conn, turn.session, turn.signal);
     let final: OpenAI.Responses.Response | undefined;
+    let began = false; // output other than text (see `startsOtherOutput`), said once
     const { body, dropped } = this.#request(turn);
     try {
       const request = this.#client.responses.create({ ...body, stream: true }, options);
@@ -182,6 +183,9 @@ export class OpenAIProvider implements ProviderAdapter {
           event.type === "response.refusal.delta"
         ) {
           yield { type: "delta", text: event.delta };
+        } else if (!began && startsOtherOutput(event)) {
+          began = true;
+          yield { type: "output" };
         } else if (
           event.type === "response.completed" ||
           event.type === "response.incomplete" ||
@@ -260,6 +264,15 @@ export async function openaiProvider(options: Record<string, unknown>): Promise<
 }
 
 type ResponseBody = OpenAI.Responses.ResponseCreateParamsNonStreaming;
+
+/**
+ * An item other than a message (a function call, reasoning) began: output billed as text is, so a
+ * stream cut after it without `response.completed` is unpriced.
+ */
+function startsOtherOutput(event: OpenAI.Responses.ResponseStreamEvent): boolean {
+  if (event.type === "response.output_item.added") return event.item.type !== "message";
+  return event.type === "response.function_call_arguments.delta";
+}
 
 /** The reply, listing the settings that were not sent (as the Anthropic adapter does). */
 function withDropped(reply: ProviderReply, dropped: readonly string[]): ProviderReply {

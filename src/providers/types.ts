@@ -87,12 +87,15 @@ export interface ProviderUsage extends TokenUsage {
  * `usage` reports tokens spent so far, as soon as the provider tells (so a stream that breaks
  * off is stored with what it cost); the `done` reply's usage is the final count. `outputPending`
  * marks a report whose output count is still a placeholder (Anthropic's `message_start`): a
- * stream cut after text from then on spent an unknown output, and is counted as unpriced (its
- * input tokens kept) until a report without it arrives. `usageUnknown` says the attempt was
- * billed an amount nobody knows (as on a reply): the turn is then unpriced.
+ * stream cut after output (text, or an `output` event) from then on spent an unknown output,
+ * and is counted as unpriced (its input tokens kept) until a report without it arrives. `usageUnknown` says the attempt was
+ * billed an amount nobody knows (as on a reply): the turn is then unpriced. `output` says the
+ * model began output that is not text (a tool call, reasoning), at most once per attempt: it is
+ * billed as text is, so a cut after it without a final count is unpriced too.
  */
 export type ProviderStreamEvent =
   | { type: "delta"; text: string }
+  | { type: "output" }
   | { type: "usage"; usage: ProviderUsage; outputPending?: boolean; usageUnknown?: boolean }
   /** A fallback chain moved on: what follows is this model's reply, carrying this metadata. */
   | { type: "fallback"; model: string; metadata: Record<string, unknown> }
