@@ -6,6 +6,7 @@ import { StorageError, ValidationError } from "./errors.js";
 import { callHook } from "./internal/hooks.js";
 import { warnProviderCleanup } from "./provider-state.js";
 import type { ConfiguredProviders } from "./providers/configured.js";
+import { failureText, scrubbedCause } from "./providers/provider-failure.js";
 import { isInactive } from "./storage/inactive.js";
 import { isKnown } from "./storage/record.js";
 import { isConditionalCleanupStorage } from "./storage/types.js";
@@ -115,7 +116,7 @@ function closedDuring(storage: SessionStorage, count: number, failures: unknown[
   return new StorageError(
     storage.name,
     `the manager was closed during cleanup, after cleaning up ${count} session(s)${failed}`,
-    failures.length ? { cause: new AggregateError(failures, "cleanup failures") } : undefined,
+    failures.length ? { cause: scrubbedFailures(failures) } : undefined,
   );
 }
 
@@ -176,13 +177,21 @@ async function actIfInactive(
 }
 
 function cleanupFailed(storage: SessionStorage, count: number, failures: unknown[]): StorageError {
-  const first = failures[0] instanceof Error ? failures[0].message : String(failures[0]);
   return new StorageError(
     storage.name,
     `cleanup finished with ${failures.length} failure(s) after cleaning up ${count} ` +
-      `session(s); the first: ${first}`,
-    { cause: new AggregateError(failures, "cleanup failures") },
+      `session(s); the first: ${failureText(failures[0])}`,
+    { cause: scrubbedFailures(failures) },
   );
+}
+
+/**
+ * The failures of a cleanup, scrubbed as a turn's cause is: a storage's driver errors quote
+ * their connection URL, password included, and `console.error` prints a cause whole.
+ */
+function scrubbedFailures(failures: readonly unknown[]): AggregateError {
+  const kept = failures.map((f) => scrubbedCause(f) ?? failureText(f));
+  return new AggregateError(kept, "cleanup failures");
 }
 
 /**

@@ -7,6 +7,7 @@ import type { CleanupOptions } from "./cleanup.js";
 import { Closing, throwFirst } from "./internal/closing.js";
 import { callHook, scopedHooks } from "./internal/hooks.js";
 import { ConfiguredProviders } from "./providers/configured.js";
+import { dropProviderState } from "./provider-state.js";
 import { StorageFactory } from "./storage/factory.js";
 import type { SessionStorage } from "./storage/types.js";
 import { Session } from "./session.js";
@@ -111,9 +112,7 @@ export class SessionManager {
       // is dropped only when it is known not to be (else it would be orphaned), and kept while
       // that cannot be told (else the stored session would point at a deleted conversation).
       const outcome = await storedOutcome(this.storage, record);
-      if (outcome === "absent") {
-        await adapter.deleteProviderSession?.(providerInfo(record)).catch(() => undefined);
-      }
+      if (outcome === "absent") await dropProviderState({ adapter, session: providerInfo(record) });
       if (outcome !== "stored") throw error;
     }
     if (this.#config.hooks)

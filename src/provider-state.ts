@@ -1,4 +1,5 @@
 import { failureText } from "./providers/provider-failure.js";
+import { primaryOf } from "./providers/fallback.js";
 import type { ProviderAdapter, ProviderSessionInfo } from "./providers/types.js";
 import type { SessionPatch } from "./storage/types.js";
 import { refuseOpenCalls } from "./tool-results.js";
@@ -32,15 +33,16 @@ export async function commitProviderState(
   try {
     await store();
   } catch (error) {
-    if (created) await drop(created);
+    if (created) await dropProviderState(created);
     throw error;
   }
   if (replaced && replaced.session.providerSessionId !== created?.session.providerSessionId) {
-    await drop(replaced);
+    await dropProviderState(replaced);
   }
 }
 
-async function drop({ adapter, session }: ProviderState): Promise<void> {
+/** Deletes provider-side state nothing points at; a failure is a warning, never thrown. */
+export async function dropProviderState({ adapter, session }: ProviderState): Promise<void> {
   const id = session.providerSessionId;
   if (id && !adapter) {
     const what = `could not delete the provider state ${id} of session ${session.sessionId}`;
@@ -128,10 +130,9 @@ export async function moveProvider(
  */
 export async function realignConversation(rt: Runtime, held: HeldTurn): Promise<void> {
   const { record, adapter } = held;
-  // A fallback chain reports client history while its primary keeps a conversation: the
-  // conversation's id, from a provider that makes them, says there is one.
-  const native = adapter.historyMode(providerInfo(record)) === "native";
-  if (!native && !(record.providerSessionId && adapter.createProviderSession)) return;
+  // Only a conversation the provider keeps can hold more than the transcript: a client-history
+  // adapter's own provider state (a gateway's session) is sent the transcript every turn.
+  if (primaryOf(adapter).historyMode(providerInfo(record)) !== "native") return;
   const same = { provider: record.provider, model: record.model, given: undefined };
   try {
     await moveProvider(rt, { record, previous: adapter, ...same }, (patch) =>

@@ -4,7 +4,7 @@ import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { realignConversation } from "./provider-state.js";
-import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
+import { ZERO_USAGE, type ProviderReply, type ProviderTurnInput } from "./providers/types.js";
 import { isSpentAttempt, isTokenUsage, replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
@@ -117,20 +117,30 @@ function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<
   );
 }
 
-/** A reply without text is the provider's failure, not the storage's: the input is kept. */
+/**
+ * A reply without text is the provider's failure, not the storage's: the input is kept. A turn
+ * aborted while the provider answered ends as aborted (as a stream does), if the adapter did not
+ * watch the signal: the caller was told it stopped.
+ */
 function acceptReply(
   rt: Runtime,
   turn: PreparedTurn,
   reply: ProviderReply,
 ): SessionMessage | Promise<SessionMessage> {
+  const { signal } = turn.providerInput;
+  if (signal?.aborted) return rejectTurn(rt, turn, signal.reason, spentOf(reply));
   const fault = replyFault(turn.held.adapter.name, reply);
   if (!fault) return completeTurn(rt, turn, reply);
   return rejectTurn(rt, turn, fault, spentOf(reply));
 }
 
-/** What a faulty reply spent, as far as it can be told: its tokens, at its model's price. */
+/**
+ * What a faulty reply spent, as far as it can be told: its tokens, at its model's price. Counts
+ * that cannot be read were billed all the same: an unknown amount (unpriced), never $0.
+ */
 function spentOf(reply: ProviderReply): Spent | undefined {
-  if (!isTokenUsage(reply?.usage)) return undefined;
+  if (reply === null || typeof reply !== "object") return undefined;
+  const usable = isTokenUsage(reply.usage);
   const model = typeof reply.model === "string" ? reply.model : undefined;
   // Earlier attempts with counts no storage can add up (the fault may be theirs) were billed an
   // unknown amount: the turn is unpriced, and only the reply's own counts are kept.
@@ -138,8 +148,8 @@ function spentOf(reply: ProviderReply): Spent | undefined {
   const readable =
     earlier === undefined || (Array.isArray(earlier) && earlier.every(isSpentAttempt));
   return {
-    usage: reply.usage,
-    usageUnknown: reply.usageUnknown === true || !readable,
+    usage: usable ? reply.usage : ZERO_USAGE,
+    usageUnknown: reply.usageUnknown === true || !readable || !usable,
     model,
     earlier: readable ? earlier : undefined,
   };
@@ -171,8 +181,9 @@ export function completeTurn(
   // The synchronous append skips the storage's field checks: the reply passed `replyFault`.
   const plain = !config.middleware.length && !config.hooks && !turn.held.releaseLease;
   if (!plain || !isSyncTurnStorage(storage)) return storeAndAnnounce(rt, turn, reply, message);
+  let appended: unknown;
   try {
-    storage.appendTurnSync(
+    appended = storage.appendTurnSync(
       record.sessionId,
       batch(turn, message),
       turnCounters(rt, turn.held, reply, message.timestamp),
@@ -180,7 +191,25 @@ export function completeTurn(
   } catch (error) {
     return notStored(rt, turn, reply, error);
   }
+  // A wrapper that makes every method async (a Proxy) returns a promise: stored once it settles.
+  if (appended !== undefined) return appendedLater(rt, turn, reply, message, appended);
   record.status = "active"; // as the append made it
+  return message;
+}
+
+async function appendedLater(
+  rt: Runtime,
+  turn: PreparedTurn,
+  reply: ProviderReply,
+  message: SessionMessage,
+  appended: unknown,
+): Promise<SessionMessage> {
+  try {
+    await appended;
+  } catch (error) {
+    return notStored(rt, turn, reply, error);
+  }
+  turn.held.record.status = "active";
   return message;
 }
 

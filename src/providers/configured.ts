@@ -17,6 +17,8 @@ export class ConfiguredProviders {
   readonly #adapters = new Map<string, Promise<ProviderAdapter>>();
   /** The adapters built so far, for callers that can go on without waiting (see `ready`). */
   readonly #built = new Map<string, ProviderAdapter>();
+  /** Every adapter made or handed over, a fallback chain's members each: what `close` closes. */
+  readonly #owned = new Set<ProviderAdapter>();
   /** Set by `close()`: what `get` rejects with from then on, so no client is built anew. */
   #refusal: (() => Error) | null = null;
 
@@ -30,6 +32,7 @@ export class ConfiguredProviders {
         );
       }
       registerSecret(options.apiKey as string | undefined);
+      if (isAdapter(options.adapter)) this.#owned.add(options.adapter); // closed even if unused
       if (isProviderName(name) && !isAdapter(options.adapter)) {
         parseOrThrow(BuiltInOptions, options, `providers.${name}`);
       }
@@ -79,32 +82,39 @@ export class ConfiguredProviders {
   }
 
   /**
-   * Closes every adapter built, even if one fails to (a socket already gone), then rejects with
-   * the first failure. From then on `get` rejects with what `refuse` makes.
+   * Closes every adapter made or handed over (each once, used or not, a fallback chain's members
+   * too), even if one fails to (a socket already gone), then rejects with the first failure.
+   * From then on `get` rejects with what `refuse` makes.
    */
   async close(refuse: () => Error): Promise<void> {
     this.#refusal = refuse;
-    const built = await Promise.allSettled(this.#adapters.values());
+    await Promise.allSettled(this.#adapters.values());
     this.#adapters.clear();
     this.#built.clear();
-    const closed = await Promise.allSettled(
-      built.map(async (a) => (a.status === "fulfilled" ? a.value.close?.() : undefined)),
-    );
-    throwFirst(closed);
+    const owned = [...this.#owned];
+    this.#owned.clear();
+    throwFirst(await Promise.allSettled(owned.map(async (a) => a.close?.())));
   }
 
   async #build(name: string): Promise<ProviderAdapter> {
     const options = this.#options.get(name)!;
-    const primary = await createProvider(name, options);
+    const primary = await this.#create(name);
     const fallback = fallbackEntries(options);
     if (fallback.length === 0) return primary;
     const chain = await Promise.all(
       fallback.map(async ({ provider, model }): Promise<FallbackTarget> => {
-        const adapter = await createProvider(provider, this.#options.get(provider)!);
+        const adapter = await this.#create(provider);
         return model === undefined ? { adapter } : { adapter, model };
       }),
     );
     return withFallback(primary, chain);
+  }
+
+  /** A new adapter (or the one handed over), owned from then on: `close` closes it. */
+  async #create(name: string): Promise<ProviderAdapter> {
+    const adapter = await createProvider(name, this.#options.get(name)!);
+    this.#owned.add(adapter);
+    return adapter;
   }
 }
 

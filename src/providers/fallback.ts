@@ -34,7 +34,7 @@ export function withFallback(
 ): ProviderAdapter {
   const chain: FallbackTarget[] = [{ adapter: primary }, ...fallbacks.map(toTarget)];
   const adapters = chain.map((t) => t.adapter);
-  return {
+  const wrapper: ProviderAdapter = {
     ...bindCapabilities(primary),
     name: primary.name,
     // A fallback may need the transcript even when the primary keeps it server-side.
@@ -56,6 +56,19 @@ export function withFallback(
     streamTurn: (turn: ProviderTurnInput): AsyncIterable<ProviderStreamEvent> =>
       streamWithFallback(chain, primary.name, turn),
   };
+  primaries.set(wrapper, primary);
+  return wrapper;
+}
+
+const primaries = new WeakMap<ProviderAdapter, ProviderAdapter>();
+
+/**
+ * The adapter whose history mode says whether a session keeps a provider-side conversation: a
+ * fallback chain reports client history (its fallbacks need the transcript) while its primary
+ * may keep one.
+ */
+export function primaryOf(adapter: ProviderAdapter): ProviderAdapter {
+  return primaries.get(adapter) ?? adapter;
 }
 
 /**
@@ -112,7 +125,10 @@ async function* streamWithFallback(
           const reply = markFallback(event.reply, primaryName, target, turn.session.model);
           yield { type: "done", reply };
         } else {
-          // A usage report alone does not commit the turn to this provider; text does.
+          // Text commits the turn to this provider. A usage report does not, nor does `output`
+          // (a tool call or reasoning begun): the caller saw none of it, so the next provider
+          // may still answer, as a sent turn's fallback does; the cut attempt's cost then goes
+          // with the turn, unknown (see stream-turn's `fallback` event).
           started ||= event.type === "delta";
           reported ||= event.type === "usage";
           yield event;
