@@ -5,7 +5,14 @@ import Database from "better-sqlite3";
 import { afterAll, expect, it } from "vitest";
 import { createSessionManager } from "../src/index.js";
 import { freezeDuringTurn } from "./helpers/frozen.js";
-import { expectWholeTurns, kill, runTurns, spawnTurns, type StoredRow } from "./helpers/turns.js";
+import {
+  expectWholeTurns,
+  kill,
+  runTurns,
+  spawnTurns,
+  waitFor,
+  type StoredRow,
+} from "./helpers/turns.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lss-procs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,14 +80,16 @@ it("a writer killed with SIGKILL mid-run leaves no partial turn and no broken co
   const dbPath = join(dir, "crash.db");
   const sessionId = await newSession(dbPath);
   for (let round = 0; round < 5; round++) {
-    const { child } = spawnTurns({
+    const { child, turnsDone } = spawnTurns({
       storage: "sqlite",
       storageConfig: { dbPath },
       sessions: [sessionId],
       turns: 1_000_000,
       tag: `r${round}`,
     });
-    await new Promise((resolve) => setTimeout(resolve, 250 + round * 40));
+    // Killed mid-run, however long the process took to start on a busy machine.
+    await waitFor(() => turnsDone() > 0);
+    await new Promise((resolve) => setTimeout(resolve, 20 + round * 15));
     await kill(child);
   }
   const { rows, counters } = stored(dbPath);
