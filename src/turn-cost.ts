@@ -2,6 +2,7 @@ import { isEmpty } from "./internal/clone.js";
 import { addUsage, priceIn, turnCost } from "./pricing.js";
 import { adapterPrice } from "./adapter-price.js";
 import { ZERO_USAGE } from "./providers/types.js";
+import { isSpentAttempt, isTokenUsage } from "./reply-checks.js";
 import type { ProviderAdapter, ProviderReply, SpentAttempt } from "./providers/types.js";
 import type { KnownSession, TurnCounters } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
@@ -68,4 +69,25 @@ function priceOf(rt: Runtime, turn: PricedTurn, model = turn.record.model) {
   const user = rt.config.pricing;
   // Most managers give no prices: their turns skip the look-ups.
   return (isEmpty(user) ? undefined : priceIn(user, model)) ?? adapterPrice(turn.adapter, model);
+}
+
+/**
+ * What a faulty reply spent, as far as it can be told: its tokens, at its model's price. Counts
+ * that cannot be read were billed all the same: an unknown amount (unpriced), never $0.
+ */
+export function spentOf(reply: ProviderReply): Spent | undefined {
+  if (reply === null || typeof reply !== "object") return undefined;
+  const usable = isTokenUsage(reply.usage);
+  const model = typeof reply.model === "string" ? reply.model : undefined;
+  // Earlier attempts with counts no storage can add up (the fault may be theirs) were billed an
+  // unknown amount: the turn is unpriced, and only the reply's own counts are kept.
+  const { earlier } = reply;
+  const readable =
+    earlier === undefined || (Array.isArray(earlier) && earlier.every(isSpentAttempt));
+  return {
+    usage: usable ? reply.usage : ZERO_USAGE,
+    usageUnknown: reply.usageUnknown === true || !readable || !usable,
+    model,
+    earlier: readable ? earlier : undefined,
+  };
 }

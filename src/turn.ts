@@ -4,11 +4,11 @@ import { newMessageId } from "./ids.js";
 import { announce } from "./internal/hooks.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import { realignConversation } from "./provider-state.js";
-import { ZERO_USAGE, type ProviderReply, type ProviderTurnInput } from "./providers/types.js";
-import { isSpentAttempt, isTokenUsage, replyFault } from "./reply-checks.js";
+import type { ProviderReply, ProviderTurnInput } from "./providers/types.js";
+import { replyFault } from "./reply-checks.js";
 import { isSyncTurnStorage } from "./storage/types.js";
 import { closeOpenCalls, holdToolResult, planToolResult, type ToolSend } from "./tool-results.js";
-import { turnCounters, type Spent } from "./turn-cost.js";
+import { spentOf, turnCounters, type Spent } from "./turn-cost.js";
 import { failureText, scrubbedCause } from "./providers/provider-failure.js";
 import { failTurn, keepInput, needsRealign } from "./turn-failure.js";
 import { providerInfo } from "./session-record.js";
@@ -134,27 +134,6 @@ function acceptReply(
   return rejectTurn(rt, turn, fault, spentOf(reply));
 }
 
-/**
- * What a faulty reply spent, as far as it can be told: its tokens, at its model's price. Counts
- * that cannot be read were billed all the same: an unknown amount (unpriced), never $0.
- */
-function spentOf(reply: ProviderReply): Spent | undefined {
-  if (reply === null || typeof reply !== "object") return undefined;
-  const usable = isTokenUsage(reply.usage);
-  const model = typeof reply.model === "string" ? reply.model : undefined;
-  // Earlier attempts with counts no storage can add up (the fault may be theirs) were billed an
-  // unknown amount: the turn is unpriced, and only the reply's own counts are kept.
-  const { earlier } = reply;
-  const readable =
-    earlier === undefined || (Array.isArray(earlier) && earlier.every(isSpentAttempt));
-  return {
-    usage: usable ? reply.usage : ZERO_USAGE,
-    usageUnknown: reply.usageUnknown === true || !readable || !usable,
-    model,
-    earlier: readable ? earlier : undefined,
-  };
-}
-
 async function rejectTurn(
   rt: Runtime,
   turn: PreparedTurn,
@@ -186,7 +165,7 @@ export function completeTurn(
     appended = storage.appendTurnSync(
       record.sessionId,
       batch(turn, message),
-      turnCounters(rt, turn.held, reply, message.timestamp),
+      replyCounters(rt, turn, reply, message.timestamp),
     );
   } catch (error) {
     return notStored(rt, turn, reply, error);
@@ -220,7 +199,7 @@ async function storeAndAnnounce(
   stored: SessionMessage,
 ): Promise<SessionMessage> {
   const message = rt.config.middleware.length ? await incoming(rt, turn, reply, stored) : stored;
-  const counters = turnCounters(rt, turn.held, reply, message.timestamp);
+  const counters = replyCounters(rt, turn, reply, message.timestamp);
   try {
     // A reply is stored only while the turn's lease is still this manager's: another process
     // that took it over may have run a turn this reply never saw.
@@ -248,6 +227,8 @@ async function notStored(
   // A storage of your own may throw what its driver throws: a storage failure all the same.
   const failure = error instanceof SessionError ? error : storageFailure(rt, error);
   if (!(failure instanceof ConcurrencyError || failure instanceof StorageError)) throw failure;
+  // Changed elsewhere (its lease taken over, its provider switched): read again before the next.
+  if (failure instanceof ConcurrencyError) rt.versions.bump(turn.held.record.sessionId);
   // If keeping the input fails too, the first error says what happened to the turn (after a
   // lost COMMIT that did happen, the input is refused as already stored).
   await keepInput(rt, turn, failure, reply);
@@ -262,6 +243,16 @@ async function notStored(
  */
 function storageFailure(rt: Runtime, error: unknown): StorageError {
   return new StorageError(rt.storage.name, failureText(error), { cause: scrubbedCause(error) });
+}
+
+/**
+ * A reply's counters, fenced on the provider and model that answered: a turn without a lease does
+ * not read the session again, and another process may have moved it meanwhile (`ranOn`).
+ */
+function replyCounters(rt: Runtime, turn: PreparedTurn, reply: ProviderReply, at: Date) {
+  const counters = turnCounters(rt, turn.held, reply, at);
+  counters.ranOn = turn.held.record; // its provider and model, without a copy on every turn
+  return counters;
 }
 
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {

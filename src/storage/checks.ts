@@ -132,6 +132,13 @@ export function validateCounters(counters: TurnCounters | undefined): void {
     throw new ValidationError("leaseHolder", "must be a string");
   }
   if (known !== undefined) checkedKnown(known);
+  const { ranOn } = counters;
+  if (
+    ranOn !== undefined &&
+    (typeof ranOn?.provider !== "string" || typeof ranOn.model !== "string")
+  ) {
+    throw new ValidationError("ranOn", "must be { provider, model }, two strings");
+  }
 }
 
 /** The `known` of a call (`KnownSession`), checked; undefined when it names none. */

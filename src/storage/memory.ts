@@ -17,7 +17,9 @@ import {
   cloneRecord,
   isKnown,
   messageLimit,
+  movedFrom,
   notFound,
+  providerMoved,
   validateMessages,
 } from "./record.js";
 import { isInactive } from "./inactive.js";
@@ -210,6 +212,7 @@ export function memoryStorage(
 
 function append(e: Entry, messages: readonly SessionMessage[], counters?: TurnCounters): void {
   if (!isKnown(e.record, counters?.known)) notFound(e.record.sessionId);
+  if (movedFrom(e.record, counters?.ranOn)) providerMoved(e.record.sessionId);
   for (const m of messages) {
     e.messages.push(store(m, e.record.sessionId));
     e.ids?.add(m.messageId);

@@ -4,7 +4,7 @@ import { validateCounters } from "./checks.js";
 import { isConnectionLoss, isUniqueViolation, OutcomeUnknown } from "./postgres-connection.js";
 import { appendValues, run } from "./postgres-statements.js";
 import type { MessageRow, PostgresStatements } from "./postgres-statements.js";
-import { leaseLost, notFound, validateMessages } from "./record.js";
+import { leaseLost, notFound, providerMoved, validateMessages } from "./record.js";
 import type { TurnCounters } from "./types.js";
 
 type OnConnection = <T>(fn: (c: PoolClient) => Promise<T>) => Promise<T>;
@@ -37,6 +37,12 @@ export function appendTurn(on: {
     });
   };
 
+  /** Whether the session the turn knows is there (why a fenced-on-provider append wrote nothing). */
+  const isKnown = async (id: string, counters: TurnCounters): Promise<boolean> => {
+    const known = [counters.known?.createdAt.getTime() ?? null, counters.known?.userId ?? null];
+    return (await retried((c) => run(c, sql.sessionKnown, [id, ...known]))).rowCount !== 0;
+  };
+
   return async (
     id: string,
     messages: readonly SessionMessage[],
@@ -54,8 +60,9 @@ export function appendTurn(on: {
           const statement = counters?.leaseHolder === undefined ? sql.append : sql.appendFenced;
           return run<{ found: number; present?: boolean }>(c, statement, values);
         });
-        if (rows[0]?.found !== 1) return rows[0]?.present ? leaseLost(id) : notFound(id);
-        return;
+        if (rows[0]?.found === 1) return;
+        if (rows[0]?.present) leaseLost(id);
+        return counters?.ranOn && (await isKnown(id, counters)) ? providerMoved(id) : notFound(id);
       } catch (error) {
         const lost = isConnectionLoss(error);
         // A statement sent on a connection that was then lost may have committed: the message

@@ -159,7 +159,8 @@ function knownRow(at: string, user: string): string {
  * - $15: the turn makes the session active again;
  * - $16, $17: the session as the turn knows it (creation time, user): another made under its id
  *   is not written to (`KnownSession`);
- * - $18, when `fenced`: the lease holder. It writes only while that holder has the lease, whose
+ * - $18, $19: the provider and model the turn ran on, or nulls (`TurnCounters.ranOn`);
+ * - $20, when `fenced`: the lease holder. It writes only while that holder has the lease, whose
  *   row it locks so that no one can take the lease over until it commits, and reports whether
  *   the session is there (`present`) as its row lock found it: the statement's snapshot, taken
  *   before the wait for the lock, still sees a session that a delete holding the lock removed.
@@ -171,7 +172,7 @@ function appendSql(s: string, fenced: boolean): string {
   const lease = fenced
     ? `locked AS (SELECT 1 FROM ${s}.sessions WHERE session_id = $1 AND ${known}
         FOR NO KEY UPDATE),
-      lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $18
+      lease AS (SELECT 1 FROM ${s}.turn_leases WHERE session_id = $1 AND holder = $20
         AND EXISTS (SELECT 1 FROM locked) FOR SHARE), `
     : "";
   return `WITH ${lease}s AS (
@@ -182,7 +183,9 @@ function appendSql(s: string, fenced: boolean): string {
         last_activity = GREATEST(last_activity, ${fromMs("$9")}),
         updated_at = COALESCE(${fromMs("$9")}, updated_at),
         status = CASE WHEN $15 THEN 'active' ELSE status END
-      WHERE session_id = $1 AND ${known}${fenced ? " AND EXISTS (SELECT 1 FROM lease)" : ""}
+      WHERE session_id = $1 AND ${known}
+        AND ($18::text IS NULL OR (provider = $18::text AND model = $19::text))
+        ${fenced ? "AND EXISTS (SELECT 1 FROM lease)" : ""}
       RETURNING last_seq - $2 AS base
     ), inserted AS (
       INSERT INTO ${s}.messages (session_id, seq, message_id, role, content, created_at, extras)
@@ -222,6 +225,8 @@ export function appendValues(
     counters?.activate === true,
     counters?.known?.createdAt.getTime() ?? null,
     counters?.known?.userId ?? null,
+    counters?.ranOn?.provider ?? null,
+    counters?.ranOn?.model ?? null,
     ...(counters?.leaseHolder === undefined ? [] : [counters.leaseHolder]),
   ];
 }

@@ -256,6 +256,21 @@ export function notFound(sessionId: string): never {
   throw new SessionNotFoundError(sessionId);
 }
 
+/** A turn answered by a provider the session has since left (see `TurnCounters.ranOn`). */
+export function providerMoved(sessionId: string): never {
+  throw new ConcurrencyError(
+    `session ${sessionId}: its provider or model was changed by another process while this ` +
+      `turn ran, so the reply was not stored (the session's next turn uses the new one)`,
+  );
+}
+
+/** Whether `record` is no longer on the provider and model the turn ran on. */
+export function movedFrom(record: SessionRecord, ranOn: TurnCounters["ranOn"]): boolean {
+  return (
+    ranOn !== undefined && (record.provider !== ranOn.provider || record.model !== ranOn.model)
+  );
+}
+
 /** A turn answered under a lease its holder no longer has (see `TurnCounters.leaseHolder`). */
 export function leaseLost(sessionId: string): never {
   throw new ConcurrencyError(

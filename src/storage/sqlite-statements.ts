@@ -2,7 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { SESSION_COLUMNS, encodeExtras, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
-import { applyPatch, leaseLost, notFound } from "./record.js";
+import { applyPatch, leaseLost, notFound, providerMoved } from "./record.js";
 import { cleanUpSql, listSql, MUTABLE_COLUMNS, mutableValues, toPage } from "./sql.js";
 import type {
   InactiveCondition,
@@ -65,6 +65,7 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
        status = CASE WHEN @activate = 1 THEN 'active' ELSE status END
      WHERE session_id = @id
        AND (@knownAt IS NULL OR (created_at = @knownAt AND user_id = @knownUser))
+       AND (@ranOnProvider IS NULL OR (provider = @ranOnProvider AND model = @ranOnModel))
      RETURNING last_seq`,
   );
   const insertMessage = db.prepare(
@@ -115,8 +116,14 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
         activate: counters?.activate ? 1 : 0,
         knownAt: counters?.known?.createdAt.getTime() ?? null,
         knownUser: counters?.known?.userId ?? null,
+        ranOnProvider: counters?.ranOn?.provider ?? null,
+        ranOnModel: counters?.ranOn?.model ?? null,
       }) as { last_seq: number } | undefined;
-      if (!row) notFound(id);
+      if (!row) {
+        const known = counters?.known;
+        const there = known ? isKnownRow(id, known) : sessionExists.get(id) !== undefined;
+        return there && counters?.ranOn ? providerMoved(id) : notFound(id);
+      }
       let seq = row.last_seq - messages.length;
       for (const m of messages) {
         insertMessage.run(

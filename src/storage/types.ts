@@ -59,6 +59,12 @@ export interface TurnCounters {
   activate?: boolean;
   /** The session as the turn knows it: another one made under its id is not written to. */
   known?: KnownSession;
+  /**
+   * The session's provider and model as the turn ran on them. If the session was moved to another
+   * meanwhile (by another process: a turn without a lease does not read the session again), the
+   * storage throws `ConcurrencyError` and writes nothing: the reply is the old provider's.
+   */
+  ranOn?: { provider: string; model: string };
 }
 
 /** Position after which a listing page starts (newest activity first, then session id). */

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { SessionNotFoundError, ValidationError } from "../../src/errors.js";
+import { ConcurrencyError, SessionNotFoundError, ValidationError } from "../../src/errors.js";
 import { MAX_TIME, MIN_TIME } from "../../src/storage/record.js";
 import type { SessionStorage } from "../../src/storage/types.js";
 import type { SessionMessage } from "../../src/types.js";
@@ -105,6 +105,32 @@ export function describeInputChecks(storage: () => SessionStorage): void {
     expect(await s.getMessages(r.sessionId, { limit: 5, known: r })).toHaveLength(1);
     expect(await s.deleteSession(r.sessionId, r)).toBe(true);
     expect(await s.getSession(r.sessionId)).toBeNull();
+  });
+
+  it("refuses a turn whose provider or model the session has left, writing nothing", async () => {
+    const s = storage();
+    const r = makeRecord();
+    await s.createSession(r);
+    const append = (ranOn: { provider: string; model: string }) =>
+      s.appendMessages(r.sessionId, [makeMessage(r.sessionId)], { ...turn(), known: r, ranOn });
+    for (const ranOn of [
+      { provider: "elsewhere", model: r.model },
+      { provider: r.provider, model: "another-model" },
+    ]) {
+      await expect(append(ranOn)).rejects.toBeInstanceOf(ConcurrencyError);
+    }
+    expect((await s.getSession(r.sessionId))!.messageCount).toBe(0);
+    expect((await s.getSession(r.sessionId))!.inputTokens).toBe(0);
+    expect(await s.getMessages(r.sessionId)).toHaveLength(0);
+    await append({ provider: r.provider, model: r.model });
+    expect(await s.getMessages(r.sessionId)).toHaveLength(1);
+    // A session that is gone is not found, whatever the turn ran on.
+    await s.deleteSession(r.sessionId);
+    await expect(append({ provider: "elsewhere", model: r.model })).rejects.toBeInstanceOf(
+      SessionNotFoundError,
+    );
+    const bad = { provider: 1, model: r.model } as unknown as { provider: string; model: string };
+    await expect(append(bad)).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("merges context shallowly, a key given as undefined removed", async () => {
