@@ -6,7 +6,10 @@ import { MESSAGE_ROLES } from "../types.js";
 import { convertToolCalls } from "./convert-tool-calls.js";
 import type { V1Message } from "./v1-reader.js";
 import type { V1Clock } from "./v1-time.js";
-import { isObject, unstorableConverted } from "./v1-values.js";
+import { cutToLength, isObject, unstorableConverted } from "./v1-values.js";
+
+/** V2's limit on a message id (storage's `validateMessages`). */
+const MAX_MESSAGE_ID_LENGTH = 1024;
 
 /**
  * Keys under which the converter keeps what V2 has no field for (the V1 timestamp with its
@@ -118,17 +121,25 @@ function uniqueIds(v1: readonly V1Message[]): { ids: string[]; repeats: number }
   const used = new Set<string>();
   let repeats = 0;
   const out = v1.map((m) => {
-    let fresh = SHARED_ID.test(m.id) ? `${m.id}~${digest(m)}` : m.id;
+    let fresh = SHARED_ID.test(m.id) ? renamed(m.id, `~${digest(m)}`) : m.id;
     if (used.has(fresh)) {
       let n = 2;
-      while (used.has(`${fresh}~${n}`)) n++;
-      fresh = `${fresh}~${n}`;
+      while (used.has(renamed(fresh, `~${n}`))) n++;
+      fresh = renamed(fresh, `~${n}`);
       repeats++;
     }
     used.add(fresh);
     return fresh;
   });
   return { ids: out, repeats };
+}
+
+/**
+ * `<stem><suffix>` within V2's id limit: the stem is cut when the suffix would push a V1 id that
+ * fits over it (the V1 id is kept in the facts as for every renamed id).
+ */
+function renamed(stem: string, suffix: string): string {
+  return cutToLength(stem, MAX_MESSAGE_ID_LENGTH - suffix.length) + suffix;
 }
 
 function digest(m: V1Message): string {
@@ -144,7 +155,7 @@ function convertMessage(
   clock: V1Clock,
 ): { message: SessionMessage; repairs: string[] } {
   const field = `history.messages[${index}]`;
-  checkMessage(m, field, messageId);
+  checkMessage(m, field);
   const facts: V1MessageFacts = { timestamp: m.timestamp };
   // The parsed blob is ours alone: its metadata object is reused rather than copied.
   const metadata: Record<string, unknown> = isObject(m.metadata) ? m.metadata : {};
@@ -219,12 +230,13 @@ function keptIn(key: string, name: keyof V1MessageFacts): string {
  * stores (a NUL, a lone surrogate) is found separately (`unstorableMessage`): such a session can
  * still be read from V1 through the bridge, it only cannot be written.
  */
-function checkMessage(m: V1Message, field: string, messageId: string): void {
+function checkMessage(m: V1Message, field: string): void {
   if (!MESSAGE_ROLES.includes(m.role as SessionMessage["role"])) {
     throw new Error(`${field}.role "${m.role}" is not a known role`);
   }
-  if (messageId.length === 0 || messageId.length > 1024) {
-    throw new Error(`${field}.id must have 1 to 1024 characters`);
+  // V1's id, not the V2 one: a rename always fits (see `renamed`), and must not be blamed on V1.
+  if (m.id.length === 0 || m.id.length > MAX_MESSAGE_ID_LENGTH) {
+    throw new Error(`${field}.id must have 1 to ${MAX_MESSAGE_ID_LENGTH} characters`);
   }
 }
 

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import type { ValidationError } from "../errors.js";
 import { ZERO_COUNTERS } from "../storage/record.js";
+import { MAX_DESCRIPTION_LENGTH } from "../validate.js";
 import type { SessionMessage, SessionRecord, SessionStatus } from "../types.js";
 import { convertMessages, parseTime as time } from "./convert-message.js";
 import { mapV1ProviderToV2 } from "./provider-map.js";
 import type { V1Session } from "./v1-reader.js";
 import type { V1Clock } from "./v1-time.js";
 import {
+  cutToLength,
   isObject,
   storableId,
   unstorableMessage,
@@ -100,7 +102,7 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
     providerSessionId:
       (mapped ?? md.provider) === md.provider ? stringOrNull(md.provider_conversation_id) : null,
     name: null,
-    description: `Migrated from V1 session ${storableId(v1.sessionId)}`,
+    description: migratedDescription(v1.sessionId),
     context: {},
     providerConfig: {},
     metadata: asStored(sessionMetadata(v1, messages.length, updatedAt, warnings)),
@@ -126,6 +128,17 @@ export function convertSession(v1: V1Session, options: ConvertOptions): Converte
       unstorableMessage(v1.messages) ??
       converted.unstorable,
   };
+}
+
+/**
+ * `Migrated from V1 session <id>`, with the id cut to fit V2's description limit: a renewed
+ * session's V1 id may be far longer (its whole id is in `metadata.v1SessionId`). Uncut whenever
+ * it fits, so sessions migrated before stay as they were written (a re-run compares records).
+ */
+function migratedDescription(v1SessionId: string): string {
+  const full = `Migrated from V1 session ${storableId(v1SessionId)}`;
+  if (full.length <= MAX_DESCRIPTION_LENGTH) return full;
+  return `${cutToLength(full, MAX_DESCRIPTION_LENGTH - 1)}…`;
 }
 
 /** The V2 status of a V1 one; an unknown one is "paused", with a warning. */

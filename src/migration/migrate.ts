@@ -12,6 +12,7 @@ import type { V1Session } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
 import { checkpoints } from "./checkpoint.js";
 import { MigrationAbortedError } from "./errors.js";
+import { untilAborted } from "./abortable.js";
 import { writeConverted } from "./write.js";
 
 /** Progress after each session. */
@@ -42,8 +43,9 @@ export interface MigrateV1Options {
   providerMap?: Record<string, string>;
   onProgress?: (progress: MigrationProgress) => void;
   /**
-   * Stops the run after the session it is at (a Ctrl+C): it throws a `MigrationAbortedError`
-   * with the report of what was done, and the next run resumes from there.
+   * Stops the run after the session it is at (a Ctrl+C), or at once while it waits on a target
+   * that does not answer: it throws a `MigrationAbortedError` with the report of what was done,
+   * and the next run resumes from there.
    */
   signal?: AbortSignal;
 }
@@ -121,7 +123,8 @@ export async function migrateV1(options: MigrateV1Options): Promise<MigrationRep
       if (!entry.ok) {
         report.errors.push({ sessionId: entry.sessionId, error: entry.error });
       } else {
-        await migrateOne(entry.session, convert, target?.storage ?? null, report, unknown);
+        const storage = target?.storage ?? null;
+        await migrateOne(entry.session, { convert, storage, report, unknown, signal: o.signal });
       }
       o.onProgress?.(progress(report, started));
     }
@@ -134,7 +137,10 @@ export async function migrateV1(options: MigrateV1Options): Promise<MigrationRep
   } finally {
     reader.close();
     // A target that stopped answering may fail to close too; the run's own error matters more.
-    await target?.close().catch(() => undefined);
+    const closing = target?.close().catch(() => undefined);
+    // Aborted, a call may still be pending on the target (see `untilAborted`) and hold its close
+    // up for good: it finishes in the background then.
+    if (!o.signal?.aborted) await closing;
   }
   return finish(report, unknown, started);
 }
@@ -146,18 +152,22 @@ function finish(report: MigrationReport, unknown: Set<string>, started: number):
   return report;
 }
 
-async function migrateOne(
-  v1: V1Session,
-  options: ConvertOptions,
-  storage: SessionStorage | null,
-  report: MigrationReport,
-  unknown: Set<string>,
-): Promise<void> {
+/** What `migrateOne` works with; `storage` is null on a dry run. */
+interface RunState {
+  convert: ConvertOptions;
+  storage: SessionStorage | null;
+  report: MigrationReport;
+  unknown: Set<string>;
+  signal: AbortSignal | undefined;
+}
+
+async function migrateOne(v1: V1Session, run: RunState): Promise<void> {
+  const { storage, report, signal } = run;
   const sessionId = v1.sessionId;
   try {
-    const c = convertCounted(v1, options, report);
+    const c = convertCounted(v1, run.convert, report);
     for (const warning of c.warnings) report.warnings.push({ sessionId, warning });
-    if (c.unknownProvider !== null) unknown.add(c.unknownProvider);
+    if (c.unknownProvider !== null) run.unknown.add(c.unknownProvider);
     if (!storage) {
       if (c.unstorable) throw c.unstorable;
       // Without the target a session migrated under its `renew` id cannot be found: report it.
@@ -166,7 +176,8 @@ async function migrateOne(
       report.migratedMessages += c.messages.length;
       return;
     }
-    const outcome = await writeConverted(storage, c);
+    // Only the outcome touches the report: a write left pending by an abort cannot change it.
+    const outcome = await untilAborted(writeConverted(storage, c), signal);
     if (outcome.kind === "skipped") {
       report.skippedSessions++;
       report.unmigratedMessages += outcome.missing;
@@ -176,10 +187,15 @@ async function migrateOne(
       report.migratedMessages += outcome.messages;
     }
   } catch (error) {
+    if (signal?.aborted && error === signal.reason) throw error;
     // A target that no longer answers is not a bad row: stop, the next run resumes from here.
     // A storage error on a target that still answers is this row's (e.g. a NUL character that
     // Postgres text refuses): report it and go on.
-    if (error instanceof StorageError && storage && !(await answers(storage, sessionId))) {
+    if (
+      error instanceof StorageError &&
+      storage &&
+      !(await untilAborted(answers(storage, sessionId), signal))
+    ) {
       throw error;
     }
     report.errors.push({ sessionId, error: (error as Error).message });

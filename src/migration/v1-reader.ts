@@ -55,6 +55,9 @@ interface Row {
   history: unknown;
 }
 
+/** Columns whose text is migrated: read as bytes, see `decodeRow`. */
+const DECODED = ["session_id", "metadata", "history"] as const;
+
 const REQUIRED_METADATA = [
   "user_id",
   "session_id",
@@ -69,8 +72,14 @@ const REQUIRED_METADATA = [
 // the TEXT column holds its text, and V1 loads, lists and saves such sessions fine.
 const NUMBER_AS_TEXT = ["user_id", "session_id", "model"] as const;
 const MIRRORED_COLUMNS = ["user_id", "provider", "model", "status"] as const;
-const METADATA_COLUMNS = "rowid AS rid, session_id, user_id, provider, model, status, metadata";
-const COLUMNS = `${METADATA_COLUMNS}, history`;
+// The mirrored columns are only compared with the JSON (a lossy read shows up as a difference).
+const METADATA_COLUMNS =
+  "rowid AS rid, CAST(session_id AS BLOB) AS session_id, user_id, provider, model, status, " +
+  "CAST(metadata AS BLOB) AS metadata";
+const COLUMNS = `${METADATA_COLUMNS}, CAST(history AS BLOB) AS history`;
+// better-sqlite3 reads invalid UTF-8 in TEXT as U+FFFD, silently: bytes decoded strictly instead.
+// ignoreBOM keeps a leading U+FEFF, which is V1's data too.
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Reads a V1 `langswarm_sessions.db` (the `sessions` table of V1's `SQLiteSessionStorage`),
@@ -94,8 +103,10 @@ export class V1Reader {
     this.#page = db.prepare(
       `SELECT ${COLUMNS} FROM sessions WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     );
-    this.#one = db.prepare(`SELECT ${COLUMNS} FROM sessions WHERE session_id = ?`);
-    this.#meta = db.prepare(`SELECT ${METADATA_COLUMNS} FROM sessions WHERE session_id = ?`);
+    // Qualified: the column, not the BLOB of the same name in the result.
+    const bySessionId = "FROM sessions WHERE sessions.session_id = ?";
+    this.#one = db.prepare(`SELECT ${COLUMNS} ${bySessionId}`);
+    this.#meta = db.prepare(`SELECT ${METADATA_COLUMNS} ${bySessionId}`);
     this.#users = new V1UserIndex(db);
   }
 
@@ -162,7 +173,7 @@ export class V1Reader {
    */
   metadataOf(sessionId: string): V1Session["metadata"] | null {
     const row = this.#meta.get(sessionId) as Row | undefined;
-    return row ? parseMetadata(row, sessionId, []) : null;
+    return row ? parseMetadata(decodeRow(row), sessionId, []) : null;
   }
 
   /** One session by its `session_id` column, or null if there is no such row. */
@@ -185,13 +196,36 @@ function isHotJournal(error: unknown): boolean {
 }
 
 /** Parses and shape-checks one row; never throws. */
-function parseRow(row: Row): V1Entry {
-  const sessionId = typeof row.session_id === "string" ? row.session_id : `rowid:${row.rid}`;
+function parseRow(raw: Row): V1Entry {
+  let sessionId = `rowid:${raw.rid}`;
   try {
-    if (typeof row.session_id !== "string") throw new Error("session_id column is NULL");
-    return { ok: true, session: parseSession(row, row.session_id) };
+    // The id first: an error in another column is reported under it.
+    const id = decodeColumn(raw, "session_id");
+    if (typeof id !== "string") throw new Error("session_id column is NULL");
+    sessionId = id;
+    return { ok: true, session: parseSession(decodeRow(raw), sessionId) };
   } catch (error) {
     return { ok: false, sessionId, error: (error as Error).message };
+  }
+}
+
+/**
+ * The row with its byte columns decoded in place (each once, straight from SQLite's copy).
+ * Throws an `Error` naming the column when one is not valid UTF-8: V1 itself cannot load such
+ * a row (Python's sqlite3 refuses it), and a replacement character would alter the data.
+ */
+function decodeRow(row: Row): Row {
+  for (const column of DECODED) decodeColumn(row, column);
+  return row;
+}
+
+function decodeColumn(row: Row, column: (typeof DECODED)[number]): unknown {
+  const bytes = row[column];
+  if (!(bytes instanceof Uint8Array)) return bytes; // NULL, or decoded already
+  try {
+    return (row[column] = UTF8.decode(bytes));
+  } catch {
+    throw new Error(`${column} column is not valid UTF-8 text; fix it in V1 and re-run`);
   }
 }
 

@@ -122,3 +122,14 @@ export function unstorableConverted(
 export function storableId(id: string): string {
   return textProblem(id) === null ? id : JSON.stringify(id);
 }
+
+/**
+ * The first `length` UTF-16 units of `s`, less a high surrogate the cut would leave alone at the
+ * end (storage refuses a lone surrogate).
+ */
+export function cutToLength(s: string, length: number): string {
+  if (s.length <= length) return s;
+  const cut = s.slice(0, length);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}

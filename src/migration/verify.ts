@@ -11,6 +11,7 @@ import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
 import { checkpoints } from "./checkpoint.js";
+import { untilAborted } from "./abortable.js";
 import { touchedInV2 } from "./resume-state.js";
 import { findMigrated } from "./write.js";
 
@@ -24,7 +25,10 @@ export interface VerifyOptions {
   timezone?: string;
   /** Must match the migration's `providerMap`: the provider is compared. */
   providerMap?: Record<string, string>;
-  /** Stops verifying after the session it is at; rejects with the signal's reason. */
+  /**
+   * Stops verifying after the session it is at, or at once while waiting on a target that does
+   * not answer; rejects with the signal's reason.
+   */
   signal?: AbortSignal;
 }
 
@@ -125,19 +129,24 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
         report.unreadable.push({ sessionId: entry.session.sessionId, error });
         continue;
       }
-      if (converted.idProblem !== null && !(await migratedUnder(target.storage, converted))) {
+      const storage = target.storage;
+      const migrated = (): Promise<boolean> => migratedUnder(storage, converted);
+      if (converted.idProblem !== null && !(await untilAborted(migrated(), o.signal))) {
         report.unreadable.push({ sessionId: entry.session.sessionId, error: converted.idProblem });
         continue;
       }
       report.checkedSessions++;
-      const result = await compare(target.storage, converted);
+      const result = await untilAborted(compare(storage, converted), o.signal);
       if (result === null) report.matchingSessions++;
       else if ("newMessages" in result) report.continued.push(result);
       else report.differences.push(result);
     }
   } finally {
     reader.close();
-    await target?.close();
+    const closing = target?.close();
+    // Aborted, a call may still be pending on the target and hold its close up (see migrate.ts).
+    if (o.signal?.aborted) closing?.catch(() => undefined);
+    else await closing;
   }
   report.ok = report.differences.length === 0;
   report.durationMs = Date.now() - started;

@@ -1,11 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { CommanderError } from "commander";
 import type { Command } from "commander";
-import cliProgress from "cli-progress";
 import { MigrationAbortedError, migrateV1, verifyMigration } from "../../migration/index.js";
-import type { MigrationProgress, MigrationReport, VerifyReport } from "../../migration/index.js";
+import type { MigrationReport, VerifyReport } from "../../migration/index.js";
 import { plural } from "../utils.js";
+import { ValidationError } from "../../errors.js";
 import { checkOptions, type MigrateOptions } from "./migrate-options.js";
+import { progressDisplay, watchStderr } from "./migrate-progress.js";
+import { interruptedBy, interruptedExitCode, onStopSignals } from "./migrate-signals.js";
 
 /**
  * Exit codes beyond 0 (success) and 1 (bad input, unreadable source, failing target; the report is
@@ -13,8 +15,13 @@ import { checkOptions, type MigrateOptions } from "./migrate-options.js";
  */
 export const EXIT_FAILED_SESSIONS = 2;
 export const EXIT_VERIFY_DIFFERENCES = 3;
-/** Stopped by Ctrl+C (128 + SIGINT, as a shell reports it); the report says how far it got. */
+/**
+ * Stopped by Ctrl+C: 130 (128 + SIGINT, as a shell reports it); by SIGTERM 143, SIGHUP 129 (see
+ * migrate-signals.ts). The report says how far it got.
+ */
 export const EXIT_INTERRUPTED = 130;
+/** How long an interrupted run may take to end by itself once its report is written. */
+const EXIT_GRACE_MS = 2000;
 
 /**
  * `migrate <v1.db> <target>`: V1 → V2 with a progress display and a JSON report.
@@ -43,6 +50,7 @@ export function migrateCommand(program: Command): void {
       "extra provider mappings: mistral=openai-compatible,gemini=mock",
     )
     .action(async (source: string, target: string, options: MigrateOptions) => {
+      watchStderr();
       const code = await run(source, target, options);
       if (code !== 0)
         throw new CommanderError(code, "langswarm-session.migrate", "migration incomplete");
@@ -56,9 +64,10 @@ export function migrateCommand(program: Command): void {
  */
 async function run(source: string, target: string, options: MigrateOptions): Promise<number> {
   const { batchSize, sessionIds, providerMap } = checkOptions(source, target, options);
+  markUnfinished(options.report, source);
   let report: MigrationReport | null = null;
-  const interrupt = onInterrupt();
-  const { signal } = interrupt;
+  const interruption = onStopSignals();
+  const { signal } = interruption;
   try {
     const progress = progressDisplay();
     try {
@@ -91,42 +100,62 @@ async function run(source: string, target: string, options: MigrateOptions): Pro
     if (verify && !verify.ok) return EXIT_VERIFY_DIFFERENCES;
     return 0;
   } catch (error) {
-    if (!interruptedBy(error, signal)) {
+    const stoppedBy = interruption.received();
+    if (stoppedBy === null || !stoppedBySignal(error, signal)) {
       writeFatalReport(options.report, source, error, report);
       throw error;
     }
-    const partial = error instanceof MigrationAbortedError ? error.report : report;
-    writeFatalReport(options.report, source, new Error("interrupted (Ctrl+C)"), partial);
-    // Stopped while verifying: the migration itself is complete.
-    const next = report ? "verify: not finished" : "run the same command again to resume";
-    const done = partial ? `${partial.migratedSessions} sessions migrated; ` : "";
-    process.stderr.write(`interrupted: ${done}${next}\n`);
-    return EXIT_INTERRUPTED;
+    return interrupted(options.report, source, stoppedBy, error, report);
   } finally {
-    interrupt.dispose();
+    interruption.dispose();
   }
 }
 
-/** Whether the run stopped for the Ctrl+C, not for a failure that came after it. */
-function interruptedBy(error: unknown, signal: AbortSignal): boolean {
+/** Whether the run stopped for the stop signal, not for a failure that came after it. */
+function stoppedBySignal(error: unknown, signal: AbortSignal): boolean {
   if (!signal.aborted) return false;
   const cause = error instanceof MigrationAbortedError ? error.cause : error;
   return cause === signal.reason;
 }
 
 /**
- * The first Ctrl+C stops the run after the session it is at, so that the report says how far it
- * got; a second one ends the process at once (the next run resumes either way).
+ * Written once the options are checked, before the run starts, and replaced however the run ends:
+ * a run killed outright (SIGKILL, a power cut) leaves this rather than an earlier run's report,
+ * which would pass for this run's. Bad options never get here.
  */
-function onInterrupt(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const stop = (): void => {
-    process.off("SIGINT", stop);
-    process.stderr.write("\nstopping after the current session (Ctrl+C again to quit at once)\n");
-    controller.abort();
-  };
-  process.on("SIGINT", stop);
-  return { signal: controller.signal, dispose: () => process.off("SIGINT", stop) };
+const UNFINISHED =
+  "not finished: the run is still going, or was killed before it could write its report";
+
+function markUnfinished(path: string, source: string): void {
+  try {
+    writeFileSync(
+      path,
+      `${JSON.stringify({ source, fatal: UNFINISHED, verify: null }, null, 2)}\n`,
+    );
+  } catch (error) {
+    throw new ValidationError("--report", `cannot be written: ${(error as Error).message}`);
+  }
+}
+
+/** Writes the report of a run a stop signal ended and returns its exit code (128 + signal). */
+function interrupted(
+  path: string,
+  source: string,
+  name: Parameters<typeof interruptedBy>[0],
+  error: unknown,
+  finished: MigrationReport | null,
+): number {
+  const partial = error instanceof MigrationAbortedError ? error.report : finished;
+  writeFatalReport(path, source, new Error(interruptedBy(name)), partial);
+  // Stopped while verifying: the migration itself is complete.
+  const next = finished ? "verify: not finished" : "run the same command again to resume";
+  const done = partial ? `${partial.migratedSessions} sessions migrated; ` : "";
+  process.stderr.write(`interrupted: ${done}${next}\n`);
+  const code = interruptedExitCode(name);
+  // A call left pending on a target that never answers would keep the process alive: the report
+  // is out, so quit anyway (unref'd: a process that ends by itself is not held up).
+  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  return code;
 }
 
 /**
@@ -148,51 +177,6 @@ function writeFatalReport(
   } catch {
     // the original error matters more than a report that cannot be written
   }
-}
-
-/** A bar on a terminal; on a pipe, a plain line at most once a second and at the end. */
-function progressDisplay(): { update: (p: MigrationProgress) => void; stop: () => void } {
-  const rate = (n: number, p: MigrationProgress): number =>
-    Math.round((n * 1000) / Math.max(p.elapsedMs, 1));
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream: process.stderr,
-        // Keep the terminal's line wrapping (the bar is cut to its width instead): by default the
-        // bar turns it off, and a Ctrl+C left it off in the user's shell.
-        linewrap: true,
-        format: "migrating [{bar}] {value}/{total} sessions | {sps} sessions/s | {mps} messages/s",
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    let started = false;
-    let last = -Infinity;
-    return {
-      update: (p) => {
-        // The bar redraws at most 10 times a second; feeding it every session only costs time.
-        if (p.elapsedMs - last < 100 && p.processedSessions < p.totalSessions) return;
-        last = p.elapsedMs;
-        const payload = { sps: rate(p.processedSessions, p), mps: rate(p.migratedMessages, p) };
-        if (!started) bar.start(p.totalSessions, 0, payload);
-        started = true;
-        bar.update(p.processedSessions, payload);
-      },
-      stop: () => started && bar.stop(),
-    };
-  }
-  let last = 0;
-  return {
-    update: (p) => {
-      const done = p.processedSessions === p.totalSessions;
-      if (!done && p.elapsedMs - last < 1000) return;
-      last = p.elapsedMs;
-      process.stderr.write(
-        `progress: ${p.processedSessions}/${p.totalSessions} sessions, ${p.migratedMessages} messages, ` +
-          `${rate(p.processedSessions, p)} sessions/s, ${rate(p.migratedMessages, p)} messages/s\n`,
-      );
-    },
-    stop: () => undefined,
-  };
 }
 
 function printSummary(r: MigrationReport, verify: VerifyReport | null, path: string): void {
