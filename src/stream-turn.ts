@@ -95,6 +95,17 @@ async function* heldStream(
   let turn: PreparedTurn | undefined;
   let stored: SessionMessage | undefined;
   // What arrived so far (or its first `count` deltas), with what every attempt spent.
+  // A final reply that is not stored (refused, or after an abort): its usage is the final count,
+  // as sendMessage counts it; counts that cannot be read were billed an unknown amount.
+  const countFinal = (reply: ProviderReply | undefined): void => {
+    if (!isTokenUsage(reply?.usage)) {
+      unknown = true;
+      return;
+    }
+    spent = reply.usage;
+    reported = reply.usageUnknown !== true;
+    unknown = !reported;
+  };
   const arrived = (finishReason: string, count = deltas.length): ProviderReply => {
     const text = deltas.slice(0, count).join("");
     const reply = partial(text, finishReason, attempt(spent, served), earlier, served);
@@ -115,7 +126,11 @@ async function* heldStream(
     turn = await prepare(rt, held, input, controller.signal, send);
     controller.signal.throwIfAborted();
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
-      controller.signal.throwIfAborted(); // even if the adapter does not watch the signal
+      if (controller.signal.aborted) {
+        // Even if the adapter does not watch the signal; a final reply is counted, not stored.
+        if (event?.type === "done") countFinal(event.reply);
+        controller.signal.throwIfAborted();
+      }
       checkEvent(held.adapter.name, event);
       if (event.type === "delta") {
         deltas.push(event.text);
@@ -141,13 +156,7 @@ async function* heldStream(
       } else if (event.type === "done") {
         const fault = replyFault(held.adapter.name, event.reply);
         if (fault) {
-          // The reply cannot be stored, but its tokens were spent: its usage is the final count
-          // (as sendMessage counts a refused reply's).
-          if (isTokenUsage(event.reply?.usage)) {
-            spent = event.reply.usage;
-            reported = event.reply.usageUnknown !== true;
-            unknown = !reported;
-          }
+          countFinal(event.reply); // the reply cannot be stored, but its tokens were spent
           throw fault;
         }
         outcome = "done";

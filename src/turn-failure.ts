@@ -19,8 +19,8 @@ import type { SessionMessage } from "./types.js";
 /**
  * Whether the provider's conversation and the transcript may now differ (see
  * `realignConversation`): the turn answered open calls with no result (the outputs may have been
- * kept), it was cut off from a provider that may have answered it regardless, the provider says
- * so, or it sent tool results: those are stored (unanswered), and whether the conversation kept
+ * kept), it was cut off from a provider that may have answered it regardless (its signal aborted,
+ * whatever the reason, or the client gave up), the provider says so, or it sent tool results: those are stored (unanswered), and whether the conversation kept
  * them cannot be told; without them it would refuse every later turn over the calls.
  */
 export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
@@ -28,6 +28,7 @@ export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
   return (
     !!openToolCalls?.length ||
     input.some((m) => m.role === "tool" && m.toolCallId !== undefined) ||
+    turn.providerInput.signal?.aborted === true ||
     cutOff(failure) ||
     stateAhead(failure)
   );

@@ -122,7 +122,7 @@ export class OpenAICompatibleProvider implements ProviderAdapter {
           text += delta;
           yield { type: "delta", text: delta };
         }
-        if (!began && choice.delta.tool_calls?.length) {
+        if (!began && startsOtherOutput(choice.delta)) {
           began = true;
           yield { type: "output" }; // a stream cut after it without its usage is unpriced
         }
@@ -270,4 +270,18 @@ function reply(
   if (id) out.providerMessageId = id;
   if (toolCalls.length > 0) out.toolCalls = toolCalls;
   return withFinishReason(out, finishReason);
+}
+
+/**
+ * Output that is not text began: a tool call, or reasoning that servers of reasoning models
+ * stream before the answer (`reasoning_content` from DeepSeek and vLLM, `reasoning` from
+ * OpenRouter and Ollama), billed as output all the same.
+ */
+function startsOtherOutput(delta: OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta) {
+  const extra = delta as { reasoning_content?: unknown; reasoning?: unknown };
+  return (
+    !!delta.tool_calls?.length ||
+    (typeof extra.reasoning_content === "string" && extra.reasoning_content !== "") ||
+    (typeof extra.reasoning === "string" && extra.reasoning !== "")
+  );
 }

@@ -81,10 +81,17 @@ export function failureText(failure: unknown): string {
  * An object under such a name is walked, its values blanked by their own names.
  */
 function withoutCredentials(key: string, value: unknown): unknown {
-  const named = CREDENTIAL_KEY.test(key) || (typeof value === "string" && SECRET_HEADER.test(key));
+  const named = CREDENTIAL_KEY.test(key) || (isHeaderValue(value) && SECRET_HEADER.test(key));
   const scalar = value !== null && (typeof value !== "object" || Array.isArray(value));
   return named && scalar ? "[redacted]" : value;
 }
+
+/** A header's value: text, or a list of texts (Node gives `set-cookie` as one). */
+function isHeaderValue(value: unknown): boolean {
+  return typeof value === "string" || (Array.isArray(value) && value.every(isText));
+}
+
+const isText = (v: unknown): boolean => typeof v === "string";
 
 function isPlainData(value: unknown): value is object {
   if (typeof value !== "object" || value === null) return false;

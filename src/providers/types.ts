@@ -153,6 +153,7 @@ export interface ProviderAdapter {
   getProviderMetadata?(session: ProviderSessionInfo): Promise<Record<string, unknown>>;
   /** Built-in prices for this provider's models; the user's pricing table wins. */
   priceOf?(model: string): ModelPrice | undefined;
+  /** Called once by `manager.close()`, whether or not a session used the adapter. */
   close?(): Promise<void>;
 }
 
