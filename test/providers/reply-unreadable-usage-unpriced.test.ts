@@ -1,8 +1,8 @@
 /**
  * A reply whose `usage` the storage cannot take (a count left out, or fractional as a token
- * estimator gives it) fails the turn as the provider's fault: the input is kept unanswered. But
- * what the turn spent is then counted as a known $0 — and, behind a fallback chain, the tokens an
- * earlier attempt was billed (carried on the reply as `earlier`) are dropped with it.
+ * estimator gives it) fails the turn as the provider's fault: the input is kept unanswered. What
+ * the turn spent was counted as a known $0, sent or streamed, and behind a fallback chain the
+ * tokens an earlier attempt was billed (carried on the reply as `earlier`) were dropped with it.
  *
  * docs/providers.md (Your own provider): "A spent entry whose usage is not four whole,
  * non-negative counts ... still keeps the input, and counts as spent but unknown: no tokens, and
@@ -11,6 +11,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createSessionManager, ProviderError, type SessionManager } from "../../src/index.js";
+import type { Session } from "../../src/index.js";
+import { readToEnd } from "../helpers/replies.js";
 import type { ProviderAdapter, ProviderReply, TokenUsage } from "../../src/index.js";
 
 let manager: SessionManager | undefined;
@@ -33,8 +35,7 @@ function answering(usage: unknown): ProviderAdapter {
     priceOf: () => ({ input: 1, output: 2 }),
     sendTurn: async () => reply,
     async *streamTurn() {
-      yield { type: "delta", text: reply.content };
-      yield { type: "done", reply };
+      yield { type: "done", reply }; // a backend that does not stream: one final event
     },
   };
 }
@@ -69,14 +70,23 @@ function failingBilled(): ProviderAdapter {
   };
 }
 
-describe("a reply whose usage counts cannot be stored", () => {
+/** Sends (or streams) one turn; the turn fails as the provider's fault either way. */
+async function failedTurn(s: Session, stream: boolean): Promise<void> {
+  if (!stream)
+    return void (await expect(s.sendMessage("hi")).rejects.toBeInstanceOf(ProviderError));
+  expect((await readToEnd(s.streamMessage("hi"))).error).toBeInstanceOf(ProviderError);
+}
+
+describe.each([
+  ["sent", false],
+  ["streamed", true],
+])("a %s reply whose usage counts cannot be stored", (_, stream) => {
   it("makes the failed turn unpriced, not a known $0", async () => {
     manager = createSessionManager({ providers: { mine: { adapter: answering(BAD_USAGE) } } });
     const s = await manager.createSession("u", "mine", "m");
-    await expect(s.sendMessage("hi")).rejects.toBeInstanceOf(ProviderError);
+    await failedTurn(s, stream);
     expect((await s.getMessages()).map((m) => m.metadata.unanswered)).toEqual([true]);
     const m = await s.getMetrics();
-    // Today: { costUsd: 0, unpricedTurns: 0 }.
     expect({ costUsd: m.costUsd, unpricedTurns: m.unpricedTurns }).toEqual({
       costUsd: null,
       unpricedTurns: 1,
@@ -91,9 +101,8 @@ describe("a reply whose usage counts cannot be stored", () => {
       },
     });
     const s = await manager.createSession("u", "primary", "m");
-    await expect(s.sendMessage("hi")).rejects.toBeInstanceOf(ProviderError);
+    await failedTurn(s, stream);
     const m = await s.getMetrics();
-    // Today: inputTokens 0 — the primary's 1M billed input tokens are gone, and the cost reads $0.
     expect(m.inputTokens).toBe(1_000_000);
     expect(m.costUsd).toBeNull();
   });
