@@ -3,6 +3,7 @@ import {
   reportedUsage,
   ZERO_USAGE,
   type ProviderReply,
+  type ProviderStreamEvent,
   type ProviderUsage,
   type SpentAttempt,
 } from "./providers/types.js";
@@ -106,6 +107,17 @@ async function* heldStream(
     reported = reply.usageUnknown !== true;
     unknown = !reported;
   };
+  // An event that came after the abort: only what it says the attempt cost.
+  const countLate = (event: ProviderStreamEvent | null | undefined): void => {
+    if (event?.type === "done") countFinal(event.reply);
+    else if (event?.type === "delta" || event?.type === "output") began = true;
+    else if (event?.type === "usage" && isTokenUsage(event.usage)) countUsage(event);
+  };
+  const countUsage = (event: Extract<ProviderStreamEvent, { type: "usage" }>): void => {
+    spent = reportedUsage(event);
+    reported = event.outputPending !== true;
+    unknown = event.usageUnknown === true;
+  };
   const arrived = (finishReason: string, count = deltas.length): ProviderReply => {
     const text = deltas.slice(0, count).join("");
     const reply = partial(text, finishReason, attempt(spent, served), earlier, served);
@@ -125,10 +137,12 @@ async function* heldStream(
     }
     turn = await prepare(rt, held, input, controller.signal, send);
     controller.signal.throwIfAborted();
+    turn.asked = true;
     for await (const event of held.adapter.streamTurn(turn.providerInput)) {
       if (controller.signal.aborted) {
-        // Even if the adapter does not watch the signal; a final reply is counted, not stored.
-        if (event?.type === "done") countFinal(event.reply);
+        // Even if the adapter does not watch the signal: what the event says was spent is
+        // counted (a final count, output that began), though nothing more is stored.
+        countLate(event);
         controller.signal.throwIfAborted();
       }
       checkEvent(held.adapter.name, event);
@@ -138,9 +152,7 @@ async function* heldStream(
       } else if (event.type === "output") {
         began = true;
       } else if (event.type === "usage") {
-        spent = reportedUsage(event);
-        reported = event.outputPending !== true;
-        unknown = event.usageUnknown === true;
+        countUsage(event);
       } else if (event.type === "fallback") {
         // The attempt that broke off (before any text: the chain moves on only then) cost what
         // it reported, or an unknown amount if its output began uncounted.

@@ -28,8 +28,8 @@ export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
   return (
     !!openToolCalls?.length ||
     input.some((m) => m.role === "tool" && m.toolCallId !== undefined) ||
-    turn.providerInput.signal?.aborted === true ||
-    cutOff(failure) ||
+    // Cut off once asked (whatever the abort's reason): the provider may have answered regardless.
+    (turn.asked === true && (turn.providerInput.signal?.aborted === true || cutOff(failure))) ||
     stateAhead(failure)
   );
 }

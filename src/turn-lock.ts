@@ -69,40 +69,49 @@ export interface HeldTurn<A extends ProviderAdapter | null = ProviderAdapter> {
  *
  * The usual turn (lock free, record current, adapter built, no lease) is held synchronously:
  * an in-memory turn is a few microseconds, and each promise hop would be a sizeable part of it.
+ * With `fresh`, a storage shared across processes is read first, so that whether the lease is
+ * needed, and the adapter, follow the session as another process may have left it (a system
+ * message, a clear or a switch acts on provider state: a reply turn is fenced instead, see
+ * `TurnCounters.ranOn`).
  */
 export function acquireTurn(
   rt: Runtime,
   state: TurnState,
   needsAdapter?: true,
   signal?: AbortSignal,
+  fresh?: boolean,
 ): HeldTurn | Promise<HeldTurn>;
 export function acquireTurn(
   rt: Runtime,
   state: TurnState,
   needsAdapter: false,
+  signal?: AbortSignal,
+  fresh?: boolean,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>>;
 export function acquireTurn(
   rt: Runtime,
   state: TurnState,
   needsAdapter = true,
   signal?: AbortSignal,
+  fresh = false,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
+  const reread = fresh && isTurnLeaseStorage(rt.storage);
   if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
     return rt.mutex.acquire(sessionId, signal).then(
-      () => settleTurn(rt, state, needsAdapter, signal),
+      () => settleTurn(rt, state, needsAdapter, signal, reread),
       () => Promise.reject(notStarted(state.record)),
     );
   }
   let held: HeldTurn | null;
   try {
-    held = heldAsIs(rt, state);
+    held = reread ? null : heldAsIs(rt, state);
   } catch (error) {
     rt.mutex.release(sessionId); // an adapter's historyMode threw: the turn was never held
     throw error;
   }
-  return held ?? settleTurn(rt, state, needsAdapter, signal);
+  return held ?? settleTurn(rt, state, needsAdapter, signal, reread);
 }
 
 /** The turn on the record as it is, when nothing needs reading or waiting for; else null. */
@@ -128,6 +137,7 @@ async function settleTurn(
   state: TurnState,
   needsAdapter: boolean,
   signal?: AbortSignal,
+  reread = false,
 ): Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
   const held: HeldTurn<ProviderAdapter | null> = {
@@ -147,7 +157,7 @@ async function settleTurn(
   try {
     signal?.throwIfAborted(); // aborted while it waited for the turns ahead of it
     const version = rt.versions.of(sessionId);
-    if (version !== state.version) held.record = await readRecord(rt, state.record);
+    if (reread || version !== state.version) held.record = await readRecord(rt, state.record);
     held.adapter = await adapterOf(held.record.provider);
     if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
       held.releaseLease = await takeLease(rt.storage, sessionId, { ...leaseOptions(rt), signal });
@@ -240,7 +250,9 @@ export async function withTurn<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter, held: HeldTurn) => Promise<T>,
 ): Promise<T> {
-  return rt.closing.run(async () => holding(rt, await acquireTurn(rt, state), fn));
+  return rt.closing.run(async () =>
+    holding(rt, await acquireTurn(rt, state, true, undefined, true), fn),
+  );
 }
 
 /**
@@ -252,7 +264,9 @@ export async function withTurnLeaving<T>(
   state: TurnState,
   fn: (record: SessionRecord, adapter: ProviderAdapter | null) => Promise<T>,
 ): Promise<T> {
-  return rt.closing.run(async () => holding(rt, await acquireTurn(rt, state, false), fn));
+  return rt.closing.run(async () =>
+    holding(rt, await acquireTurn(rt, state, false, undefined, true), fn),
+  );
 }
 
 async function holding<A extends ProviderAdapter | null, T>(

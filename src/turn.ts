@@ -24,6 +24,8 @@ export interface PreparedTurn {
   input: SessionMessage;
   /** What the provider gets: the input, after held tool results for native state. */
   providerInput: ProviderTurnInput;
+  /** Set once the provider is asked: an abort before then left its conversation as it was. */
+  asked?: boolean;
 }
 
 /**
@@ -105,6 +107,10 @@ async function runToolResult(
 
 function askAndStore(rt: Runtime, turn: PreparedTurn): SessionMessage | Promise<SessionMessage> {
   let sent: ProviderReply | PromiseLike<ProviderReply>;
+  const { signal } = turn.providerInput;
+  // Aborted while it was prepared (a middleware, the history read): the provider is not asked.
+  if (signal?.aborted) return rejectTurn(rt, turn, signal.reason);
+  turn.asked = true;
   try {
     sent = turn.held.adapter.sendTurn(turn.providerInput);
   } catch (failure) {

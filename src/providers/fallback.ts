@@ -84,6 +84,8 @@ async function sendWithFallback(
   let lastError: unknown;
   const earlier: SpentAttempt[] = [];
   for (const [i, target] of chain.entries()) {
+    // The caller stopped: no further provider is asked (and billed) for a turn nobody awaits.
+    if (i > 0 && turn.signal?.aborted) throw failedAfter(primaryName, turn.signal.reason, earlier);
     try {
       if (i === 0) return await target.adapter.sendTurn(turn);
       const reply = await target.adapter.sendTurn(fallbackTurn(turn, target));
@@ -115,6 +117,7 @@ async function* streamWithFallback(
 ): AsyncIterable<ProviderStreamEvent> {
   let lastError: unknown;
   for (const [i, target] of chain.entries()) {
+    if (i > 0 && turn.signal?.aborted) throw turn.signal.reason; // see sendWithFallback
     let started = false;
     let reported = false;
     try {

@@ -58,10 +58,10 @@ export function appendTurn(on: {
         const { rows } = await client((c) => {
           sent = true;
           const statement = counters?.leaseHolder === undefined ? sql.append : sql.appendFenced;
-          return run<{ found: number; present?: boolean }>(c, statement, values);
+          return run<{ found: number; present?: boolean; leased?: boolean }>(c, statement, values);
         });
         if (rows[0]?.found === 1) return;
-        if (rows[0]?.present) leaseLost(id);
+        if (rows[0]?.present && !rows[0].leased) leaseLost(id);
         return counters?.ranOn && (await isKnown(id, counters)) ? providerMoved(id) : notFound(id);
       } catch (error) {
         const lost = isConnectionLoss(error);

@@ -162,7 +162,8 @@ function knownRow(at: string, user: string): string {
  * - $18, $19: the provider and model the turn ran on, or nulls (`TurnCounters.ranOn`);
  * - $20, when `fenced`: the lease holder. It writes only while that holder has the lease, whose
  *   row it locks so that no one can take the lease over until it commits, and reports whether
- *   the session is there (`present`) as its row lock found it: the statement's snapshot, taken
+ *   the session is there (`present`) as its row lock found it, and whether the lease was still
+ *   the holder's (`leased`; else the provider fence refused it): the statement's snapshot, taken
  *   before the wait for the lock, still sees a session that a delete holding the lock removed.
  *   The session row is locked first, as the lease's taking and a delete (which cascades to the
  *   lease) lock them: in the other order a delete deadlocked it.
@@ -194,7 +195,9 @@ function appendSql(s: string, fenced: boolean): string {
         WITH ORDINALITY AS m(id, role, content, ms, extras, n)
     )
     SELECT (SELECT count(*) FROM s)::int AS found${
-      fenced ? `, EXISTS (SELECT 1 FROM locked) AS present` : ""
+      fenced
+        ? `, EXISTS (SELECT 1 FROM locked) AS present, EXISTS (SELECT 1 FROM lease) AS leased`
+        : ""
     }`;
 }
 
