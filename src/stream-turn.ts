@@ -111,9 +111,14 @@ async function* heldStream(
   const countLate = (event: ProviderStreamEvent | null | undefined): void => {
     if (event?.type === "done") countFinal(event.reply);
     else if (event?.type === "delta" || event?.type === "output") began = true;
-    else if (event?.type === "usage" && isTokenUsage(event.usage)) countUsage(event);
+    else if (event?.type === "usage") countUsage(event);
   };
   const countUsage = (event: Extract<ProviderStreamEvent, { type: "usage" }>): void => {
+    // Counts that cannot be read were billed all the same: an amount nobody knows.
+    if (!isTokenUsage(event.usage)) {
+      unknown = true;
+      return;
+    }
     spent = reportedUsage(event);
     reported = event.outputPending !== true;
     unknown = event.usageUnknown === true;
@@ -145,14 +150,13 @@ async function* heldStream(
         countLate(event);
         controller.signal.throwIfAborted();
       }
+      if (event?.type === "usage") countUsage(event); // counted even if it is then refused
       checkEvent(held.adapter.name, event);
       if (event.type === "delta") {
         deltas.push(event.text);
         yield event.text;
       } else if (event.type === "output") {
         began = true;
-      } else if (event.type === "usage") {
-        countUsage(event);
       } else if (event.type === "fallback") {
         // The attempt that broke off (before any text: the chain moves on only then) cost what
         // it reported, or an unknown amount if its output began uncounted.

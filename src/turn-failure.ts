@@ -10,6 +10,7 @@ import {
   spentBy,
   toProviderError,
 } from "./providers/provider-failure.js";
+import { primaryOf } from "./providers/fallback.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
@@ -29,7 +30,12 @@ export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
     !!openToolCalls?.length ||
     input.some((m) => m.role === "tool" && m.toolCallId !== undefined) ||
     // Cut off once asked (whatever the abort's reason): the provider may have answered regardless.
-    (turn.asked === true && (turn.providerInput.signal?.aborted === true || cutOff(failure))) ||
+    // A fallback chain's error is its last attempt's: the primary's own failure (a timeout) is
+    // not on it, so a failed chained turn is taken as one.
+    (turn.asked === true &&
+      (turn.providerInput.signal?.aborted === true ||
+        cutOff(failure) ||
+        primaryOf(turn.held.adapter) !== turn.held.adapter)) ||
     stateAhead(failure)
   );
 }
