@@ -22,12 +22,32 @@ export function readV1(
     if (!entry.ok) throw new Error(entry.error);
     return convertSession(entry.session, options);
   } catch (error) {
-    throw new StorageError(
-      "v1",
-      `V1 session ${sessionId} cannot be read: ${(error as Error).message}`,
-      { cause: error },
-    );
+    throw cannotRead(sessionId, error as Error);
   }
+}
+
+function cannotRead(sessionId: string, error: Error): StorageError {
+  return new StorageError("v1", `V1 session ${sessionId} cannot be read: ${error.message}`, {
+    cause: error,
+  });
+}
+
+/**
+ * The `session_id`s of the rows that may be the user's (see `V1Reader.sessionIdsOfUser`). A row
+ * whose id cannot be read (not valid text, NULL) cannot be looked up: it goes to `unreadable`
+ * under `rowid:N`, as the migration reports it, rather than vanish from the listing.
+ */
+export function userRowIds(
+  reader: V1Reader | null,
+  userId: string,
+  out: { sessionId: string; error: string }[],
+): string[] {
+  const ids: string[] = [];
+  for (const { sessionId, error } of reader?.sessionIdsOfUser(userId) ?? []) {
+    if (error === undefined) ids.push(sessionId);
+    else out.push({ sessionId, error: cannotRead(sessionId, new Error(error)).message });
+  }
+  return ids;
 }
 
 /**

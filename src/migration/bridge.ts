@@ -9,7 +9,7 @@ import type { Session } from "../session.js";
 import type { ListSessionsOptions } from "../types.js";
 import { requireString } from "../validate.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
-import { isOwnOrNative, notMigrated, readV1, unreadable } from "./bridge-v1.js";
+import { isOwnOrNative, notMigrated, readV1, unreadable, userRowIds } from "./bridge-v1.js";
 import { isMigrationOf } from "./v1-origin.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1SessionView } from "./v1-session.js";
@@ -181,7 +181,7 @@ export class SessionBridge {
       unreadable: [],
     });
     if (options.cursor !== undefined) return out;
-    for (const id of (await this.#reader())?.sessionIdsOfUser(userId) ?? []) {
+    for (const id of userRowIds(await this.#reader(), userId, out.unreadable)) {
       const v1 = await this.#readV1(id).catch((error: unknown) =>
         unreadable(error, id, out.unreadable),
       );

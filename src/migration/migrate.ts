@@ -5,7 +5,7 @@ import { StorageError, ValidationError } from "../errors.js";
 import type { SessionStorage } from "../storage/types.js";
 import { convertSession } from "./convert.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
-import { isSessionStorage, openTarget } from "./target.js";
+import { closeTarget, isSessionStorage, openTarget } from "./target.js";
 import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import type { V1Session } from "./v1-reader.js";
@@ -43,9 +43,9 @@ export interface MigrateV1Options {
   providerMap?: Record<string, string>;
   onProgress?: (progress: MigrationProgress) => void;
   /**
-   * Stops the run after the session it is at (a Ctrl+C), or at once while it waits on a target
-   * that does not answer: it throws a `MigrationAbortedError` with the report of what was done,
-   * and the next run resumes from there.
+   * Stops the run after the session it is at (a Ctrl+C; a write under way gets 3 seconds
+   * to finish), or without it when the target does not answer by then: it throws a
+   * `MigrationAbortedError` with the report of what was done, and the next run resumes from there.
    */
   signal?: AbortSignal;
 }
@@ -137,10 +137,7 @@ export async function migrateV1(options: MigrateV1Options): Promise<MigrationRep
   } finally {
     reader.close();
     // A target that stopped answering may fail to close too; the run's own error matters more.
-    const closing = target?.close().catch(() => undefined);
-    // Aborted, a call may still be pending on the target (see `untilAborted`) and hold its close
-    // up for good: it finishes in the background then.
-    if (!o.signal?.aborted) await closing;
+    await closeTarget(target, o.signal).catch(() => undefined);
   }
   return finish(report, unknown, started);
 }

@@ -1,6 +1,7 @@
 import { ValidationError } from "../errors.js";
 import { isPostgresUrl, POSTGRES_SCHEME } from "../internal/postgres-url.js";
 import { StorageFactory } from "../storage/factory.js";
+import { closeForcibly } from "../storage/postgres.js";
 import type { SessionStorage } from "../storage/types.js";
 
 /** Where migrated sessions go: a storage instance, a SQLite path, or a Postgres URL. */
@@ -12,6 +13,12 @@ export interface OpenedTarget {
   label: string;
   /** Closes the storage if this module opened it. */
   close(): Promise<void>;
+  /**
+   * Closes it after an abort: a call given up on a Postgres server that does not answer still
+   * holds its connection, which `close()` would wait for, for good (and with it the caller's
+   * process); this ends that connection, and the call fails in the background.
+   */
+  closeAfterAbort(): Promise<void>;
 }
 
 /**
@@ -45,6 +52,7 @@ export function openTarget(target: MigrationTarget): OpenedTarget {
       storage,
       label: postgres ? describeUrl(target) : `sqlite:${target}`,
       close: () => storage.close(),
+      closeAfterAbort: () => closeForcibly(storage) ?? storage.close(),
     };
   }
   if (!isSessionStorage(target)) {
@@ -53,7 +61,26 @@ export function openTarget(target: MigrationTarget): OpenedTarget {
       "must be a SessionStorage, a SQLite path or a Postgres URL",
     );
   }
-  return { storage: target, label: `storage:${target.name}`, close: async () => undefined };
+  const leftOpen = async (): Promise<void> => undefined;
+  return {
+    storage: target,
+    label: `storage:${target.name}`,
+    close: leftOpen,
+    closeAfterAbort: leftOpen,
+  };
+}
+
+/**
+ * Closes what `openTarget` opened once a run is over. After an abort, a call given up on may still
+ * hold a connection: it is ended (see `closeAfterAbort`), and a failure to close is of no interest.
+ */
+export async function closeTarget(
+  target: OpenedTarget | null,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!target) return;
+  if (signal?.aborted) await target.closeAfterAbort().catch(() => undefined);
+  else await target.close();
 }
 
 /**

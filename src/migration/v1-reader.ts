@@ -2,7 +2,9 @@ import type BetterSqlite3 from "better-sqlite3";
 import { StorageError, ValidationError } from "../errors.js";
 import { importLib } from "../internal/lazy.js";
 import { V1HotJournalError } from "./errors.js";
+import { V1Text } from "./v1-text.js";
 import { V1UserIndex } from "./v1-users.js";
+import type { V1UserRow } from "./v1-users.js";
 import { parsePythonJson } from "./v1-json.js";
 import { isObject } from "./v1-values.js";
 
@@ -55,7 +57,7 @@ interface Row {
   history: unknown;
 }
 
-/** Columns whose text is migrated: read as bytes, see `decodeRow`. */
+/** Columns whose text is migrated: read as bytes, see `V1Text`. */
 const DECODED = ["session_id", "metadata", "history"] as const;
 
 const REQUIRED_METADATA = [
@@ -77,9 +79,6 @@ const METADATA_COLUMNS =
   "rowid AS rid, CAST(session_id AS BLOB) AS session_id, user_id, provider, model, status, " +
   "CAST(metadata AS BLOB) AS metadata";
 const COLUMNS = `${METADATA_COLUMNS}, CAST(history AS BLOB) AS history`;
-// better-sqlite3 reads invalid UTF-8 in TEXT as U+FFFD, silently: bytes decoded strictly instead.
-// ignoreBOM keeps a leading U+FEFF, which is V1's data too.
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Reads a V1 `langswarm_sessions.db` (the `sessions` table of V1's `SQLiteSessionStorage`),
@@ -97,9 +96,11 @@ export class V1Reader {
   readonly #one: BetterSqlite3.Statement;
   readonly #meta: BetterSqlite3.Statement;
   readonly #users: V1UserIndex;
+  readonly #text: V1Text;
 
-  private constructor(db: BetterSqlite3.Database) {
+  private constructor(db: BetterSqlite3.Database, text: V1Text) {
     this.#db = db;
+    this.#text = text;
     this.#page = db.prepare(
       `SELECT ${COLUMNS} FROM sessions WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     );
@@ -107,7 +108,7 @@ export class V1Reader {
     const bySessionId = "FROM sessions WHERE sessions.session_id = ?";
     this.#one = db.prepare(`SELECT ${COLUMNS} ${bySessionId}`);
     this.#meta = db.prepare(`SELECT ${METADATA_COLUMNS} ${bySessionId}`);
-    this.#users = new V1UserIndex(db);
+    this.#users = new V1UserIndex(db, text);
   }
 
   /** Opens a V1 file read-only; `ValidationError` (field `source`) if it is not one. */
@@ -128,7 +129,7 @@ export class V1Reader {
           `${path} is not a V1 session database (no sessions table with metadata and history)`,
         );
       }
-      return new V1Reader(db);
+      return new V1Reader(db, V1Text.of(db));
     } catch (error) {
       db.close();
       if (error instanceof ValidationError) throw error;
@@ -157,13 +158,16 @@ export class V1Reader {
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
         rows[i] = undefined as unknown as Row; // let the raw blobs go as soon as they are parsed
-        yield parseRow(row);
+        yield parseRow(row, this.#text);
       }
     }
   }
 
-  /** The `session_id`s of the rows that may be one user's (see `V1UserIndex`), in row order. */
-  sessionIdsOfUser(userId: string): string[] {
+  /**
+   * The rows that may be one user's (see `V1UserIndex`), in row order: a `session_id`, or a row
+   * whose id cannot be read, under `rowid:N` with why.
+   */
+  sessionIdsOfUser(userId: string): V1UserRow[] {
     return this.#users.sessionIdsOf(userId);
   }
 
@@ -173,13 +177,13 @@ export class V1Reader {
    */
   metadataOf(sessionId: string): V1Session["metadata"] | null {
     const row = this.#meta.get(sessionId) as Row | undefined;
-    return row ? parseMetadata(decodeRow(row), sessionId, []) : null;
+    return row ? parseMetadata(decodeRow(row, this.#text), sessionId, []) : null;
   }
 
   /** One session by its `session_id` column, or null if there is no such row. */
   get(sessionId: string): V1Entry | null {
     const row = this.#one.get(sessionId) as Row | undefined;
-    return row ? parseRow(row) : null;
+    return row ? parseRow(row, this.#text) : null;
   }
 
   close(): void {
@@ -196,14 +200,14 @@ function isHotJournal(error: unknown): boolean {
 }
 
 /** Parses and shape-checks one row; never throws. */
-function parseRow(raw: Row): V1Entry {
+function parseRow(raw: Row, text: V1Text): V1Entry {
   let sessionId = `rowid:${raw.rid}`;
   try {
     // The id first: an error in another column is reported under it.
-    const id = decodeColumn(raw, "session_id");
+    const id = decodeColumn(raw, "session_id", text);
     if (typeof id !== "string") throw new Error("session_id column is NULL");
     sessionId = id;
-    return { ok: true, session: parseSession(decodeRow(raw), sessionId) };
+    return { ok: true, session: parseSession(decodeRow(raw, text), sessionId) };
   } catch (error) {
     return { ok: false, sessionId, error: (error as Error).message };
   }
@@ -211,22 +215,17 @@ function parseRow(raw: Row): V1Entry {
 
 /**
  * The row with its byte columns decoded in place (each once, straight from SQLite's copy).
- * Throws an `Error` naming the column when one is not valid UTF-8: V1 itself cannot load such
- * a row (Python's sqlite3 refuses it), and a replacement character would alter the data.
+ * Throws an `Error` naming the column when one is not valid text (see `V1Text.decode`).
  */
-function decodeRow(row: Row): Row {
-  for (const column of DECODED) decodeColumn(row, column);
+function decodeRow(row: Row, text: V1Text): Row {
+  for (const column of DECODED) decodeColumn(row, column, text);
   return row;
 }
 
-function decodeColumn(row: Row, column: (typeof DECODED)[number]): unknown {
+function decodeColumn(row: Row, column: (typeof DECODED)[number], text: V1Text): unknown {
   const bytes = row[column];
   if (!(bytes instanceof Uint8Array)) return bytes; // NULL, or decoded already
-  try {
-    return (row[column] = UTF8.decode(bytes));
-  } catch {
-    throw new Error(`${column} column is not valid UTF-8 text; fix it in V1 and re-run`);
-  }
+  return (row[column] = text.decode(bytes, column));
 }
 
 function parseSession(row: Row, sessionId: string): V1Session {

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
+import type { V1Text } from "./v1-text.js";
 
 /** A V1 row, by its rowid (listings keep V1's row order). */
 interface UserRow {
@@ -6,9 +7,19 @@ interface UserRow {
   session_id: unknown;
 }
 
+/**
+ * One of a user's rows: its `session_id`, or, when that cannot be read, `rowid:N` (as the
+ * migration reports it) and why.
+ */
+export type V1UserRow =
+  { sessionId: string; error?: undefined } | { sessionId: string; error: string };
+
+// As bytes, decoded strictly (see `V1Text`): as TEXT, an invalid id would read as another.
+const ID = "rowid AS rid, CAST(session_id AS BLOB) AS session_id";
+
 // Only text SQLite can parse (as JSON5: Python's NaN): a corrupt row must not fail the listing.
 const JSON_USER = `CAST(json_extract(metadata, '$.user_id') AS TEXT)`;
-const MISMATCHED = `SELECT rowid AS rid, session_id, ${JSON_USER} AS json_user FROM sessions
+const MISMATCHED = `SELECT ${ID}, ${JSON_USER} AS json_user FROM sessions
   WHERE typeof(metadata) = 'text' AND json_valid(metadata, 2)
   AND json_user IS NOT NULL AND json_user IS NOT user_id`;
 
@@ -21,14 +32,16 @@ const MISMATCHED = `SELECT rowid AS rid, session_id, ${JSON_USER} AS json_user F
  */
 export class V1UserIndex {
   readonly #db: BetterSqlite3.Database;
+  readonly #text: V1Text;
   readonly #byColumn: BetterSqlite3.Statement;
   readonly #mismatched: BetterSqlite3.Statement;
   #version: number | null = null;
   #byJsonUser = new Map<string, UserRow[]>();
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: BetterSqlite3.Database, text: V1Text) {
     this.#db = db;
-    this.#byColumn = db.prepare("SELECT rowid AS rid, session_id FROM sessions WHERE user_id = ?");
+    this.#text = text;
+    this.#byColumn = db.prepare(`SELECT ${ID} FROM sessions WHERE user_id = ?`);
     this.#mismatched = db.prepare(MISMATCHED);
   }
 
@@ -37,12 +50,22 @@ export class V1UserIndex {
    * sessions (the JSON of a row the column names may name another): the caller checks each
    * converted session's user.
    */
-  sessionIdsOf(userId: string): string[] {
+  sessionIdsOf(userId: string): V1UserRow[] {
     const rows = [
       ...(this.#byColumn.all(userId) as UserRow[]),
       ...(this.#mismatchedOf().get(userId) ?? []),
     ].sort((a, b) => a.rid - b.rid);
-    return rows.map((r) => r.session_id).filter((id): id is string => typeof id === "string");
+    return rows.map((r) => this.#idOf(r));
+  }
+
+  #idOf(row: UserRow): V1UserRow {
+    const bytes = row.session_id;
+    try {
+      if (!(bytes instanceof Uint8Array)) throw new Error("session_id column is NULL");
+      return { sessionId: this.#text.decode(bytes, "session_id") };
+    } catch (error) {
+      return { sessionId: `rowid:${row.rid}`, error: (error as Error).message };
+    }
   }
 
   #mismatchedOf(): ReadonlyMap<string, UserRow[]> {

@@ -6,7 +6,7 @@ import type { SessionMessage, SessionRecord } from "../types.js";
 import { alignById, inARow, isMigratedMessage, lastAligned } from "./align.js";
 import { convertSession } from "./convert.js";
 import type { ConvertedSession, ConvertOptions } from "./convert.js";
-import { isSessionStorage, openTarget } from "./target.js";
+import { closeTarget, isSessionStorage, openTarget } from "./target.js";
 import type { MigrationTarget, OpenedTarget } from "./target.js";
 import { V1Reader } from "./v1-reader.js";
 import { V1Clock } from "./v1-time.js";
@@ -26,8 +26,8 @@ export interface VerifyOptions {
   /** Must match the migration's `providerMap`: the provider is compared. */
   providerMap?: Record<string, string>;
   /**
-   * Stops verifying after the session it is at, or at once while waiting on a target that does
-   * not answer; rejects with the signal's reason.
+   * Stops verifying after the session it is at, or without it when the target does not answer
+   * within 3 seconds (`ABORT_GRACE_MS`); rejects with the signal's reason.
    */
   signal?: AbortSignal;
 }
@@ -143,10 +143,7 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     }
   } finally {
     reader.close();
-    const closing = target?.close();
-    // Aborted, a call may still be pending on the target and hold its close up (see migrate.ts).
-    if (o.signal?.aborted) closing?.catch(() => undefined);
-    else await closing;
+    await closeTarget(target, o.signal);
   }
   report.ok = report.differences.length === 0;
   report.durationMs = Date.now() - started;

@@ -53,6 +53,20 @@ export interface PostgresStorageOptions {
 }
 
 const NAME = "postgres";
+
+// Internal, for the migration (see `closeForcibly`): not part of the package's API.
+const forcedClosers = new WeakMap<object, () => Promise<void>>();
+type Held = { connection?: { stream?: { destroy(): void } } }; // a pg client, as far as needed
+
+/**
+ * Internal: closes a `postgresStorage` without waiting for the calls still running on it (`close()`
+ * waits, for good on a server that never answers): their connections are ended, so those calls
+ * fail and the pool ends. Null for any other storage.
+ */
+export function closeForcibly(storage: SessionStorage): Promise<void> | null {
+  return forcedClosers.get(storage)?.() ?? null;
+}
+
 // A process frozen or cut off inside a transaction (a paused VM, a lost network) would keep its
 // row locks until TCP gives up, hours later, and other instances' turns would wait all that time.
 // Our transactions never idle for long; set per transaction, it works with any pool or pooler.
@@ -132,8 +146,21 @@ export function postgresStorage(
     return !isStorableKey(key);
   };
   const append = appendTurn({ client, retried, sql, unknownKey });
+  const shutDown = async (force: boolean): Promise<void> => {
+    closed = true;
+    closing.abort(); // calls waiting for a connection fail now, rather than never
+    const pool = own; // an injected pool belongs to the caller
+    own = undefined;
+    const created = await pool?.catch(() => undefined); // a failed creation has nothing to end
+    const ended = created?.end(); // lets the idle connections go
+    // The rest are held or opening: destroying their sockets fails what waits on them. pg has no
+    // public list of them; pg-pool's connection timeout destroys `_clients`' sockets so too.
+    const held = force ? (created as { _clients?: Held[] } | undefined)?._clients : undefined;
+    for (const c of held ?? []) c.connection?.stream?.destroy();
+    await ended;
+  };
 
-  return {
+  const storage = {
     name: NAME,
     createSession: (record) =>
       guard("createSession", () => {
@@ -277,13 +304,8 @@ export function postgresStorage(
         if (unknownKey(id)) return;
         await retried((c) => run(c, sql.releaseLease, [id, holder]));
       }),
-    async close() {
-      closed = true;
-      closing.abort(); // calls waiting for a connection fail now, rather than never
-      const pool = own; // an injected pool belongs to the caller
-      own = undefined;
-      const created = await pool?.catch(() => undefined); // a failed creation has nothing to end
-      await created?.end();
-    },
-  };
+    close: () => shutDown(false),
+  } satisfies SessionStorage & TurnLeaseStorage & ConditionalCleanupStorage;
+  forcedClosers.set(storage, () => shutDown(true));
+  return storage;
 }
