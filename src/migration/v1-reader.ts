@@ -57,7 +57,7 @@ interface Row {
   history: unknown;
 }
 
-/** Columns whose text is migrated: read as bytes, see `V1Text`. */
+/** Columns whose text is migrated: checked to be what the file holds, see `V1Text.verified`. */
 const DECODED = ["session_id", "metadata", "history"] as const;
 
 const REQUIRED_METADATA = [
@@ -75,10 +75,8 @@ const REQUIRED_METADATA = [
 const NUMBER_AS_TEXT = ["user_id", "session_id", "model"] as const;
 const MIRRORED_COLUMNS = ["user_id", "provider", "model", "status"] as const;
 // The mirrored columns are only compared with the JSON (a lossy read shows up as a difference).
-const METADATA_COLUMNS =
-  "rowid AS rid, CAST(session_id AS BLOB) AS session_id, user_id, provider, model, status, " +
-  "CAST(metadata AS BLOB) AS metadata";
-const COLUMNS = `${METADATA_COLUMNS}, CAST(history AS BLOB) AS history`;
+const METADATA_COLUMNS = "rowid AS rid, session_id, user_id, provider, model, status, metadata";
+const COLUMNS = `${METADATA_COLUMNS}, history`;
 
 /**
  * Reads a V1 `langswarm_sessions.db` (the `sessions` table of V1's `SQLiteSessionStorage`),
@@ -104,7 +102,6 @@ export class V1Reader {
     this.#page = db.prepare(
       `SELECT ${COLUMNS} FROM sessions WHERE rowid > ? ORDER BY rowid LIMIT ?`,
     );
-    // Qualified: the column, not the BLOB of the same name in the result.
     const bySessionId = "FROM sessions WHERE sessions.session_id = ?";
     this.#one = db.prepare(`SELECT ${COLUMNS} ${bySessionId}`);
     this.#meta = db.prepare(`SELECT ${METADATA_COLUMNS} ${bySessionId}`);
@@ -214,8 +211,8 @@ function parseRow(raw: Row, text: V1Text): V1Entry {
 }
 
 /**
- * The row with its byte columns decoded in place (each once, straight from SQLite's copy).
- * Throws an `Error` naming the column when one is not valid text (see `V1Text.decode`).
+ * The row with its text columns verified in place. Throws an `Error` naming the column when one
+ * is not valid text (see `V1Text.verified`).
  */
 function decodeRow(row: Row, text: V1Text): Row {
   for (const column of DECODED) decodeColumn(row, column, text);
@@ -223,9 +220,7 @@ function decodeRow(row: Row, text: V1Text): Row {
 }
 
 function decodeColumn(row: Row, column: (typeof DECODED)[number], text: V1Text): unknown {
-  const bytes = row[column];
-  if (!(bytes instanceof Uint8Array)) return bytes; // NULL, or decoded already
-  return (row[column] = text.decode(bytes, column));
+  return (row[column] = text.verified(row[column], row.rid, column));
 }
 
 function parseSession(row: Row, sessionId: string): V1Session {

@@ -60,3 +60,18 @@ it("a leading U+FEFF is V1's text too: kept, not taken for a byte order mark", a
   expect(await storage.getSession("\uFEFFbom")).not.toBeNull();
   await storage.close();
 });
+
+it("a U+FFFD that V1 itself stored is migrated as it is (only invalid bytes are refused)", async () => {
+  const source = tmp.path("v1-fffd.db");
+  const db = openV1Database(source);
+  const content = "a replacement character \uFFFD typed by the user";
+  const messages = [{ id: "m1", role: "user", content, timestamp: "2024-01-01T00:00:00" }];
+  insertV1Rows(db, [v1Row({ session_id: "fffd\uFFFD", messages })]);
+  db.close();
+  const target = tmp.path("v2-fffd.db");
+  const report = await migrateV1({ source, target, timezone: "UTC" });
+  expect(report).toMatchObject({ errors: [], migratedSessions: 1 });
+  const storage = sqliteStorage({ dbPath: target });
+  expect((await storage.getMessages("fffd\uFFFD")).map((m) => m.content)).toEqual([content]);
+  await storage.close();
+});
