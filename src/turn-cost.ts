@@ -32,11 +32,18 @@ interface PricedTurn {
  * turn makes the session active again (`activate`), and is stored only in the session it was
  * held on (`known`: not one made anew under its id meanwhile, elsewhere).
  */
-export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Date): TurnCounters {
+export function turnCounters(
+  rt: Runtime,
+  turn: PricedTurn,
+  spent: Spent,
+  at: Date,
+  ranOn?: TurnCounters["ranOn"],
+): TurnCounters {
   // The usual reply (no earlier attempts) is built directly: this runs on every turn.
   if (!spent.earlier) {
     const known = turn.record;
-    return { usage: spent.usage, costUsd: costOf(rt, turn, spent), at, activate: true, known };
+    const costUsd = costOf(rt, turn, spent);
+    return { usage: spent.usage, costUsd, at, activate: true, known, ranOn };
   }
   let usage = spent.usage;
   let costUsd = costOf(rt, turn, spent);
@@ -45,7 +52,7 @@ export function turnCounters(rt: Runtime, turn: PricedTurn, spent: Spent, at: Da
     const cost = costOf(rt, turn, attempt);
     costUsd = costUsd === null || cost === null ? null : finite(costUsd + cost);
   }
-  return { usage, costUsd, at, activate: true, known: turn.record };
+  return { usage, costUsd, at, activate: true, known: turn.record, ranOn };
 }
 
 /** Unknown usage has an unknown cost (null, an unpriced turn), not the $0 of its zero counts. */

@@ -25,7 +25,7 @@ export interface PreparedTurn {
   /** What the provider gets: the input, after held tool results for native state. */
   providerInput: ProviderTurnInput;
   /** Set once the provider is asked: an abort before then left its conversation as it was. */
-  asked?: boolean;
+  asked: boolean;
 }
 
 /**
@@ -50,11 +50,13 @@ export function prepare(
       held,
       input,
       providerInput: { session, history: [], signal, ...sends },
+      asked: false,
     });
     return closeOpenCalls(rt, held, sent).then(withClosed);
   }
   if (mode !== "client") {
-    return { held, input, providerInput: { session, history: [], input: sent, signal } };
+    const providerInput = { session, history: [], input: sent, signal };
+    return { held, input, providerInput, asked: false };
   }
   const withHistory = (stored: SessionMessage[]): PreparedTurn => ({
     held,
@@ -65,6 +67,7 @@ export function prepare(
       input: sent,
       signal,
     },
+    asked: false,
   });
   if (send?.transcript) return withHistory(send.transcript);
   // A storage of your own may return another kind of promise: this one is the library's.
@@ -256,9 +259,8 @@ function storageFailure(rt: Runtime, error: unknown): StorageError {
  * not read the session again, and another process may have moved it meanwhile (`ranOn`).
  */
 function replyCounters(rt: Runtime, turn: PreparedTurn, reply: ProviderReply, at: Date) {
-  const counters = turnCounters(rt, turn.held, reply, at);
-  counters.ranOn = turn.held.record; // its provider and model, without a copy on every turn
-  return counters;
+  // The record is its provider and model, without a copy on every turn.
+  return turnCounters(rt, turn.held, reply, at, turn.held.record);
 }
 
 function batch(turn: PreparedTurn, reply: SessionMessage): SessionMessage[] {
