@@ -6,29 +6,21 @@
  */
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../src/index.js";
-import type { ProviderAdapter, ProviderStreamEvent } from "../src/providers/types.js";
+import type { ProviderStreamEvent } from "../src/providers/types.js";
+import { nativeAdapter } from "./helpers/native-adapter.js";
 import { managersClosedAfterEach } from "./helpers/managers.js";
 
 const manager = managersClosedAfterEach();
 
 /** A native adapter whose turns fail as `fail` says; `made` lists the conversations it made. */
-function nativeAdapter(fail: () => AsyncIterable<ProviderStreamEvent>) {
-  const made: string[] = [];
-  const adapter: ProviderAdapter = {
-    name: "native",
-    historyMode: () => "native",
-    async createProviderSession() {
-      made.push(`conv_${made.length}`);
-      return made.at(-1)!;
-    },
-    async deleteProviderSession() {},
+function failingNative(fail: () => AsyncIterable<ProviderStreamEvent>) {
+  return nativeAdapter({
     sendTurn: async () => {
       for await (const _ of fail()) void _;
       throw new Error("unreachable");
     },
     streamTurn: fail,
-  };
-  return { adapter, made };
+  });
 }
 
 const refused = () => new ProviderError("native", "400 invalid_request_error", { status: 400 });
@@ -36,7 +28,7 @@ const refused = () => new ProviderError("native", "400 invalid_request_error", {
 describe("a native turn that failed", () => {
   it("refused before any answer: the conversation stays, sent or streamed", async () => {
     // eslint-disable-next-line require-yield
-    const { adapter, made } = nativeAdapter(async function* () {
+    const { adapter, made } = failingNative(async function* () {
       throw refused();
     });
     const m = manager({ providers: { native: { adapter } } });
@@ -47,7 +39,7 @@ describe("a native turn that failed", () => {
   });
 
   it("after some text arrived: the conversation starts afresh", async () => {
-    const { adapter, made } = nativeAdapter(async function* () {
+    const { adapter, made } = failingNative(async function* () {
       yield { type: "delta", text: "half an ans" };
       throw refused();
     });

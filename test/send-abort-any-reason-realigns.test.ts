@@ -9,20 +9,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
 import { createSessionManager, ProviderError } from "../src/index.js";
-import type { ProviderAdapter } from "../src/providers/types.js";
 import { userStorage } from "./helpers/user-storage.js";
 import { USAGE } from "./helpers/own-adapter.js";
+import { nativeAdapter } from "./helpers/native-adapter.js";
 
 function nativeLate() {
-  const made: string[] = [];
-  const adapter: ProviderAdapter = {
-    name: "native",
-    historyMode: () => "native",
-    async createProviderSession() {
-      made.push(`conv_${made.length}`);
-      return made.at(-1)!;
-    },
-    async deleteProviderSession() {},
+  return nativeAdapter({
     sendTurn: async () => {
       await sleep(60); // does not watch the signal; the conversation keeps this reply
       return { content: "late answer", usage: USAGE, finishReason: "stop" };
@@ -31,8 +23,7 @@ function nativeLate() {
     async *streamTurn() {
       throw new Error("unused");
     },
-  };
-  return { adapter, made };
+  });
 }
 
 for (const [label, abort] of [

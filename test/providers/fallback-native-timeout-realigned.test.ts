@@ -11,21 +11,14 @@
 import { expect, it } from "vitest";
 import { createSessionManager, ProviderError } from "../../src/index.js";
 import type { ProviderAdapter } from "../../src/index.js";
+import { nativeAdapter } from "../helpers/native-adapter.js";
 
 class APIConnectionTimeoutError extends Error {
   override name = "APIConnectionTimeoutError";
 }
 
 function nativeTimingOut() {
-  const made: string[] = [];
-  const adapter: ProviderAdapter = {
-    name: "native",
-    historyMode: () => "native",
-    async createProviderSession() {
-      made.push(`conv_${made.length}`);
-      return made.at(-1)!;
-    },
-    async deleteProviderSession() {},
+  return nativeAdapter({
     sendTurn: async () => {
       // As mapSdkError (sdk-errors.ts) maps the SDK's timeout: retryable, the SDK error as cause.
       throw new ProviderError("native", "the request timed out", {
@@ -37,8 +30,7 @@ function nativeTimingOut() {
     async *streamTurn() {
       throw new Error("unused");
     },
-  };
-  return { adapter, made };
+  });
 }
 
 const overloaded: ProviderAdapter = {
