@@ -114,8 +114,8 @@ async function* heldStream(
     else if (event?.type === "usage") countUsage(event);
   };
   const countUsage = (event: Extract<ProviderStreamEvent, { type: "usage" }>): void => {
-    // Counts that cannot be read were billed all the same: an amount nobody knows.
-    if (!isTokenUsage(event.usage)) {
+    // Counts (or flags) that cannot be read were billed all the same: an amount nobody knows.
+    if (!isTokenUsage(event.usage) || !isFlag(event.usageUnknown) || !isFlag(event.outputPending)) {
       unknown = true;
       return;
     }
@@ -278,4 +278,9 @@ function attempt(usage: ProviderUsage, served: Served | undefined, unknown = fal
   const spent: SpentAttempt = served ? { usage, model: served.model } : { usage };
   if (unknown) spent.usageUnknown = true;
   return spent;
+}
+
+/** An optional boolean of an event: left out, or true or false. */
+function isFlag(value: unknown): boolean {
+  return value === undefined || typeof value === "boolean";
 }

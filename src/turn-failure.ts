@@ -10,7 +10,7 @@ import {
   spentBy,
   toProviderError,
 } from "./providers/provider-failure.js";
-import { primaryOf } from "./providers/fallback.js";
+import { primaryFailureOf } from "./providers/fallback.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
@@ -30,12 +30,11 @@ export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
     !!openToolCalls?.length ||
     input.some((m) => m.role === "tool" && m.toolCallId !== undefined) ||
     // Cut off once asked (whatever the abort's reason): the provider may have answered regardless.
-    // A fallback chain's error is its last attempt's: the primary's own failure (a timeout) is
-    // not on it, so a failed chained turn is taken as one.
+    // A fallback chain's error is its last attempt's: the primary's own failure tells too.
     (turn.asked === true &&
       (turn.providerInput.signal?.aborted === true ||
         cutOff(failure) ||
-        primaryOf(turn.held.adapter) !== turn.held.adapter)) ||
+        cutOff(primaryFailureOf(failure)))) ||
     stateAhead(failure)
   );
 }

@@ -46,7 +46,11 @@ export class V1Text {
    * the migration about 8% of its speed.
    */
   verified(value: unknown, rowid: number, column: string): unknown {
-    if (typeof value !== "string" || !value.includes("\uFFFD")) return value;
+    if (value instanceof Uint8Array) return this.decode(value, column); // stored as a BLOB
+    if (typeof value !== "string") return value;
+    // SQLite's UTF-16 to UTF-8 conversion pairs a lone surrogate with what follows, silently:
+    // a UTF-16 file's text is always read again as bytes.
+    if (this.encoding === "UTF-8" && !value.includes("\uFFFD")) return value;
     let read = this.#bytes.get(column);
     if (!read) {
       read = this.#db.prepare(`SELECT CAST(${column} AS BLOB) FROM sessions WHERE rowid = ?`);

@@ -82,10 +82,12 @@ async function sendWithFallback(
   turn: ProviderTurnInput,
 ): Promise<ProviderReply> {
   let lastError: unknown;
+  let primary: unknown; // the primary's failure, kept with whatever error ends the turn
   const earlier: SpentAttempt[] = [];
+  const fail = (error: unknown) => afterPrimary(failedAfter(primaryName, error, earlier), primary);
   for (const [i, target] of chain.entries()) {
     // The caller stopped: no further provider is asked (and billed) for a turn nobody awaits.
-    if (i > 0 && turn.signal?.aborted) throw failedAfter(primaryName, turn.signal.reason, earlier);
+    if (i > 0 && turn.signal?.aborted) throw fail(turn.signal.reason);
     try {
       if (i === 0) return await target.adapter.sendTurn(turn);
       const reply = await target.adapter.sendTurn(fallbackTurn(turn, target));
@@ -97,11 +99,31 @@ async function sendWithFallback(
       // A fallback's attempt is priced at its own model, not the session's.
       const model = i === 0 ? undefined : (target.model ?? turn.session.model);
       earlier.push(...spentBy(error).map((s) => (model && !s.model ? { ...s, model } : s)));
-      if (!isRetryable(error)) throw failedAfter(primaryName, error, earlier);
+      if (i === 0) primary = error;
+      if (!isRetryable(error)) throw fail(error);
       lastError = error;
     }
   }
-  throw failedAfter(primaryName, lastError, earlier);
+  throw fail(lastError);
+}
+
+/** The primary's failure, by the error a chain's turn ended with after a fallback took over. */
+const primaryFailures = new WeakMap<object, unknown>();
+
+/**
+ * Keeps the primary's failure with the error that ends the turn: whether the primary's native
+ * conversation may hold the turn (it timed out) is told by it, not by the last fallback's error.
+ */
+function afterPrimary(error: unknown, primary: unknown): unknown {
+  if (primary !== undefined && typeof error === "object" && error !== null) {
+    primaryFailures.set(error, primary);
+  }
+  return error;
+}
+
+/** What the primary of a fallback chain failed with, for the error its turn ended with. */
+export function primaryFailureOf(error: unknown): unknown {
+  return typeof error === "object" && error !== null ? primaryFailures.get(error) : undefined;
 }
 
 /** The error that ends a turn, carrying what every attempt before it was billed. */
@@ -116,8 +138,9 @@ async function* streamWithFallback(
   turn: ProviderTurnInput,
 ): AsyncIterable<ProviderStreamEvent> {
   let lastError: unknown;
+  let primary: unknown; // see sendWithFallback
   for (const [i, target] of chain.entries()) {
-    if (i > 0 && turn.signal?.aborted) throw turn.signal.reason; // see sendWithFallback
+    if (i > 0 && turn.signal?.aborted) throw afterPrimary(turn.signal.reason, primary);
     let started = false;
     let reported = false;
     try {
@@ -143,11 +166,12 @@ async function* streamWithFallback(
       const billed = started || reported ? [] : spentBy(error);
       if (billed.length) yield billedUsage(billed);
       // Once text has reached the caller, switching provider would splice two replies together.
-      if (started || !isRetryable(error)) throw error;
+      if (i === 0) primary = error;
+      if (started || !isRetryable(error)) throw afterPrimary(error, primary);
       lastError = error;
     }
   }
-  throw lastError;
+  throw afterPrimary(lastError, primary);
 }
 
 /** What an attempt that failed was billed, per its error, as a usage event of the stream. */
