@@ -15,6 +15,10 @@ import { MigrationAbortedError } from "./errors.js";
 import { untilAborted } from "./abortable.js";
 import { writeConverted } from "./write.js";
 
+const GIVEN_UP =
+  "the run stopped while this session was being written and the target had not answered: " +
+  "it may still be stored, whole or in part; the next run completes it or finds it whole";
+
 /** Progress after each session. */
 export interface MigrationProgress {
   totalSessions: number;
@@ -184,7 +188,11 @@ async function migrateOne(v1: V1Session, run: RunState): Promise<void> {
       report.migratedMessages += outcome.messages;
     }
   } catch (error) {
-    if (signal?.aborted && error === signal.reason) throw error;
+    if (signal?.aborted && error === signal.reason) {
+      // Given up on (see `untilAborted`): what the target received may still be written.
+      report.warnings.push({ sessionId, warning: GIVEN_UP });
+      throw error;
+    }
     // A target that no longer answers is not a bad row: stop, the next run resumes from here.
     // A storage error on a target that still answers is this row's (e.g. a NUL character that
     // Postgres text refuses): report it and go on.

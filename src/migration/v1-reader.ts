@@ -93,6 +93,9 @@ export class V1Reader {
   readonly #page: BetterSqlite3.Statement;
   readonly #one: BetterSqlite3.Statement;
   readonly #meta: BetterSqlite3.Statement;
+  /** The same for an id stored as a BLOB (a hand edit): no text equals it. */
+  readonly #oneBlob: BetterSqlite3.Statement;
+  readonly #metaBlob: BetterSqlite3.Statement;
   readonly #users: V1UserIndex;
   readonly #text: V1Text;
 
@@ -105,6 +108,9 @@ export class V1Reader {
     const bySessionId = "FROM sessions WHERE sessions.session_id = ?";
     this.#one = db.prepare(`SELECT ${COLUMNS} ${bySessionId}`);
     this.#meta = db.prepare(`SELECT ${METADATA_COLUMNS} ${bySessionId}`);
+    const byBlobId = "FROM sessions WHERE sessions.session_id = CAST(? AS BLOB)";
+    this.#oneBlob = db.prepare(`SELECT ${COLUMNS} ${byBlobId}`);
+    this.#metaBlob = db.prepare(`SELECT ${METADATA_COLUMNS} ${byBlobId}`);
     this.#users = new V1UserIndex(db, text);
   }
 
@@ -173,13 +179,13 @@ export class V1Reader {
    * null if there is no such row. Throws an `Error` naming the field when it cannot be read.
    */
   metadataOf(sessionId: string): V1Session["metadata"] | null {
-    const row = this.#meta.get(sessionId) as Row | undefined;
+    const row = (this.#meta.get(sessionId) ?? this.#metaBlob.get(sessionId)) as Row | undefined;
     return row ? parseMetadata(decodeRow(row, this.#text), sessionId, []) : null;
   }
 
   /** One session by its `session_id` column, or null if there is no such row. */
   get(sessionId: string): V1Entry | null {
-    const row = this.#one.get(sessionId) as Row | undefined;
+    const row = (this.#one.get(sessionId) ?? this.#oneBlob.get(sessionId)) as Row | undefined;
     return row ? parseRow(row, this.#text) : null;
   }
 
