@@ -21,8 +21,9 @@ import type { SessionMessage } from "./types.js";
  * Whether the provider's conversation and the transcript may now differ (see
  * `realignConversation`): the turn answered open calls with no result (the outputs may have been
  * kept), it was cut off from a provider that may have answered it regardless (its signal aborted,
- * whatever the reason, or the client gave up), the provider says so, or it sent tool results: those are stored (unanswered), and whether the conversation kept
- * them cannot be told; without them it would refuse every later turn over the calls.
+ * whatever the reason, or the client gave up), the provider says so, or it sent tool results:
+ * those are stored (unanswered), and whether the conversation kept them cannot be told; without
+ * them it would refuse every later turn over the calls.
  */
 export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
   const { openToolCalls, input } = turn.providerInput;
