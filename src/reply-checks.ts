@@ -64,3 +64,8 @@ export function isTokenUsage(usage: TokenUsage | undefined): usage is TokenUsage
 function optionalText(value: unknown): boolean {
   return value === undefined || isStorableText(value);
 }
+
+/** An optional boolean (`usageUnknown`, `outputPending`): left out, or true or false. */
+export function isFlag(value: unknown): boolean {
+  return value === undefined || typeof value === "boolean";
+}

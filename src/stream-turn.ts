@@ -11,7 +11,7 @@ import { outgoing, stampNow } from "./input.js";
 import { realignConversation } from "./provider-state.js";
 import { runAnnounced } from "./internal/hooks.js";
 import { holdToolResult, planToolResult } from "./tool-results.js";
-import { isTokenUsage, replyFault } from "./reply-checks.js";
+import { isFlag, isTokenUsage, replyFault } from "./reply-checks.js";
 import { checkEvent, warnStreamCleanup } from "./stream-events.js";
 import { completeTurn, prepare } from "./turn.js";
 import { toProviderError } from "./providers/provider-failure.js";
@@ -104,7 +104,8 @@ async function* heldStream(
       return;
     }
     spent = reply.usage;
-    reported = reply.usageUnknown !== true;
+    // A flag that cannot be read is no statement that the count is known.
+    reported = reply.usageUnknown !== true && isFlag(reply.usageUnknown);
     unknown = !reported;
   };
   // An event that came after the abort: only what it says the attempt cost.
@@ -278,9 +279,4 @@ function attempt(usage: ProviderUsage, served: Served | undefined, unknown = fal
   const spent: SpentAttempt = served ? { usage, model: served.model } : { usage };
   if (unknown) spent.usageUnknown = true;
   return spent;
-}
-
-/** An optional boolean of an event: left out, or true or false. */
-function isFlag(value: unknown): boolean {
-  return value === undefined || typeof value === "boolean";
 }

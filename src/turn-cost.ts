@@ -2,7 +2,7 @@ import { isEmpty } from "./internal/clone.js";
 import { addUsage, priceIn, turnCost } from "./pricing.js";
 import { adapterPrice } from "./adapter-price.js";
 import { ZERO_USAGE } from "./providers/types.js";
-import { isSpentAttempt, isTokenUsage } from "./reply-checks.js";
+import { isFlag, isSpentAttempt, isTokenUsage } from "./reply-checks.js";
 import type { ProviderAdapter, ProviderReply, SpentAttempt } from "./providers/types.js";
 import type { KnownSession, TurnCounters } from "./storage/types.js";
 import type { Runtime } from "./turn-lock.js";
@@ -93,7 +93,8 @@ export function spentOf(reply: ProviderReply): Spent | undefined {
     earlier === undefined || (Array.isArray(earlier) && earlier.every(isSpentAttempt));
   return {
     usage: usable ? reply.usage : ZERO_USAGE,
-    usageUnknown: reply.usageUnknown === true || !readable || !usable,
+    usageUnknown:
+      reply.usageUnknown === true || !isFlag(reply.usageUnknown) || !readable || !usable,
     model,
     earlier: readable ? earlier : undefined,
   };

@@ -10,7 +10,7 @@ import {
   spentBy,
   toProviderError,
 } from "./providers/provider-failure.js";
-import { primaryFailureOf } from "./providers/fallback.js";
+import { primaryOf, takePrimaryFailure } from "./providers/fallback.js";
 import { ZERO_USAGE } from "./providers/types.js";
 import { NOTHING_SPENT, turnCounters, type Spent } from "./turn-cost.js";
 import { appendInTurn, type Runtime } from "./turn-lock.js";
@@ -35,7 +35,8 @@ export function needsRealign(turn: PreparedTurn, failure: unknown): boolean {
     (turn.asked === true &&
       (turn.providerInput.signal?.aborted === true ||
         cutOff(failure) ||
-        cutOff(primaryFailureOf(failure)))) ||
+        (primaryOf(turn.held.adapter) !== turn.held.adapter &&
+          cutOff(takePrimaryFailure(failure))))) ||
     stateAhead(failure)
   );
 }

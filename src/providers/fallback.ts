@@ -121,9 +121,15 @@ function afterPrimary(error: unknown, primary: unknown): unknown {
   return error;
 }
 
-/** What the primary of a fallback chain failed with, for the error its turn ended with. */
-export function primaryFailureOf(error: unknown): unknown {
-  return typeof error === "object" && error !== null ? primaryFailures.get(error) : undefined;
+/**
+ * What the primary of a fallback chain failed with, for the error its turn ended with; read once
+ * (an adapter may throw one error object in many turns: a later turn must not find this one's).
+ */
+export function takePrimaryFailure(error: unknown): unknown {
+  if (typeof error !== "object" || error === null) return undefined;
+  const primary = primaryFailures.get(error);
+  primaryFailures.delete(error);
+  return primary;
 }
 
 /** The error that ends a turn, carrying what every attempt before it was billed. */
