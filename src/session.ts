@@ -198,9 +198,8 @@ export class Session {
    * finishes the clear.
    */
   async clearMessages(): Promise<void> {
-    await withTurn(this.#rt, this.#state, async (known, adapter) => {
-      // Still this session, not one made anew under its id by another process.
-      const record = await readRecord(this.#rt, known);
+    // The turn reads the session first (see `withTurn`): still this one, as it is now.
+    await withTurn(this.#rt, this.#state, async (record, adapter) => {
       const old = providerInfo(record);
       if (old.providerSessionId && adapter.createProviderSession) {
         const fresh = (await adapter.createProviderSession(old)) ?? null;
@@ -245,8 +244,7 @@ export class Session {
         : requireProviderConfig("providerConfig", providerConfig);
     // The turn is queued at once, so turns asked for later run on the switched record. A session
     // can leave a provider this manager cannot use (e.g. one migrated from V1).
-    await withTurnLeaving(this.#rt, this.#state, async (known, previous) => {
-      const record = await readRecord(this.#rt, known); // see clearMessages
+    await withTurnLeaving(this.#rt, this.#state, async (record, previous) => {
       const move = { record, previous, provider, model, given };
       await moveProvider(this.#rt, move, (patch) => this.#update(patch));
     });

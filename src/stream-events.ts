@@ -5,7 +5,7 @@
 import { ProviderError } from "./errors.js";
 import { failureText } from "./providers/provider-failure.js";
 import type { ProviderStreamEvent } from "./providers/types.js";
-import { isTokenUsage } from "./reply-checks.js";
+import { isFlag, isTokenUsage } from "./reply-checks.js";
 
 /** Throws if `event` is not one the stream can take as it is. */
 export function checkEvent(provider: string, event: ProviderStreamEvent): void {
@@ -62,7 +62,7 @@ function checkUsageEvent(
   if (!isTokenUsage(event.usage)) {
     throw new ProviderError(provider, "a usage event has invalid token counts");
   }
-  if (event.usageUnknown !== undefined && typeof event.usageUnknown !== "boolean") {
+  if (!isFlag(event.usageUnknown)) {
     throw new ProviderError(provider, "a usage event's usageUnknown is not a boolean");
   }
 }

@@ -69,10 +69,10 @@ export interface HeldTurn<A extends ProviderAdapter | null = ProviderAdapter> {
  *
  * The usual turn (lock free, record current, adapter built, no lease) is held synchronously:
  * an in-memory turn is a few microseconds, and each promise hop would be a sizeable part of it.
- * With `fresh`, a storage shared across processes is read first, so that whether the lease is
- * needed, and the adapter, follow the session as another process may have left it (a system
- * message, a clear or a switch acts on provider state: a reply turn is fenced instead, see
- * `TurnCounters.ranOn`).
+ * With `fresh`, the session is read first, so that the adapter, and whether the lease is needed,
+ * follow the session as another process may have left it, and one made anew under its id is not
+ * taken for it (a system message, a clear or a switch acts on provider state; a reply turn is
+ * fenced instead, see `TurnCounters.ranOn`).
  */
 export function acquireTurn(
   rt: Runtime,
@@ -96,22 +96,21 @@ export function acquireTurn(
   fresh = false,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
-  const reread = fresh && isTurnLeaseStorage(rt.storage);
   if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
     return rt.mutex.acquire(sessionId, signal).then(
-      () => settleTurn(rt, state, needsAdapter, signal, reread),
+      () => settleTurn(rt, state, needsAdapter, signal, fresh),
       () => Promise.reject(notStarted(state.record)),
     );
   }
   let held: HeldTurn | null;
   try {
-    held = reread ? null : heldAsIs(rt, state);
+    held = fresh ? null : heldAsIs(rt, state);
   } catch (error) {
     rt.mutex.release(sessionId); // an adapter's historyMode threw: the turn was never held
     throw error;
   }
-  return held ?? settleTurn(rt, state, needsAdapter, signal, reread);
+  return held ?? settleTurn(rt, state, needsAdapter, signal, fresh);
 }
 
 /** The turn on the record as it is, when nothing needs reading or waiting for; else null. */
@@ -137,7 +136,7 @@ async function settleTurn(
   state: TurnState,
   needsAdapter: boolean,
   signal?: AbortSignal,
-  reread = false,
+  fresh = false,
 ): Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
   const held: HeldTurn<ProviderAdapter | null> = {
@@ -157,7 +156,7 @@ async function settleTurn(
   try {
     signal?.throwIfAborted(); // aborted while it waited for the turns ahead of it
     const version = rt.versions.of(sessionId);
-    if (reread || version !== state.version) held.record = await readRecord(rt, state.record);
+    if (fresh || version !== state.version) held.record = await readRecord(rt, state.record);
     held.adapter = await adapterOf(held.record.provider);
     if (isTurnLeaseStorage(rt.storage) && keepsState(held.record, held.adapter)) {
       held.releaseLease = await takeLease(rt.storage, sessionId, { ...leaseOptions(rt), signal });
