@@ -6,28 +6,11 @@
 import { afterAll, expect, it } from "vitest";
 import { MigrationAbortedError, migrateV1 } from "../../src/migration/index.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
-import type { SessionStorage } from "../../src/storage/types.js";
-import { v1Messages, writeV1 } from "./fix-helpers.js";
+import { slowAppends, v1Messages, writeV1 } from "./fix-helpers.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir("given-up-");
 afterAll(tmp.cleanup);
-
-function slowAppends(inner: SessionStorage, ms: number, onAppend: () => void): SessionStorage {
-  return new Proxy(inner, {
-    get(t, p, r) {
-      const v = Reflect.get(t, p, r) as unknown;
-      if (p === "appendMessages") {
-        return async (...args: Parameters<SessionStorage["appendMessages"]>) => {
-          onAppend();
-          await new Promise((x) => setTimeout(x, ms));
-          return inner.appendMessages(...args);
-        };
-      }
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
-}
 
 it("a write given up on after an abort is named in the report as possibly stored", async () => {
   const source = tmp.path("v1.db");

@@ -6,29 +6,11 @@
 import { afterAll, expect, it } from "vitest";
 import { MigrationAbortedError, migrateV1 } from "../../src/migration/index.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
-import type { SessionStorage } from "../../src/storage/types.js";
-import { v1Messages, writeV1 } from "./fix-helpers.js";
+import { slowAppends, v1Messages, writeV1 } from "./fix-helpers.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir("r13-abort-slow-");
 afterAll(tmp.cleanup);
-
-/** A target that answers every call, its appends after `ms` (a remote database, a big session). */
-function slowAppends(inner: SessionStorage, ms: number, onAppend: () => void): SessionStorage {
-  return new Proxy(inner, {
-    get(t, p, r) {
-      const v = Reflect.get(t, p, r) as unknown;
-      if (p === "appendMessages") {
-        return async (...args: Parameters<SessionStorage["appendMessages"]>) => {
-          onAppend();
-          await new Promise((x) => setTimeout(x, ms));
-          return inner.appendMessages(...args);
-        };
-      }
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
-}
 
 it("an abort while an answering target writes a session: the report agrees with what is stored", async () => {
   const source = tmp.path("v1.db");

@@ -2,6 +2,7 @@ import { V1Reader } from "../../src/migration/v1-reader.js";
 import { V1Clock } from "../../src/migration/v1-time.js";
 import { convertSession } from "../../src/migration/index.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
+import type { SessionStorage } from "../../src/storage/types.js";
 import { insertV1Rows, openV1Database, v1Row } from "./v1-fixture.js";
 import type { V1MessageSpec, V1Row, V1SessionSpec } from "./v1-fixture.js";
 
@@ -46,4 +47,25 @@ export async function halfWrite(source: string, target: string, timeZone: string
 export function v1Message(id: string, role: string, s: number) {
   const timestamp = `2024-03-04T09:00:${String(s).padStart(2, "0")}.000001`;
   return { id, role, content: `${id}!`, timestamp };
+}
+
+/** A target that answers every call, its appends after `ms` (a remote database, a big session). */
+export function slowAppends(
+  inner: SessionStorage,
+  ms: number,
+  onAppend: () => void,
+): SessionStorage {
+  return new Proxy(inner, {
+    get(t, p, r) {
+      const v = Reflect.get(t, p, r) as unknown;
+      if (p === "appendMessages") {
+        return async (...args: Parameters<SessionStorage["appendMessages"]>) => {
+          onAppend();
+          await new Promise((x) => setTimeout(x, ms));
+          return inner.appendMessages(...args);
+        };
+      }
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
 }
