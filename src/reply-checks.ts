@@ -18,8 +18,7 @@ function replyFieldFault(reply: ProviderReply): string | null {
   if (typeof reply?.content !== "string") return "the reply has no text content";
   if (!isTokenUsage(reply.usage))
     return "the reply's usage is not four whole, non-negative token counts";
-  if (!isFlag(reply.usageUnknown))
-    return "the reply's usageUnknown is not a boolean";
+  if (!isFlag(reply.usageUnknown)) return "the reply's usageUnknown is not a boolean";
   if (reply.metadata !== undefined && !isJsonRecord(reply.metadata))
     return "the reply's metadata is not a plain JSON object";
   if (!optionalText(reply.finishReason)) return "the reply's finishReason is not storable text";
