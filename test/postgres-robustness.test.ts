@@ -170,9 +170,22 @@ describe("a turn lease granted after a wait for a lock", () => {
           (r) => r.content,
           (e: { code?: string }) => `error ${e.code}`,
         );
+      // Q starts only once P's statement waits on the lock (a fixed pause flaked on a busy
+      // machine). Watched from another connection: in a transaction the view is a snapshot.
+      const waiting = (count: number) =>
+        withPg(url, async (watch) => {
+          const sql = `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+          for (let i = 0; i < 2000; i++) {
+            if ((await watch.query<{ n: number }>(sql)).rows[0]!.n >= count) return;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          throw new Error(`never saw ${count} turns waiting on the lock`);
+        });
       const pTurn = outcome(s.sendMessage("p"));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waiting(1);
       const qTurn = outcome((await q.getSession(s.sessionId)).sendMessage("q"));
+      await waiting(2);
       await new Promise((resolve) => setTimeout(resolve, 1100));
       await admin.query("COMMIT");
       // P was never paused, so its lease was never lost: both turns are stored whole, in turn.
