@@ -1,7 +1,8 @@
 import type { ManagerConfig } from "./config.js";
-import { ValidationError } from "./errors.js";
+import { ProviderError, ValidationError } from "./errors.js";
 import { newMessageId } from "./ids.js";
 import { applyMiddleware } from "./internal/middleware.js";
+import type { Runtime } from "./turn-lock.js";
 import type { MessageRole, SessionMessage } from "./types.js";
 import {
   knownOptions,
@@ -49,12 +50,30 @@ export function turnInput(
   return message;
 }
 
-/** The input through the outgoing middleware; a promise only when there is middleware. */
+/**
+ * The input through the outgoing middleware; a promise only when there is middleware. Aborting
+ * `signal` ends the wait for a middleware that does not answer (its turn held meanwhile): a
+ * `ProviderError`, the provider not asked and nothing stored.
+ */
 export function outgoing(
-  config: ManagerConfig,
+  rt: Pick<Runtime, "config" | "closing" | "mutex">,
   message: SessionMessage,
+  provider: string,
+  signal?: AbortSignal,
 ): SessionMessage | Promise<SessionMessage> {
-  return config.middleware.length ? applyMiddleware(config, "outgoing", message) : message;
+  if (!rt.config.middleware.length) return message;
+  const rewritten = applyMiddleware(rt, "outgoing", message);
+  if (!signal) return rewritten;
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      const reason =
+        "the request was aborted in outgoing middleware, before the provider was asked";
+      reject(new ProviderError(provider, reason, { retryable: false, cause: signal.reason }));
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+    rewritten.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
 }
 
 /** A new message of this session, stamped now. */

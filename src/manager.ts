@@ -17,6 +17,7 @@ import {
   type CreateSessionInput,
   type CreateSessionOptions,
 } from "./session-input.js";
+import { failureText } from "./providers/provider-failure.js";
 import { providerInfo } from "./session-record.js";
 import { turnLocksOf, type Runtime } from "./turn-lock.js";
 import type { ListSessionsOptions, SessionRecord } from "./types.js";
@@ -46,6 +47,8 @@ export class SessionManager {
   readonly #providers: ConfiguredProviders;
   readonly #rt: Runtime;
   readonly #closing: Closing;
+  /** Closing the providers and the storage, once every call has ended. */
+  #shut: Promise<void> | undefined;
 
   constructor(options: ManagerOptionsInput = {}) {
     const config = parseOrThrow(ManagerOptions, options) as ManagerConfig;
@@ -60,6 +63,7 @@ export class SessionManager {
     this.#closing = new Closing(this.storage.name);
     const hooks = config.hooks && scopedHooks(config.hooks, this.#closing);
     this.#config = Object.freeze(hooks ? { ...config, hooks } : config);
+    internals.set(this, { config: this.#config, providers: this.#providers });
     this.#rt = {
       storage: this.storage,
       config: this.#config,
@@ -115,9 +119,11 @@ export class SessionManager {
       if (outcome === "absent") await dropProviderState({ adapter, session: providerInfo(record) });
       if (outcome !== "stored") throw error;
     }
+    // Made before the hook: a change the hook makes (a switch) is then one it sees.
+    const session = new Session(this.#rt, record);
     if (this.#config.hooks)
       await callHook(this.#config.hooks, "onSessionCreated", record.sessionId);
-    return new Session(this.#rt, record);
+    return session;
   }
 
   /** Finds a session; with `{ userId }`, a session of another user is reported as not found. */
@@ -201,10 +207,22 @@ export class SessionManager {
    * on the same session (they share a storage object) is waited for with it. Then the providers
    * and the storage are closed (a storage object shared with other managers is closed for them
    * too): all of them even if one fails to, and then `close()` rejects with the first failure.
-   * Called from a hook, it waits for every call but the one running that hook.
+   * Called from a hook, it waits for every call but the one running that hook; the providers
+   * and the storage then close once that call has ended too (a failure to is a process warning
+   * `LANGSWARM_CLOSE_FAILED`, and what a later `close()` rejects with).
    */
   async close(): Promise<void> {
-    await this.#closing.close();
+    const leftOut = await this.#closing.close();
+    const shut = (this.#shut ??= this.#closing.drained().then(() => this.#shutDown()));
+    if (!leftOut) return shut;
+    shut.catch((error: unknown) => {
+      process.emitWarning(`closing the manager failed: ${failureText(error)}`, {
+        code: "LANGSWARM_CLOSE_FAILED",
+      });
+    });
+  }
+
+  async #shutDown(): Promise<void> {
     throwFirst(
       await Promise.allSettled([
         this.#providers.close(() => this.#closing.refusal()),
@@ -218,6 +236,25 @@ export class SessionManager {
     if (!record) throw new SessionNotFoundError(sessionId);
     return record;
   }
+}
+
+/** What the V1 bridge checks a call against before it migrates (see `managerInternals`). */
+const internals = new WeakMap<
+  SessionManager,
+  { config: ManagerConfig; providers: ConfiguredProviders }
+>();
+
+/**
+ * @internal A manager's validated config and providers, for the V1 bridge to refuse what the
+ * manager would refuse before it writes anything.
+ */
+export function managerInternals(manager: SessionManager): {
+  config: ManagerConfig;
+  providers: ConfiguredProviders;
+} {
+  const found = internals.get(manager);
+  if (!found) throw new TypeError("not a SessionManager made by createSessionManager");
+  return found;
 }
 
 /**

@@ -45,6 +45,12 @@ import {
 export type { SendMessageOptions } from "./input.js";
 
 /**
+ * @internal A session's streamed turn, run with a given stream's `io`: a V1 bridge view runs it in
+ * its own `MessageStream`, so that its reader's pace and breaking off reach the turn.
+ */
+export const streamWithIO = Symbol("streamWithIO");
+
+/**
  * One conversation. The same interface for every provider; obtained from the manager.
  *
  * ```ts
@@ -136,7 +142,7 @@ export class Session {
       // The provider gets a signal of this turn's own (see `followSignal`).
       const own = options.signal && followSignal(options.signal);
       try {
-        const ready = outgoing(rt.config, message);
+        const ready = outgoing(rt, message, held.record.provider, own?.signal);
         const input = isPromise(ready) ? await ready : ready;
         const reply = runTurn(rt, held, input, own ? own.signal : undefined);
         return isPromise(reply) ? await reply : reply;
@@ -163,7 +169,7 @@ export class Session {
    * ```
    */
   streamMessage(content: string, options: SendMessageOptions = NO_OPTIONS): MessageStream {
-    return new MessageStream((io) => this.#stream(content, options, io));
+    return new MessageStream((io) => this[streamWithIO](content, options, io));
   }
 
   /** Adds a system message to the conversation; the provider sees it from the next turn on. */
@@ -255,7 +261,8 @@ export class Session {
     return cloneRecord(await this.#refresh());
   }
 
-  async *#stream(
+  /** @internal See `streamWithIO`. */
+  async *[streamWithIO](
     content: string,
     options: SendMessageOptions,
     io: StreamIO,

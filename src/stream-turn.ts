@@ -32,6 +32,11 @@ export interface StreamIO {
   taken(): number;
   /** Lets a turn that waits for its reader go on (its caller's signal was aborted). */
   resume(): void;
+  /**
+   * Lets the turn run to its end without waiting for its reader: another call waits for the
+   * session (perhaps the reader's own loop, which would otherwise wait for itself).
+   */
+  runAhead(): void;
 }
 
 /**
@@ -79,6 +84,7 @@ async function* heldStream(
     io.resume();
   };
   const unlisten = rt.closing.listen(onClose);
+  const unwatch = rt.mutex.watch(held.record.sessionId, io.runAhead);
   const deltas: string[] = [];
   let spent: ProviderUsage = ZERO_USAGE;
   // Whether the answering attempt reported its usage, output included: output (text, or the
@@ -134,7 +140,7 @@ async function* heldStream(
     signal?.addEventListener("abort", onAbort, { once: true });
     io.stop.addEventListener("abort", onStop, { once: true });
     if (signal?.aborted) controller.abort(signal.reason);
-    const input = await outgoing(rt.config, message);
+    const input = await outgoing(rt, message, held.adapter.name, controller.signal);
     const send = await planToolResult(rt, held, input);
     if (send === "hold") {
       outcome = "done"; // a held tool result: stored, and no reply until its siblings arrive
@@ -206,6 +212,7 @@ async function* heldStream(
     signal?.removeEventListener("abort", onAbort);
     io.stop.removeEventListener("abort", onStop);
     unlisten();
+    unwatch();
     controller.abort();
     try {
       // Still open here only when the reader broke off: keep what it read.

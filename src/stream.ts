@@ -16,7 +16,9 @@ const abandoned = new FinalizationRegistry<ReaderState>((r) => r.reading && r.st
  * stored reply once the turn has ended (or rejects with the turn's error).
  *
  * The turn starts at once, like `sendMessage`. Until someone reads the deltas it runs ahead,
- * buffering them, so `await stream.reply` alone works; once read, it goes at the reader's pace.
+ * buffering them, so `await stream.reply` alone works; once read, it goes at the reader's pace
+ * until another call waits for the session (perhaps from the reading loop, which would wait for
+ * itself), and then runs ahead to its end.
  * Breaking off the loop while the turn runs stores exactly what was read, marked
  * `finishReason: "aborted"` (before any text: the input alone, marked unanswered, and `reply`
  * rejects); a turn that already ended has stored its whole reply. One reader at a time: a second
@@ -29,6 +31,8 @@ export class MessageStream implements AsyncIterable<string> {
   readonly #stop = new AbortController();
   #taken = 0;
   #paced = false;
+  /** Set once another call waits for the session: the turn no longer waits for the reader. */
+  #ahead = false;
   #reading = false;
   #ended = false;
   #failure: { error: unknown } | null = null;
@@ -52,6 +56,10 @@ export class MessageStream implements AsyncIterable<string> {
       stop: this.#stop.signal,
       taken: () => this.#taken,
       resume: () => this.#answer(),
+      runAhead: () => {
+        this.#ahead = true;
+        this.#answer();
+      },
     };
     void this.#pump(start(io));
   }
@@ -67,7 +75,7 @@ export class MessageStream implements AsyncIterable<string> {
     this.#stop.signal.addEventListener("abort", stop, { once: true });
     try {
       for (;;) {
-        if (this.#paced && this.#wake === null) {
+        if (this.#paced && !this.#ahead && this.#wake === null) {
           await new Promise<void>((resolve) => (this.#ask = resolve));
         }
         const next = await source.next();

@@ -3,7 +3,7 @@
  * that have one. What sessions share with their manager lives here too.
  */
 import type { ManagerConfig } from "./config.js";
-import type { Closing } from "./internal/closing.js";
+import { runsInside, type Closing } from "./internal/closing.js";
 import type { Announcement } from "./internal/hooks.js";
 import { ConcurrencyError, ProviderError } from "./errors.js";
 import { takeLease, type LeaseOptions } from "./internal/lease.js";
@@ -98,6 +98,7 @@ export function acquireTurn(
   const sessionId = state.record.sessionId;
   if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
+    if (runsInside(rt.mutex, sessionId)) return Promise.reject(waitsForItself(sessionId));
     return rt.mutex.acquire(sessionId, signal).then(
       () => settleTurn(rt, state, needsAdapter, signal, fresh),
       () => Promise.reject(notStarted(state.record)),
@@ -172,6 +173,14 @@ async function settleTurn(
     await releaseTurn(rt, held);
     throw signal?.aborted && error === signal.reason ? notStarted(state.record) : error;
   }
+}
+
+/** A call from middleware (or code it awaits) of the turn it would wait for. */
+function waitsForItself(sessionId: string): ConcurrencyError {
+  return new ConcurrencyError(
+    `session ${sessionId}: a call from its own turn's middleware would wait for that turn ` +
+      "(make it from a hook, which runs once the turn is over)",
+  );
 }
 
 /**

@@ -275,7 +275,7 @@ async function incoming(
   message: SessionMessage,
 ): Promise<SessionMessage> {
   try {
-    return await applyMiddleware(rt.config, "incoming", message);
+    return await applyMiddleware(rt, "incoming", message);
   } catch (failure) {
     // The reply cannot be stored, but its tokens were spent: keep the input and count them.
     throw await keepInput(rt, turn, failure, reply);

@@ -26,10 +26,11 @@ const settled = () => "settled";
 describe("a turn aborted while it waits for the session", () => {
   for (const kind of ["sendMessage", "streamMessage"] as const) {
     it(`${kind} queued behind a stream being read leaves the queue at once`, async () => {
-      const { manager } = createTestManager({ mock: { chunkSize: 2 } });
+      const { manager } = createTestManager({ mock: { chunkSize: 2, latencyMs: 20 } });
       const s = await manager.createSession("u", "mock", "m");
       const reading = s.streamMessage("a long reply, read slowly")[Symbol.asyncIterator]();
-      await reading.next(); // the stream holds the turn while its reader is busy
+      // The stream holds the turn to its end (~300 ms; it runs ahead once others wait).
+      await reading.next();
       const controller = new AbortController();
       const options = { signal: controller.signal };
       const queued =

@@ -1,11 +1,19 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { StorageError } from "../errors.js";
 
-/** A hook running (see `Closing.hook`): whose call runs it, and the hooks it runs within. */
+/** A hook or middleware running (see `Closing.hook`): whose call runs it, and what it runs within. */
 interface HookFrame {
   readonly closing: Closing;
   readonly parent: HookFrame | undefined;
+  /** The session turn its call holds while it runs (middleware runs inside the turn). */
+  readonly holds: TurnKey | undefined;
   running: boolean;
+}
+
+/** A session's turn: its key in a turn lock. */
+export interface TurnKey {
+  readonly lock: object;
+  readonly sessionId: string;
 }
 
 /**
@@ -18,7 +26,8 @@ let hooksRunning = 0;
 /** A `close()` waiting: for every call but those running the hooks it was called from. */
 interface Waiter {
   readonly own: readonly HookFrame[];
-  readonly resolve: () => void;
+  /** Resolved with whether calls were left out (`close()` was called from their hooks). */
+  readonly resolve: (leftOut: boolean) => void;
 }
 
 /**
@@ -32,6 +41,8 @@ export class Closing {
   #closed = false;
   #running = 0;
   #idle: Waiter[] = [];
+  /** Resolves once closed and every call has left, hooks' own calls included. */
+  readonly #drainers: Array<() => void> = [];
   readonly #listeners = new Set<() => void>();
 
   constructor(readonly storageName: string) {}
@@ -64,21 +75,24 @@ export class Closing {
   leave(): void {
     this.#running--;
     if (this.#idle.length !== 0) this.#wake();
+    if (this.#running === 0 && this.#drainers.length) for (const r of this.#drainers.splice(0)) r();
   }
 
   /**
-   * Runs a hook of a call of this manager. A `close()` awaited in it must not wait for that
-   * call, which waits for the hook: the hook's frame tells `close()` which calls to leave out.
+   * Runs a hook (or middleware, which `holds` its call's session turn) of a call of this manager.
+   * A `close()` awaited in it must not wait for that call, which waits for the hook: the hook's
+   * frame tells `close()` which calls to leave out, and a call that would wait for the turn the
+   * middleware runs in that it holds (see `runsInside`).
    */
-  async hook(fn: () => unknown): Promise<void> {
+  async hook<T>(fn: () => T | Promise<T>, holds?: TurnKey): Promise<T> {
     // Only hooks still running matter to close(): a turn started from a hook that has ended
     // would otherwise link every later hook to all earlier ones, a chain without end.
     let parent = hookFrames.getStore();
     while (parent && !parent.running) parent = parent.parent;
-    const frame: HookFrame = { closing: this, parent, running: true };
+    const frame: HookFrame = { closing: this, parent, holds, running: true };
     hooksRunning++;
     try {
-      await hookFrames.run(frame, fn);
+      return await hookFrames.run(frame, fn);
     } finally {
       frame.running = false;
       if (--hooksRunning === 0) hookFrames.disable();
@@ -97,9 +111,10 @@ export class Closing {
 
   /**
    * Closes: tells the listeners, and resolves once every call that entered has left, but for
-   * those running the hooks it is called from (which would wait for it in turn).
+   * those running the hooks it is called from (which would wait for it in turn): with whether
+   * any were left out (see `drained`).
    */
-  close(): Promise<void> {
+  close(): Promise<boolean> {
     if (!this.#closed) {
       this.#closed = true;
       for (const fn of this.#listeners) fn();
@@ -122,8 +137,29 @@ export class Closing {
     const parked = new Set<HookFrame>();
     for (const waiter of this.#idle) for (const f of waiter.own) if (f.running) parked.add(f);
     if (this.#running > parked.size) return;
-    for (const waiter of this.#idle.splice(0)) waiter.resolve();
+    for (const waiter of this.#idle.splice(0)) waiter.resolve(this.#running > 0);
   }
+
+  /**
+   * Resolves once closed and every call has left, those a `close()` from a hook left out too:
+   * what they still do may need the storage (an ancestor hook that did not await the turn whose
+   * hook closed).
+   */
+  drained(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainers.push(resolve));
+  }
+}
+
+/**
+ * Whether the code running now is middleware (or code it awaits) of a call holding this session
+ * turn: waiting for that turn would wait for itself.
+ */
+export function runsInside(lock: object, sessionId: string): boolean {
+  for (let f = hookFrames.getStore(); f; f = f.parent) {
+    if (f.running && f.holds?.lock === lock && f.holds.sessionId === sessionId) return true;
+  }
+  return false;
 }
 
 /** Throws the first failure among settled calls, if any (what failed to close, say). */

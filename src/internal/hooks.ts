@@ -21,7 +21,7 @@ const HOOKS: Record<keyof SessionHooks, true> = {
  * so that the turn path pays nothing; each is looked up when called, with the caller's `this`.
  */
 export function scopedHooks(hooks: SessionHooks, closing: Closing): SessionHooks {
-  const scoped: Record<string, (...args: unknown[]) => Promise<void>> = {};
+  const scoped: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of Object.keys(HOOKS) as (keyof SessionHooks)[]) {
     if (typeof hooks[name] !== "function") continue;
     scoped[name] = (...args) =>

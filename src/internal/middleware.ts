@@ -1,5 +1,6 @@
-import type { ManagerConfig } from "../config.js";
-import { ValidationError } from "../errors.js";
+import { SessionError, ValidationError } from "../errors.js";
+import { failureText } from "../providers/provider-failure.js";
+import type { Runtime } from "../turn-lock.js";
 import type { SessionMessage } from "../types.js";
 import { cloneJson } from "./clone.js";
 import { requireContent, requireRecord, requireStorable } from "../validate.js";
@@ -15,16 +16,20 @@ function requireText(field: string, value: unknown): string {
  * returns is checked like caller input, so a middleware bug cannot store what the API refuses.
  */
 export async function applyMiddleware(
-  config: Pick<ManagerConfig, "middleware" | "maxMessageBytes">,
+  rt: Pick<Runtime, "config" | "closing" | "mutex">,
   direction: "outgoing" | "incoming",
   message: SessionMessage,
 ): Promise<SessionMessage> {
+  const { config } = rt;
+  // It runs inside the session's turn: a call it makes that waits for that turn is refused.
+  const holds = { lock: rt.mutex, sessionId: message.sessionId };
   let current = message;
   for (const m of config.middleware) {
     const rewrite = m[direction];
     if (!rewrite) continue;
     // A copy, so that a middleware editing its argument in place cannot touch the rest.
-    const out: unknown = await rewrite(cloneJson(current));
+    const arg = cloneJson(current);
+    const out: unknown = await rt.closing.hook(() => rewrite.call(m, arg), holds).catch(typed);
     if (typeof out !== "object" || out === null) {
       throw new ValidationError(`middleware.${direction}`, "must return a message");
     }
@@ -43,4 +48,10 @@ export async function applyMiddleware(
     };
   }
   return current;
+}
+
+/** A middleware's failure as thrown, if an `Error`; anything else (`null`, a string) wrapped. */
+function typed(failure: unknown): never {
+  if (failure instanceof Error) throw failure;
+  throw new SessionError(`middleware failed: ${failureText(failure)}`, { cause: failure });
 }

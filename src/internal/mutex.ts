@@ -10,6 +10,8 @@ const SWEEP_AT = 1024;
 export class KeyedMutex {
   // null while held by one; an array of waiters once someone waits; FREE when released.
   readonly #keys = new Map<string, Array<() => void> | null | typeof FREE>();
+  /** Told once when someone starts to wait for the key (see `watch`). */
+  readonly #watchers = new Map<string, () => void>();
   #free = 0;
 
   /** Takes the key if it is free; true when taken. */
@@ -43,7 +45,28 @@ export class KeyedMutex {
       };
       queue.push(take);
       signal?.addEventListener("abort", leave, { once: true });
+      const watcher = this.#watchers.get(key);
+      if (watcher) {
+        this.#watchers.delete(key);
+        watcher();
+      }
     });
+  }
+
+  /**
+   * Calls `fn` once, when someone waits for `key` (at once if someone does): the holder may then
+   * stop holding back. Returns what stops the watch.
+   */
+  watch(key: string, fn: () => void): () => void {
+    const state = this.#keys.get(key);
+    if (state) {
+      fn();
+      return () => undefined;
+    }
+    this.#watchers.set(key, fn);
+    return () => {
+      if (this.#watchers.get(key) === fn) this.#watchers.delete(key);
+    };
   }
 
   /** Hands the key to the next waiter (it stays held, so nobody can cut in), or frees it. */

@@ -74,3 +74,24 @@ export function expectWholeTurns(
   expect(pairs).toEqual(expected);
   expect(counters).toEqual({ message_count: rows.length, last_seq: rows.length });
 }
+
+/** "settled" if the promise settles (either way) within `ms`, else "hang". */
+export function within(p: Promise<unknown>, ms: number): Promise<"settled" | "hang"> {
+  return Promise.race([
+    p.then(
+      () => "settled" as const,
+      () => "settled" as const,
+    ),
+    new Promise<"hang">((resolve) => setTimeout(() => resolve("hang"), ms)),
+  ]);
+}
+
+/** The storages a manager can make by name without a server. */
+export const LOCAL_STORAGES = ["memory", "sqlite"] as const;
+
+/** Options for a manager on memory, or on a private in-memory SQLite database. */
+export function onStorage(storage: (typeof LOCAL_STORAGES)[number]) {
+  return storage === "sqlite"
+    ? ({ storage, storageConfig: { dbPath: ":memory:" } } as const)
+    : ({ storage } as const);
+}
