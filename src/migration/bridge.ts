@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { SessionNotFoundError, ValidationError } from "../errors.js";
 import { lazy } from "../internal/lazy.js";
 import { createSessionInput } from "../session-input.js";
-import type { SessionManager } from "../manager.js";
+import { managerInternals, type SessionManager } from "../manager.js";
 import type { CreateSessionInput, CreateSessionOptions } from "../session-input.js";
 import type { Session } from "../session.js";
 import type { ListSessionsOptions } from "../types.js";
@@ -12,7 +12,7 @@ import type { ConvertedSession, ConvertOptions } from "./convert.js";
 import { isOwnOrNative, notMigrated, readV1, unreadable, userRowIds } from "./bridge-v1.js";
 import { isMigrationOf } from "./v1-origin.js";
 import { V1Reader } from "./v1-reader.js";
-import { V1SessionView } from "./v1-session.js";
+import { V1SessionView, type ManagerChecks } from "./v1-session.js";
 import { V1Clock } from "./v1-time.js";
 import { isIncompleteMigration } from "./resume-state.js";
 import { findMigrated, writeConverted } from "./write.js";
@@ -54,10 +54,14 @@ export type UserSessions = BridgedSession[] & {
  * a taken session id, after which the state is read again).
  *
  * ```ts
- * const bridge = new SessionBridge(createSessionManager({ storage: "sqlite" }), "langswarm_sessions.db");
+ * const manager = createSessionManager({
+ *   storage: "sqlite",
+ *   providers: { openai: process.env.OPENAI_API_KEY }, // the providers the V1 sessions used
+ * });
+ * const bridge = new SessionBridge(manager, "langswarm_sessions.db");
  * const session = await bridge.getSession("session_db5b5fab");
  * await session.sendMessage("Hello again"); // a V1 session is migrated here, then answered by V2
- * await bridge.close();
+ * await bridge.close(); // the manager stays open: it is yours
  * ```
  */
 export class SessionBridge {
@@ -66,10 +70,13 @@ export class SessionBridge {
   readonly #convert: ConvertOptions;
   readonly #v1StyleIds: boolean;
   readonly #inflight = new Map<string, Promise<Session>>();
+  /** What a V1 session's change is checked against before it migrates (see `V1SessionView`). */
+  readonly #checks: ManagerChecks;
 
   constructor(manager: SessionManager, v1DatabasePath: string, options: SessionBridgeOptions = {}) {
     requireString("v1DatabasePath", v1DatabasePath, 4096);
     this.manager = manager;
+    this.#checks = managerInternals(manager);
     this.#convert = {
       clock: new V1Clock(options.timezone),
       sessionIds: options.sessionIds ?? "keep",
@@ -100,6 +107,7 @@ export class SessionBridge {
       v1,
       () => this.#migrate(sessionId),
       () => this.#migrated(v1),
+      this.#checks,
     );
   }
 
@@ -195,6 +203,7 @@ export class SessionBridge {
           v1,
           () => this.#migrate(id),
           () => this.#migrated(v1),
+          this.#checks,
         ),
       );
     }

@@ -1,6 +1,9 @@
+import { NO_OPTIONS, turnInput } from "../input.js";
 import { cloneJson } from "../internal/clone.js";
-import type { Session, SendMessageOptions } from "../session.js";
+import type { managerInternals } from "../manager.js";
+import { streamWithIO, type Session, type SendMessageOptions } from "../session.js";
 import { MessageStream } from "../stream.js";
+import type { StreamIO } from "../stream-turn.js";
 import type {
   GetMessagesOptions,
   SessionMessage,
@@ -8,8 +11,18 @@ import type {
   SessionRecord,
   SessionStatus,
 } from "../types.js";
-import { knownOptions, optionalLimit } from "../validate.js";
+import {
+  knownOptions,
+  optionalLimit,
+  requireContent,
+  requireProviderConfig,
+  requireRecord,
+  requireString,
+} from "../validate.js";
 import type { ConvertedSession } from "./convert.js";
+
+/** What a view checks a change against before it migrates: its manager's config and providers. */
+export type ManagerChecks = ReturnType<typeof managerInternals>;
 
 /** The public surface a bridged session offers: the same as a V2 `Session`. */
 export type SessionInterface = Pick<
@@ -43,8 +56,10 @@ export type SessionInterface = Pick<
  * anything. Reads come from V1 until the first call that changes the session (a message, a
  * system message, a clear, a context update, a provider switch): that call first migrates the
  * session to V2 (once, however many calls race) and then runs on the V2 session, which every
- * later call uses too. Reads check first whether the session has meanwhile been migrated by
- * someone else (another view, process or `migrateV1`) and then come from V2.
+ * later call uses too. A call the V2 session would refuse (bad input, a provider this manager is
+ * not configured with) is refused before that: nothing is written. Reads check first whether the
+ * session has meanwhile been migrated by someone else (another view, process or `migrateV1`) and
+ * then come from V2.
  *
  * ```ts
  * const session = await bridge.getSession("session_db5b5fab"); // a V1SessionView
@@ -56,20 +71,23 @@ export class V1SessionView implements SessionInterface {
   readonly #v1: ConvertedSession;
   readonly #migrate: () => Promise<Session>;
   readonly #migrated: () => Promise<Session | null>;
+  readonly #checks: ManagerChecks;
   #v2: Session | null = null;
 
   /**
    * @internal Made by `SessionBridge`: `migrate` migrates the session, `migrated` finds it in V2
-   * if it is there already.
+   * if it is there already; `checks` are the bridge's manager's (see `managerInternals`).
    */
   constructor(
     v1: ConvertedSession,
     migrate: () => Promise<Session>,
     migrated: () => Promise<Session | null>,
+    checks: ManagerChecks,
   ) {
     this.#v1 = v1;
     this.#migrate = migrate;
     this.#migrated = migrated;
+    this.#checks = checks;
   }
 
   /** True once the session has been migrated and calls go to V2. */
@@ -156,33 +174,36 @@ export class V1SessionView implements SessionInterface {
     return { ...cloneJson(this.#record), messageCount: this.#v1.messages.length };
   }
 
-  async sendMessage(content: string, options?: SendMessageOptions): Promise<SessionMessage> {
-    return (await this.#session()).sendMessage(content, options);
+  async sendMessage(
+    content: string,
+    options: SendMessageOptions = NO_OPTIONS,
+  ): Promise<SessionMessage> {
+    turnInput(this.#checks.config, this.sessionId, content, options);
+    return (await this.#changing(this.#configured)).sendMessage(content, options);
   }
 
-  streamMessage(content: string, options?: SendMessageOptions): MessageStream {
-    const session = (): Promise<Session> => this.#session();
-    return new MessageStream(async function* (io) {
-      const inner = (await session()).streamMessage(content, options);
-      try {
-        yield* inner;
-      } finally {
-        // Also when the reader broke off (`yield*` passed that on): the inner turn's reply.
-        io.settle(await inner.reply);
-      }
-    });
+  /**
+   * As `Session.streamMessage`. The V2 turn runs in this very stream (not in a stream of its own
+   * read by this one, which would run ahead of the reader), so breaking off stops it at what the
+   * reader took.
+   */
+  streamMessage(content: string, options: SendMessageOptions = NO_OPTIONS): MessageStream {
+    return new MessageStream((io) => this.#stream(content, options, io));
   }
 
   async sendSystemMessage(content: string): Promise<SessionMessage> {
-    return (await this.#session()).sendSystemMessage(content);
+    requireContent(content, this.#checks.config.maxMessageBytes);
+    return (await this.#changing(this.#configured)).sendSystemMessage(content);
   }
 
   async clearMessages(): Promise<void> {
-    return (await this.#session()).clearMessages();
+    return (await this.#changing(this.#configured)).clearMessages();
   }
 
   async updateContext(context: Record<string, unknown>): Promise<void> {
-    return (await this.#session()).updateContext(context);
+    requireRecord("context", context);
+    // V2 merges the context without its provider: one it cannot use does not stop it.
+    return (await this.#changing(() => undefined)).updateContext(context);
   }
 
   async switchProvider(
@@ -190,7 +211,18 @@ export class V1SessionView implements SessionInterface {
     model: string,
     providerConfig?: Record<string, unknown>,
   ): Promise<void> {
-    return (await this.#session()).switchProvider(provider, model, providerConfig);
+    requireString("provider", provider);
+    requireString("model", model);
+    const given =
+      providerConfig === undefined
+        ? undefined
+        : requireProviderConfig("providerConfig", providerConfig);
+    // Leaving a provider this manager cannot use is allowed (V1's, often): only the target counts.
+    const session = await this.#changing(async (record) => {
+      const adapter = await this.#checks.providers.get(provider);
+      adapter.validateConfig?.(given ?? record.providerConfig);
+    });
+    return session.switchProvider(provider, model, providerConfig);
   }
 
   get #record(): SessionRecord {
@@ -203,8 +235,30 @@ export class V1SessionView implements SessionInterface {
     return this.#v2 !== null;
   }
 
-  async #session(): Promise<Session> {
+  async *#stream(
+    content: string,
+    options: SendMessageOptions,
+    io: StreamIO,
+  ): AsyncGenerator<string> {
+    turnInput(this.#checks.config, this.sessionId, content, options);
+    const session = await this.#changing(this.#configured);
+    yield* session[streamWithIO](content, options, io);
+  }
+
+  /**
+   * The V2 session a change runs on. A V1 session is migrated first, but only once `refuse` (the
+   * checks V2 would run before writing, on the record as it will be migrated) let the call
+   * through: a call V2 would refuse leaves V2 untouched. Each caller checks its input before.
+   */
+  async #changing(refuse: (record: SessionRecord) => void | Promise<void>): Promise<Session> {
+    if (await this.#inV2()) return this.#v2!;
+    await refuse(this.#record);
     this.#v2 ??= await this.#migrate();
     return this.#v2;
   }
+
+  /** A turn, a system message or a clear needs the session's own provider configured. */
+  readonly #configured = (record: SessionRecord): void => {
+    this.#checks.providers.require(record.provider);
+  };
 }
