@@ -11,7 +11,7 @@ export { SessionBridge } from "./bridge.js";
 export type { SessionBridgeOptions, BridgedSession, UserSessions } from "./bridge.js";
 export { V1SessionView } from "./v1-session.js";
 export { V1Reader } from "./v1-reader.js";
-export type { V1Entry, V1Message, V1Session } from "./v1-reader.js";
+export type { V1Entry, V1Message, V1Session, V1UserRow } from "./v1-reader.js";
 export { V1Clock, localTimeZone } from "./v1-time.js";
 export { parsePythonJson } from "./v1-json.js";
 export { DEFAULT_PROVIDER_MAP, mapV1ProviderToV2 } from "./provider-map.js";

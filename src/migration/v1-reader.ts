@@ -1,10 +1,9 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { StorageError, ValidationError } from "../errors.js";
-import { importLib } from "../internal/lazy.js";
+import { importLib, nativeAddonProblem } from "../internal/lazy.js";
 import { V1HotJournalError } from "./errors.js";
 import { V1Text } from "./v1-text.js";
 import { V1UserIndex } from "./v1-users.js";
-import type { V1UserRow } from "./v1-users.js";
 import { parsePythonJson } from "./v1-json.js";
 import { isObject } from "./v1-values.js";
 
@@ -41,6 +40,14 @@ export interface V1Session {
   /** Oddities worth reporting that do not stop the migration. */
   warnings: string[];
 }
+
+/**
+ * One of a user's rows: its `session_id`, or, when that cannot be read, `rowid:N` (as the
+ * migration reports it) and why. Declared here, not beside `V1UserIndex`: this file's types are
+ * public, and that file's use better-sqlite3's, which come from a package users need not have.
+ */
+export type V1UserRow =
+  { sessionId: string; error?: undefined } | { sessionId: string; error: string };
 
 /** A row read from the V1 file: a session, or why it cannot be migrated. */
 export type V1Entry =
@@ -114,13 +121,23 @@ export class V1Reader {
     this.#users = new V1UserIndex(db, text);
   }
 
-  /** Opens a V1 file read-only; `ValidationError` (field `source`) if it is not one. */
+  /**
+   * Opens a V1 file read-only; `ValidationError` (field `source`) if it is not one, `StorageError`
+   * if better-sqlite3 or its native addon is missing.
+   */
   static async open(path: string): Promise<V1Reader> {
-    const { default: Database } = await importLib("better-sqlite3", () => import("better-sqlite3"));
+    const { default: Database } = await importLib(
+      "better-sqlite3",
+      () => import("better-sqlite3"),
+      (message, cause) => new StorageError("v1", message, { cause }),
+    );
     let db: BetterSqlite3.Database;
     try {
       db = new Database(path, { readonly: true, fileMustExist: true });
     } catch (error) {
+      // The addon loads at the first `new Database()`: then the source is not at fault.
+      const problem = nativeAddonProblem("better-sqlite3", error);
+      if (problem) throw new StorageError("v1", problem, { cause: error });
       throw new ValidationError("source", `cannot open ${path}: ${(error as Error).message}`);
     }
     try {

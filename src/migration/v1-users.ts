@@ -1,4 +1,5 @@
 import type BetterSqlite3 from "better-sqlite3";
+import type { V1UserRow } from "./v1-reader.js";
 import type { V1Text } from "./v1-text.js";
 
 /** A V1 row, by its rowid (listings keep V1's row order). */
@@ -6,13 +7,6 @@ interface UserRow {
   rid: number;
   session_id: unknown;
 }
-
-/**
- * One of a user's rows: its `session_id`, or, when that cannot be read, `rowid:N` (as the
- * migration reports it) and why.
- */
-export type V1UserRow =
-  { sessionId: string; error?: undefined } | { sessionId: string; error: string };
 
 // As bytes, decoded strictly (see `V1Text`): as TEXT, an invalid id would read as another.
 const ID = "rowid AS rid, CAST(session_id AS BLOB) AS session_id";

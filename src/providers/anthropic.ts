@@ -2,6 +2,7 @@ import { untilStalled } from "./stall.js";
 import type Anthropic from "@anthropic-ai/sdk";
 import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ProviderError, ValidationError } from "../errors.js";
+import { importLib } from "../internal/lazy.js";
 import { registerSecret } from "../internal/redact.js";
 import type { ToolCall } from "../types.js";
 import {
@@ -189,7 +190,11 @@ export class AnthropicProvider implements ProviderAdapter {
  */
 export async function anthropicProvider(raw: Record<string, unknown>): Promise<AnthropicProvider> {
   const options = parseOrThrow(ProviderOptions, raw, `providers.${NAME}`);
-  const sdk = (await import("@anthropic-ai/sdk")).default;
+  // Not retryable: no retry or fallback with the same install can cure a missing SDK.
+  const missing = (message: string, cause: unknown) =>
+    new ProviderError(NAME, message, { retryable: false, cause });
+  const sdk = (await importLib("@anthropic-ai/sdk", () => import("@anthropic-ai/sdk"), missing))
+    .default;
   if (options.client !== undefined) {
     // Duck-typed: the caller's client may come from another copy of the package.
     const client = options.client as Partial<Anthropic> | null;

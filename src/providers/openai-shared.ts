@@ -2,6 +2,7 @@ import type OpenAI from "openai";
 import type { ClientOptions } from "openai";
 import { ProviderOptions, parseOrThrow } from "../config.js";
 import { ProviderError, ValidationError } from "../errors.js";
+import { importLib, type LibErrorFactory } from "../internal/lazy.js";
 import { registerSecret } from "../internal/redact.js";
 import type { SessionMessage, TokenUsage } from "../types.js";
 import { quotaAwareFetch, registerClientSecrets } from "./client-options.js";
@@ -31,7 +32,7 @@ export async function connect(
   { keyRequired }: { keyRequired: boolean },
 ): Promise<OpenAIConnection> {
   const options = parseOrThrow(ProviderOptions, raw, `providers.${provider}`);
-  const sdk = (await import("openai")).default;
+  const sdk = (await importLib("openai", () => import("openai"), sdkMissing(provider))).default;
   if (options.client !== undefined) {
     // Duck-typed: the caller's client may come from another copy of the package.
     const client = options.client as Partial<OpenAI> | null;
@@ -67,6 +68,11 @@ export async function connect(
     if (!given) clientOptions.defaultHeaders = { ...options.defaultHeaders, Authorization: null };
   }
   return { provider, client: new sdk(clientOptions), sdk, ownFetch: true };
+}
+
+/** A missing SDK as a `ProviderError`: no retry or fallback with the same install can cure it. */
+function sdkMissing(provider: string): LibErrorFactory {
+  return (message, cause) => new ProviderError(provider, message, { retryable: false, cause });
 }
 
 // Error codes no retry or fallback with the same request can cure: out of credit, a prompt too

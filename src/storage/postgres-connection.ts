@@ -8,7 +8,11 @@ import { registerSecret } from "../internal/redact.js";
 const NAME = "postgres";
 
 export async function createPool(connectionString: string | undefined, max = 10): Promise<Pool> {
-  const { default: pg } = await importLib("pg", () => import("pg"));
+  const { default: pg } = await importLib(
+    "pg",
+    () => import("pg"),
+    (message, cause) => new StorageError(NAME, message, { cause }),
+  );
   const pool = new pg.Pool({
     connectionString,
     max,

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from "better-sqlite3";
 import { parseOrThrow, SqliteConfig } from "../config.js";
 import { SessionError, StorageError, ValidationError } from "../errors.js";
-import { importLib, lazy } from "../internal/lazy.js";
+import { importLib, lazy, nativeAddonProblem } from "../internal/lazy.js";
 import type { SessionMessage, SessionRecord } from "../types.js";
 import { decodeMessage, recordToRow, rowToRecord } from "./codec.js";
 import type { SessionRow } from "./codec.js";
@@ -139,16 +139,21 @@ export function sqliteStorage(
 }
 
 async function openDatabase(options: SqliteStorageOptions): Promise<Statements> {
-  const { default: Database } = await importLib("better-sqlite3", () => import("better-sqlite3"));
+  const { default: Database } = await importLib(
+    "better-sqlite3",
+    () => import("better-sqlite3"),
+    (message, cause) => new StorageError(NAME, message, { cause }),
+  );
   let path = options.dbPath ?? "sessions.db";
   let db: BetterSqlite3.Database;
   try {
     db = (options.database as BetterSqlite3.Database | undefined) ?? new Database(path);
     path = db.name; // a database given open is named by its own file
   } catch (error) {
-    throw new StorageError(NAME, `cannot open ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // The addon loads at the first `new Database()`: its failure is no fault of the file.
+    const problem = nativeAddonProblem("better-sqlite3", error);
+    const message = problem ?? `cannot open ${path}: ${(error as Error).message}`;
+    throw new StorageError(NAME, message, { cause: error });
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
