@@ -62,7 +62,7 @@ export function outgoing(
   signal?: AbortSignal,
 ): SessionMessage | Promise<SessionMessage> {
   if (!rt.config.middleware.length) return message;
-  const rewritten = applyMiddleware(rt, "outgoing", message);
+  const rewritten = applyMiddleware(rt, "outgoing", message, signal);
   if (!signal) return rewritten;
   return new Promise((resolve, reject) => {
     const stop = (): void => {

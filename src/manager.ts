@@ -63,7 +63,11 @@ export class SessionManager {
     this.#closing = new Closing(this.storage.name);
     const hooks = config.hooks && scopedHooks(config.hooks, this.#closing);
     this.#config = Object.freeze(hooks ? { ...config, hooks } : config);
-    internals.set(this, { config: this.#config, providers: this.#providers });
+    internals.set(this, {
+      config: this.#config,
+      providers: this.#providers,
+      closing: this.#closing,
+    });
     this.#rt = {
       storage: this.storage,
       config: this.#config,
@@ -121,8 +125,11 @@ export class SessionManager {
     }
     // Made before the hook: a change the hook makes (a switch) is then one it sees.
     const session = new Session(this.#rt, record);
-    if (this.#config.hooks)
-      await callHook(this.#config.hooks, "onSessionCreated", record.sessionId);
+    if (!this.#config.hooks) return session;
+    const version = this.#rt.versions.of(record.sessionId);
+    await callHook(this.#config.hooks, "onSessionCreated", record.sessionId);
+    // Its getters too; if the read fails, its next turn reads the session anyway.
+    if (this.#rt.versions.of(record.sessionId) !== version) await session.refresh().catch(noop);
     return session;
   }
 
@@ -238,20 +245,24 @@ export class SessionManager {
   }
 }
 
+const noop = (): void => undefined;
+
 /** What the V1 bridge checks a call against before it migrates (see `managerInternals`). */
-const internals = new WeakMap<
-  SessionManager,
-  { config: ManagerConfig; providers: ConfiguredProviders }
->();
+const internals = new WeakMap<SessionManager, ManagerInternals>();
+
+/** See `managerInternals`. */
+export interface ManagerInternals {
+  config: ManagerConfig;
+  providers: ConfiguredProviders;
+  /** What `close()` waits for: a bridge call that migrates runs in it (`closing.run`). */
+  closing: Closing;
+}
 
 /**
  * @internal A manager's validated config and providers, for the V1 bridge to refuse what the
  * manager would refuse before it writes anything.
  */
-export function managerInternals(manager: SessionManager): {
-  config: ManagerConfig;
-  providers: ConfiguredProviders;
-} {
+export function managerInternals(manager: SessionManager): ManagerInternals {
   const found = internals.get(manager);
   if (!found) throw new TypeError("not a SessionManager made by createSessionManager");
   return found;

@@ -3,7 +3,7 @@
  * that have one. What sessions share with their manager lives here too.
  */
 import type { ManagerConfig } from "./config.js";
-import { runsInside, type Closing } from "./internal/closing.js";
+import { noteWaiting, waitsForItself, type Closing } from "./internal/closing.js";
 import type { Announcement } from "./internal/hooks.js";
 import { ConcurrencyError, ProviderError } from "./errors.js";
 import { takeLease, type LeaseOptions } from "./internal/lease.js";
@@ -98,8 +98,12 @@ export function acquireTurn(
   const sessionId = state.record.sessionId;
   if (signal?.aborted) return Promise.reject(notStarted(state.record));
   if (!rt.mutex.tryAcquire(sessionId)) {
-    if (runsInside(rt.mutex, sessionId)) return Promise.reject(waitsForItself(sessionId));
-    return rt.mutex.acquire(sessionId, signal).then(
+    const key = { lock: rt.mutex, sessionId };
+    if (waitsForItself(key)) return Promise.reject(selfWait(sessionId));
+    const noted = noteWaiting(key);
+    const acquired = rt.mutex.acquire(sessionId, signal);
+    acquired.then(noted, noted);
+    return acquired.then(
       () => settleTurn(rt, state, needsAdapter, signal, fresh),
       () => Promise.reject(notStarted(state.record)),
     );
@@ -175,10 +179,10 @@ async function settleTurn(
   }
 }
 
-/** A call from middleware (or code it awaits) of the turn it would wait for. */
-function waitsForItself(sessionId: string): ConcurrencyError {
+/** A call from middleware (or code it awaits) of a turn it would wait for, or a cycle of them. */
+function selfWait(sessionId: string): ConcurrencyError {
   return new ConcurrencyError(
-    `session ${sessionId}: a call from its own turn's middleware would wait for that turn ` +
+    `session ${sessionId}: a call from middleware would wait for a turn that waits for it ` +
       "(make it from a hook, which runs once the turn is over)",
   );
 }

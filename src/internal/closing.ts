@@ -7,6 +7,8 @@ interface HookFrame {
   readonly parent: HookFrame | undefined;
   /** The session turn its call holds while it runs (middleware runs inside the turn). */
   readonly holds: TurnKey | undefined;
+  /** The turn its code waits for, if it does (see `waitsForItself`). */
+  waitsFor: TurnKey | undefined;
   running: boolean;
 }
 
@@ -22,6 +24,14 @@ export interface TurnKey {
  */
 const hookFrames = new AsyncLocalStorage<HookFrame>();
 let hooksRunning = 0;
+/** The running middleware frame that holds each turn, by lock and session. */
+const holders = new WeakMap<object, Map<string, HookFrame>>();
+
+function holdersOf(lock: object): Map<string, HookFrame> {
+  let map = holders.get(lock);
+  if (!map) holders.set(lock, (map = new Map()));
+  return map;
+}
 
 /** A `close()` waiting: for every call but those running the hooks it was called from. */
 interface Waiter {
@@ -84,18 +94,29 @@ export class Closing {
    * frame tells `close()` which calls to leave out, and a call that would wait for the turn the
    * middleware runs in that it holds (see `runsInside`).
    */
-  async hook<T>(fn: () => T | Promise<T>, holds?: TurnKey): Promise<T> {
+  async hook<T>(fn: () => T | Promise<T>, holds?: TurnKey, signal?: AbortSignal): Promise<T> {
     // Only hooks still running matter to close(): a turn started from a hook that has ended
     // would otherwise link every later hook to all earlier ones, a chain without end.
     let parent = hookFrames.getStore();
     while (parent && !parent.running) parent = parent.parent;
-    const frame: HookFrame = { closing: this, parent, holds, running: true };
+    const frame: HookFrame = { closing: this, parent, holds, waitsFor: undefined, running: true };
+    if (holds) holdersOf(holds.lock).set(holds.sessionId, frame);
     hooksRunning++;
+    // Ended when it returns, or when its call stops waiting for it (`signal`): one that never
+    // returns must not keep the AsyncLocalStorage enabled for good.
+    const end = (): void => {
+      if (!frame.running) return;
+      frame.running = false;
+      const map = holds && holdersOf(holds.lock);
+      if (map?.get(holds!.sessionId) === frame) map.delete(holds!.sessionId);
+      if (--hooksRunning === 0) hookFrames.disable();
+    };
+    signal?.addEventListener("abort", end, { once: true });
     try {
       return await hookFrames.run(frame, fn);
     } finally {
-      frame.running = false;
-      if (--hooksRunning === 0) hookFrames.disable();
+      signal?.removeEventListener("abort", end);
+      end();
     }
   }
 
@@ -122,6 +143,8 @@ export class Closing {
     }
     const own: HookFrame[] = [];
     for (let f = hookFrames.getStore(); f; f = f.parent) if (f.closing === this) own.push(f);
+    // From middleware: any call may be queued behind the turn it runs in, so none is waited for.
+    if (own.some((f) => f.running && f.holds)) return Promise.resolve(this.#running > 0);
     return new Promise((resolve) => {
       this.#idle.push({ own, resolve });
       this.#wake();
@@ -137,7 +160,14 @@ export class Closing {
     const parked = new Set<HookFrame>();
     for (const waiter of this.#idle) for (const f of waiter.own) if (f.running) parked.add(f);
     if (this.#running > parked.size) return;
-    for (const waiter of this.#idle.splice(0)) waiter.resolve(this.#running > 0);
+    // A close() from a hook resolves now, its own calls going on; one from outside only once
+    // no call is left.
+    const leftOut = this.#running > 0;
+    this.#idle = this.#idle.filter((waiter) => {
+      if (leftOut && !waiter.own.some((f) => f.running)) return true;
+      waiter.resolve(leftOut);
+      return false;
+    });
   }
 
   /**
@@ -152,14 +182,35 @@ export class Closing {
 }
 
 /**
- * Whether the code running now is middleware (or code it awaits) of a call holding this session
- * turn: waiting for that turn would wait for itself.
+ * Whether waiting for this turn would wait for itself: the code running now is middleware (or
+ * code it awaits) of the call holding it, or of a call that the holder's middleware waits for in
+ * turn (two sessions' middleware calling each other).
  */
-export function runsInside(lock: object, sessionId: string): boolean {
-  for (let f = hookFrames.getStore(); f; f = f.parent) {
-    if (f.running && f.holds?.lock === lock && f.holds.sessionId === sessionId) return true;
+export function waitsForItself(key: TurnKey): boolean {
+  const mine = new Set<HookFrame>();
+  for (let f = hookFrames.getStore(); f; f = f.parent) if (f.running) mine.add(f);
+  let next: TurnKey | undefined = key;
+  for (let hops = 0; mine.size > 0 && next && hops < 1000; hops++) {
+    const holder: HookFrame | undefined = holders.get(next.lock)?.get(next.sessionId);
+    if (!holder) return false;
+    if (mine.has(holder)) return true;
+    next = holder.waitsFor;
   }
   return false;
+}
+
+/** Notes that the middleware the code runs in waits for `key`; returns what ends the note. */
+export function noteWaiting(key: TurnKey): () => void {
+  const frames: HookFrame[] = [];
+  for (let f = hookFrames.getStore(); f; f = f.parent) {
+    if (f.running && f.holds) {
+      f.waitsFor = key;
+      frames.push(f);
+    }
+  }
+  return () => {
+    for (const f of frames) if (f.waitsFor === key) f.waitsFor = undefined;
+  };
 }
 
 /** Throws the first failure among settled calls, if any (what failed to close, say). */

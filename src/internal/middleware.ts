@@ -19,6 +19,7 @@ export async function applyMiddleware(
   rt: Pick<Runtime, "config" | "closing" | "mutex">,
   direction: "outgoing" | "incoming",
   message: SessionMessage,
+  signal?: AbortSignal,
 ): Promise<SessionMessage> {
   const { config } = rt;
   // It runs inside the session's turn: a call it makes that waits for that turn is refused.
@@ -29,7 +30,9 @@ export async function applyMiddleware(
     if (!rewrite) continue;
     // A copy, so that a middleware editing its argument in place cannot touch the rest.
     const arg = cloneJson(current);
-    const out: unknown = await rt.closing.hook(() => rewrite.call(m, arg), holds).catch(typed);
+    const out: unknown = await rt.closing
+      .hook(() => rewrite.call(m, arg), holds, signal)
+      .catch(typed);
     if (typeof out !== "object" || out === null) {
       throw new ValidationError(`middleware.${direction}`, "must return a message");
     }

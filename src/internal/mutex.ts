@@ -59,7 +59,8 @@ export class KeyedMutex {
    */
   watch(key: string, fn: () => void): () => void {
     const state = this.#keys.get(key);
-    if (state) {
+    // A key handed over from its queue keeps the (perhaps emptied) queue: only waiters count.
+    if (Array.isArray(state) && state.length > 0) {
       fn();
       return () => undefined;
     }
