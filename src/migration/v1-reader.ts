@@ -123,7 +123,7 @@ export class V1Reader {
 
   /**
    * Opens a V1 file read-only; `ValidationError` (field `source`) if it is not one, `StorageError`
-   * if better-sqlite3 or its native addon is missing.
+   * if better-sqlite3 or its native addon is missing or cannot be loaded.
    */
   static async open(path: string): Promise<V1Reader> {
     const { default: Database } = await importLib(

@@ -190,10 +190,10 @@ export class AnthropicProvider implements ProviderAdapter {
  */
 export async function anthropicProvider(raw: Record<string, unknown>): Promise<AnthropicProvider> {
   const options = parseOrThrow(ProviderOptions, raw, `providers.${NAME}`);
-  // Not retryable: no retry or fallback with the same install can cure a missing SDK.
-  const missing = (message: string, cause: unknown) =>
+  // Not retryable: no retry or fallback with the same install cures an SDK missing or broken.
+  const unavailable = (message: string, cause: unknown) =>
     new ProviderError(NAME, message, { retryable: false, cause });
-  const sdk = (await importLib("@anthropic-ai/sdk", () => import("@anthropic-ai/sdk"), missing))
+  const sdk = (await importLib("@anthropic-ai/sdk", () => import("@anthropic-ai/sdk"), unavailable))
     .default;
   if (options.client !== undefined) {
     // Duck-typed: the caller's client may come from another copy of the package.

@@ -32,7 +32,7 @@ export async function connect(
   { keyRequired }: { keyRequired: boolean },
 ): Promise<OpenAIConnection> {
   const options = parseOrThrow(ProviderOptions, raw, `providers.${provider}`);
-  const sdk = (await importLib("openai", () => import("openai"), sdkMissing(provider))).default;
+  const sdk = (await importLib("openai", () => import("openai"), sdkUnavailable(provider))).default;
   if (options.client !== undefined) {
     // Duck-typed: the caller's client may come from another copy of the package.
     const client = options.client as Partial<OpenAI> | null;
@@ -70,8 +70,11 @@ export async function connect(
   return { provider, client: new sdk(clientOptions), sdk, ownFetch: true };
 }
 
-/** A missing SDK as a `ProviderError`: no retry or fallback with the same install can cure it. */
-function sdkMissing(provider: string): LibErrorFactory {
+/**
+ * An SDK missing or failing to load as a `ProviderError`: not retryable, since no retry or
+ * fallback with the same install can cure it.
+ */
+function sdkUnavailable(provider: string): LibErrorFactory {
   return (message, cause) => new ProviderError(provider, message, { retryable: false, cause });
 }
 

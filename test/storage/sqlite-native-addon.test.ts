@@ -3,6 +3,8 @@
  * allowScripts gate) leaves better-sqlite3 importable without its native addon, which it loads at
  * the first `new Database()`. That failure must say the addon is missing and to rebuild it, not
  * "cannot open <file>: Could not locate the bindings file" and 13 paths, which blames the file.
+ * So must an addon that is there but that dlopen refuses (node_modules copied from a Mac into a
+ * Linux image, glibc against musl, a truncated download): Node's ERR_DLOPEN_FAILED.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -44,6 +46,14 @@ const versionMismatch = Object.assign(
   { code: "ERR_DLOPEN_FAILED" },
 );
 
+// Node's own error for a .node file dlopen refuses (here: a macOS build on Linux).
+const wrongPlatform = Object.assign(
+  new Error(
+    "/app/node_modules/better-sqlite3/build/Release/better_sqlite3.node: invalid ELF header",
+  ),
+  { code: "ERR_DLOPEN_FAILED" },
+);
+
 describe("nativeAddonProblem", () => {
   it("recognises the addon never built, and says to rebuild it", () => {
     const error = bindingsNotFound();
@@ -58,6 +68,13 @@ describe("nativeAddonProblem", () => {
     const advice = nativeAddonProblem("better-sqlite3", versionMismatch);
     expect(advice).toMatch(/another Node\.js \(NODE_MODULE_VERSION 108; this one needs 115\)/);
     expect(advice).toContain("npm rebuild better-sqlite3");
+  });
+
+  it("recognises an addon dlopen refuses, keeping Node's text, which names the file", () => {
+    const advice = nativeAddonProblem("better-sqlite3", wrongPlatform);
+    expect(advice).toMatch(/native addon cannot be loaded on this platform/);
+    expect(advice).toContain("npm rebuild better-sqlite3");
+    expect(advice).toContain(wrongPlatform.message);
   });
 
   it("leaves every other failure alone", () => {
@@ -82,8 +99,8 @@ async function withBrokenAddon(error: Error) {
   }));
   const { sqliteStorage } = await import("../../src/storage/sqlite.js");
   const { V1Reader } = await import("../../src/migration/v1-reader.js");
-  const { StorageError } = await import("../../src/errors.js");
-  return { sqliteStorage, V1Reader, StorageError };
+  const { StorageError, ValidationError } = await import("../../src/errors.js");
+  return { sqliteStorage, V1Reader, StorageError, ValidationError };
 }
 
 afterEach(() => {
@@ -95,6 +112,7 @@ describe("opening SQLite without better-sqlite3's addon", () => {
   it.each([
     { name: "never built", error: bindingsNotFound },
     { name: "built for another Node.js", error: () => versionMismatch },
+    { name: "built for another platform", error: () => wrongPlatform },
   ])("storage ($name): a StorageError that says to rebuild better-sqlite3", async (c) => {
     const thrown = c.error();
     const lib = await withBrokenAddon(thrown);
@@ -111,11 +129,19 @@ describe("opening SQLite without better-sqlite3's addon", () => {
     }
   });
 
-  it("V1Reader.open: a StorageError that says to rebuild, not an invalid source", async () => {
-    const lib = await withBrokenAddon(bindingsNotFound());
-    const error = await lib.V1Reader.open(join(dir, "v1.db")).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(lib.StorageError);
-    expect((error as InstanceType<typeof lib.StorageError>).backend).toBe("v1");
-    expect((error as Error).message).toContain("npm rebuild better-sqlite3");
-  });
+  it.each([
+    { name: "never built", error: bindingsNotFound },
+    { name: "built for another platform", error: () => wrongPlatform },
+  ])(
+    "V1Reader.open ($name): a StorageError that says to rebuild, not an invalid source",
+    async (c) => {
+      const lib = await withBrokenAddon(c.error());
+      const error = await lib.V1Reader.open(join(dir, "v1.db")).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(lib.StorageError);
+      expect(error).not.toBeInstanceOf(lib.ValidationError);
+      expect((error as InstanceType<typeof lib.StorageError>).backend).toBe("v1");
+      expect((error as Error).message).toContain("npm rebuild better-sqlite3");
+      expect((error as Error).message).not.toContain("invalid source");
+    },
+  );
 });
