@@ -1,4 +1,5 @@
-import { SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
+import { ProviderError, SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
+import type { Closing } from "../internal/closing.js";
 import type { Session } from "../session.js";
 import { requireString } from "../validate.js";
 import { convertSession, v1SourceFingerprint } from "./convert.js";
@@ -94,4 +95,55 @@ export function unreadable(
 export function notMigrated(error: unknown): null {
   if (error instanceof ValidationError && error.field === "sessionId") return null;
   throw error;
+}
+
+/**
+ * A V1 view's change, begun at call time as a V2 session's call is: it enters the manager's
+ * closing, so that `close()` waits for it (migration and V2 call) and it is refused once closed,
+ * before anything is migrated. `session` is `start()`'s V2 session to run it on or, once `signal`
+ * aborts first, the error of a V2 turn aborted before it started: an aborted call settles at once
+ * (already aborted: before migrating), while a migration under way goes on, since stopping it
+ * halfway would leave V2 without V1's history. So `end` leaves the closing once that is over too.
+ */
+export function beginChange<T>(
+  closing: Closing,
+  signal: AbortSignal | undefined,
+  provider: string,
+  start: () => Promise<T>,
+): { session: Promise<T>; end: () => void } {
+  closing.enter();
+  if (signal?.aborted) {
+    closing.leave();
+    throw notStarted(provider);
+  }
+  const ready = start();
+  const leave = (): void => closing.leave();
+  return {
+    session: unlessAborted(ready, signal, () => notStarted(provider)),
+    end: () => void ready.then(leave, leave),
+  };
+}
+
+/** As `turn-lock.ts` refuses a V2 turn aborted before it started: nothing of it is stored. */
+function notStarted(provider: string): ProviderError {
+  return new ProviderError(provider, "the request was aborted before the turn started", {
+    retryable: false,
+  });
+}
+
+/**
+ * `work`'s outcome, or `refusal()` as soon as `signal` aborts first. `work` goes on: it settles
+ * in the background, and a rejection then is handled here rather than reported as unhandled.
+ */
+function unlessAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  refusal: () => Error,
+): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(refusal());
+    signal.addEventListener("abort", abort, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }

@@ -19,10 +19,17 @@ import {
   requireRecord,
   requireString,
 } from "../validate.js";
+import { beginChange } from "./bridge-v1.js";
 import type { ConvertedSession } from "./convert.js";
 
-/** What a view checks a change against before it migrates: its manager's config and providers. */
+/**
+ * What a view checks a change against before it migrates (its manager's config and providers),
+ * and the manager's closing, which its changes enter as the manager's own calls do.
+ */
 export type ManagerChecks = ReturnType<typeof managerInternals>;
+
+/** What refuses a change before the session is migrated (see `V1SessionView.#changing`). */
+type Refuse = (record: SessionRecord) => void | Promise<void>;
 
 /** The public surface a bridged session offers: the same as a V2 `Session`. */
 export type SessionInterface = Pick<
@@ -59,7 +66,9 @@ export type SessionInterface = Pick<
  * later call uses too. A call the V2 session would refuse (bad input, a provider this manager is
  * not configured with) is refused before that: nothing is written. Reads check first whether the
  * session has meanwhile been migrated by someone else (another view, process or `migrateV1`) and
- * then come from V2.
+ * then come from V2. As for a V2 session, `manager.close()` waits for a change asked for before
+ * it (its migration included) and refuses one asked for after it, and a turn aborted before it
+ * runs on V2 is refused as one aborted before it started (see `beginChange`).
  *
  * ```ts
  * const session = await bridge.getSession("session_db5b5fab"); // a V1SessionView
@@ -179,7 +188,7 @@ export class V1SessionView implements SessionInterface {
     options: SendMessageOptions = NO_OPTIONS,
   ): Promise<SessionMessage> {
     turnInput(this.#checks.config, this.sessionId, content, options);
-    return (await this.#changing(this.#configured)).sendMessage(content, options);
+    return this.#change(this.#configured, (s) => s.sendMessage(content, options), options.signal);
   }
 
   /**
@@ -193,17 +202,20 @@ export class V1SessionView implements SessionInterface {
 
   async sendSystemMessage(content: string): Promise<SessionMessage> {
     requireContent(content, this.#checks.config.maxMessageBytes);
-    return (await this.#changing(this.#configured)).sendSystemMessage(content);
+    return this.#change(this.#configured, (s) => s.sendSystemMessage(content));
   }
 
   async clearMessages(): Promise<void> {
-    return (await this.#changing(this.#configured)).clearMessages();
+    return this.#change(this.#configured, (s) => s.clearMessages());
   }
 
   async updateContext(context: Record<string, unknown>): Promise<void> {
     requireRecord("context", context);
     // V2 merges the context without its provider: one it cannot use does not stop it.
-    return (await this.#changing(() => undefined)).updateContext(context);
+    return this.#change(
+      () => undefined,
+      (s) => s.updateContext(context),
+    );
   }
 
   async switchProvider(
@@ -218,11 +230,11 @@ export class V1SessionView implements SessionInterface {
         ? undefined
         : requireProviderConfig("providerConfig", providerConfig);
     // Leaving a provider this manager cannot use is allowed (V1's, often): only the target counts.
-    const session = await this.#changing(async (record) => {
+    const target = async (record: SessionRecord): Promise<void> => {
       const adapter = await this.#checks.providers.get(provider);
       adapter.validateConfig?.(given ?? record.providerConfig);
-    });
-    return session.switchProvider(provider, model, providerConfig);
+    };
+    return this.#change(target, (s) => s.switchProvider(provider, model, providerConfig));
   }
 
   get #record(): SessionRecord {
@@ -241,8 +253,34 @@ export class V1SessionView implements SessionInterface {
     io: StreamIO,
   ): AsyncGenerator<string> {
     turnInput(this.#checks.config, this.sessionId, content, options);
-    const session = await this.#changing(this.#configured);
-    yield* session[streamWithIO](content, options, io);
+    // Migrated: V2's own stream, which enters the manager's closing at once as V2's does.
+    if (this.#v2) return yield* this.#v2[streamWithIO](content, options, io);
+    const change = beginChange(this.#checks.closing, options.signal, this.provider, () =>
+      this.#changing(this.#configured),
+    );
+    try {
+      yield* (await change.session)[streamWithIO](content, options, io);
+    } finally {
+      change.end();
+    }
+  }
+
+  /** Runs a change on the V2 session (see `beginChange`). */
+  async #change<T>(
+    refuse: Refuse,
+    run: (session: Session) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    // Migrated: V2's own call, made now, so that a close() right after waits for it as for V2's.
+    if (this.#v2) return run(this.#v2);
+    const change = beginChange(this.#checks.closing, signal, this.provider, () =>
+      this.#changing(refuse),
+    );
+    try {
+      return await run(await change.session);
+    } finally {
+      change.end();
+    }
   }
 
   /**
@@ -250,7 +288,7 @@ export class V1SessionView implements SessionInterface {
    * checks V2 would run before writing, on the record as it will be migrated) let the call
    * through: a call V2 would refuse leaves V2 untouched. Each caller checks its input before.
    */
-  async #changing(refuse: (record: SessionRecord) => void | Promise<void>): Promise<Session> {
+  async #changing(refuse: Refuse): Promise<Session> {
     if (await this.#inV2()) return this.#v2!;
     await refuse(this.#record);
     this.#v2 ??= await this.#migrate();
