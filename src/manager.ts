@@ -49,6 +49,7 @@ export class SessionManager {
   readonly #closing: Closing;
   /** Closing the providers and the storage, once every call has ended. */
   #shut: Promise<void> | undefined;
+  #warnsOnFailure = false;
 
   constructor(options: ManagerOptionsInput = {}) {
     const config = parseOrThrow(ManagerOptions, options) as ManagerConfig;
@@ -221,12 +222,15 @@ export class SessionManager {
   async close(): Promise<void> {
     const leftOut = await this.#closing.close();
     const shut = (this.#shut ??= this.#closing.drained().then(() => this.#shutDown()));
-    if (!leftOut) return shut;
-    shut.catch((error: unknown) => {
-      process.emitWarning(`closing the manager failed: ${failureText(error)}`, {
-        code: "LANGSWARM_CLOSE_FAILED",
+    if (leftOut && !this.#warnsOnFailure) {
+      this.#warnsOnFailure = true; // once, however many hooks close
+      shut.catch((error: unknown) => {
+        process.emitWarning(`closing the manager failed: ${failureText(error)}`, {
+          code: "LANGSWARM_CLOSE_FAILED",
+        });
       });
-    });
+    }
+    if (!leftOut) return shut;
   }
 
   async #shutDown(): Promise<void> {

@@ -7,8 +7,8 @@ interface HookFrame {
   readonly parent: HookFrame | undefined;
   /** The session turn its call holds while it runs (middleware runs inside the turn). */
   readonly holds: TurnKey | undefined;
-  /** The turn its code waits for, if it does (see `waitsForItself`). */
-  waitsFor: TurnKey | undefined;
+  /** The turns its code waits for (see `waitsForItself`): one entry per wait. */
+  readonly waitsFor: TurnKey[];
   running: boolean;
 }
 
@@ -50,6 +50,7 @@ interface Waiter {
 export class Closing {
   #closed = false;
   #running = 0;
+  #admitting = 0;
   #idle: Waiter[] = [];
   /** Resolves once closed and every call has left, hooks' own calls included. */
   readonly #drainers: Array<() => void> = [];
@@ -66,10 +67,23 @@ export class Closing {
     return new StorageError(this.storageName, "the manager is closed");
   }
 
-  /** A call starts; refused (`StorageError`) once the manager is closed. */
+  /** A call starts; refused (`StorageError`) once the manager is closed (but see `admit`). */
   enter(): void {
-    if (this.#closed) throw this.refusal();
+    if (this.#closed && this.#admitting === 0) throw this.refusal();
     this.#running++;
+  }
+
+  /**
+   * Runs `fn`, in which a call may enter even once closed: for a call that entered before and
+   * goes on through another (a V1 view's change, through the V2 session it migrated to).
+   */
+  admit<T>(fn: () => T): T {
+    this.#admitting++;
+    try {
+      return fn();
+    } finally {
+      this.#admitting--;
+    }
   }
 
   /** Runs a call that `close()` waits for (see `enter`). */
@@ -99,7 +113,9 @@ export class Closing {
     // would otherwise link every later hook to all earlier ones, a chain without end.
     let parent = hookFrames.getStore();
     while (parent && !parent.running) parent = parent.parent;
-    const frame: HookFrame = { closing: this, parent, holds, waitsFor: undefined, running: true };
+    // A call that stopped waiting before its middleware began does not run it (nor hold a turn).
+    signal?.throwIfAborted();
+    const frame: HookFrame = { closing: this, parent, holds, waitsFor: [], running: true };
     if (holds) holdersOf(holds.lock).set(holds.sessionId, frame);
     hooksRunning++;
     // Ended when it returns, or when its call stops waiting for it (`signal`): one that never
@@ -189,27 +205,34 @@ export class Closing {
 export function waitsForItself(key: TurnKey): boolean {
   const mine = new Set<HookFrame>();
   for (let f = hookFrames.getStore(); f; f = f.parent) if (f.running) mine.add(f);
-  let next: TurnKey | undefined = key;
-  for (let hops = 0; mine.size > 0 && next && hops < 1000; hops++) {
-    const holder: HookFrame | undefined = holders.get(next.lock)?.get(next.sessionId);
-    if (!holder) return false;
+  if (mine.size === 0) return false;
+  const seen = new Set<HookFrame>();
+  const keys = [key];
+  for (let next = keys.pop(); next; next = keys.pop()) {
+    const holder = holders.get(next.lock)?.get(next.sessionId);
+    if (!holder || seen.has(holder)) continue;
     if (mine.has(holder)) return true;
-    next = holder.waitsFor;
+    seen.add(holder);
+    keys.push(...holder.waitsFor);
   }
   return false;
 }
 
-/** Notes that the middleware the code runs in waits for `key`; returns what ends the note. */
+/**
+ * Notes that the middleware the code runs in waits for `key` (a fresh object per wait); returns
+ * what ends the note. A call the middleware started without awaiting it counts as awaited: it
+ * cannot be told apart.
+ */
 export function noteWaiting(key: TurnKey): () => void {
   const frames: HookFrame[] = [];
   for (let f = hookFrames.getStore(); f; f = f.parent) {
     if (f.running && f.holds) {
-      f.waitsFor = key;
+      f.waitsFor.push(key);
       frames.push(f);
     }
   }
   return () => {
-    for (const f of frames) if (f.waitsFor === key) f.waitsFor = undefined;
+    for (const f of frames) f.waitsFor.splice(f.waitsFor.indexOf(key) >>> 0, 1);
   };
 }
 

@@ -28,6 +28,7 @@ export async function applyMiddleware(
   for (const m of config.middleware) {
     const rewrite = m[direction];
     if (!rewrite) continue;
+    signal?.throwIfAborted(); // its turn was given up: the rest does not run for it
     // A copy, so that a middleware editing its argument in place cannot touch the rest.
     const arg = cloneJson(current);
     const out: unknown = await rt.closing

@@ -259,7 +259,19 @@ export class V1SessionView implements SessionInterface {
       this.#changing(this.#configured),
     );
     try {
-      yield* (await change.session)[streamWithIO](content, options, io);
+      const turn = (await change.session)[streamWithIO](content, options, io);
+      // Its first step enters the manager's closing: admitted, as this call entered before.
+      const first = await this.#checks.closing.admit(() => turn.next());
+      if (first.done) return;
+      let ended = false;
+      try {
+        yield first.value;
+        yield* turn;
+        ended = true;
+      } finally {
+        // Broken off at the first delta: the turn stores what was read (its own `finally`).
+        if (!ended) await turn.return(undefined);
+      }
     } finally {
       change.end();
     }
@@ -277,7 +289,9 @@ export class V1SessionView implements SessionInterface {
       this.#changing(refuse),
     );
     try {
-      return await run(await change.session);
+      const session = await change.session;
+      // V2's call enters the manager's closing at once: admitted, as this call entered before.
+      return await this.#checks.closing.admit(() => run(session));
     } finally {
       change.end();
     }

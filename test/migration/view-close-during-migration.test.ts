@@ -1,0 +1,107 @@
+/**
+ * BUG: `manager.close()` does not wait for a V1 bridge view's call that is migrating the session.
+ * A V2 turn asked for before close() runs and is stored ("turns already asked for run, are
+ * stored"); the same call on a V1SessionView is killed by the storage closing under it
+ * ("the storage is closed"), and can leave a half-migrated session (record, no messages) behind.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createSessionManager, sqliteStorage } from "../../src/index.js";
+import type { SessionStorage } from "../../src/index.js";
+import { SessionBridge, V1SessionView } from "../../src/migration/index.js";
+import { writeV1 } from "./fix-helpers.js";
+import { tempDir } from "./helpers.js";
+
+const ID = "session_c1c1c1c1";
+const tmp = tempDir("r18-close-mig-");
+const v1 = tmp.path("v1.db");
+beforeAll(() => {
+  const hi = { id: "m0", role: "user", content: "hi", timestamp: "2024-03-04T09:00:00.000001" };
+  const yo = {
+    id: "m1",
+    role: "assistant",
+    content: "yo",
+    timestamp: "2024-03-04T09:00:01.000001",
+  };
+  writeV1(v1, [
+    { session_id: ID, user_id: "u1", provider: "mock", model: "mock-model", messages: [hi, yo] },
+  ]);
+});
+afterAll(tmp.cleanup);
+
+async function transcript(dbPath: string): Promise<string[]> {
+  const m = createSessionManager({ storage: "sqlite", storageConfig: { dbPath } });
+  try {
+    return (await m.storage.getMessages(ID)).map((x) => `${x.role}:${x.content}`);
+  } catch (e) {
+    return [`error: ${(e as Error).message}`];
+  } finally {
+    await m.close();
+  }
+}
+
+it("baseline: a V2 session's sendMessage asked for before close() is run and stored", async () => {
+  const dbPath = tmp.path("baseline.db");
+  const manager = createSessionManager({ storage: "sqlite", storageConfig: { dbPath } });
+  const s = await manager.createSession({ userId: "u1", provider: "mock", model: "mock-model" });
+  const reply = s.sendMessage("hello");
+  await manager.close();
+  expect((await reply).content).toBe("Echo: hello");
+});
+
+it("a V1 view's sendMessage asked for before close() is run and stored too", async () => {
+  const dbPath = tmp.path("view.db");
+  const manager = createSessionManager({
+    storage: "sqlite",
+    storageConfig: { dbPath },
+    providers: { mock: null },
+  });
+  const bridge = new SessionBridge(manager, v1, { timezone: "UTC" });
+  const view = await bridge.getSession(ID);
+  expect(view).toBeInstanceOf(V1SessionView);
+  const reply = view.sendMessage("hello").then(
+    (m) => m.content,
+    (e: Error) => `rejected: ${e.message}`,
+  );
+  await manager.close();
+  await bridge.close();
+  // Today: "rejected: [session] [sqlite] the storage is closed", and nothing migrated.
+  expect(await reply).toBe("Echo: hello");
+  expect(await transcript(dbPath)).toEqual([
+    "user:hi",
+    "assistant:yo",
+    "user:hello",
+    "assistant:Echo: hello",
+  ]);
+});
+
+it("close() during a view's migration does not leave a half-migrated session", async () => {
+  const dbPath = tmp.path("half.db");
+  const inner = sqliteStorage({ dbPath });
+  let appending!: () => void;
+  const appendStarted = new Promise<void>((r) => (appending = r));
+  // A storage whose appends take a moment (a big V1 session, a remote database).
+  const storage: SessionStorage = new Proxy(inner, {
+    get(t, p, r) {
+      const v = Reflect.get(t, p, r) as unknown;
+      if (p === "appendMessages") {
+        return async (...args: Parameters<SessionStorage["appendMessages"]>) => {
+          appending();
+          await new Promise((x) => setTimeout(x, 200));
+          return inner.appendMessages(...args);
+        };
+      }
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+  const manager = createSessionManager({ storage, providers: { mock: null } });
+  const bridge = new SessionBridge(manager, v1, { timezone: "UTC" });
+  const view = await bridge.getSession(ID);
+  const reply = view.sendMessage("hello").catch((e: Error) => e);
+  await appendStarted; // the V1 session's record is written; its messages are on their way
+  await manager.close();
+  await bridge.close();
+  await reply;
+  // Today: the session is in V2 with none of its V1 history (a manager reading it sees []).
+  const stored = await transcript(dbPath);
+  expect(stored.slice(0, 2)).toEqual(["user:hi", "assistant:yo"]);
+});
