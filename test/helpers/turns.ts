@@ -1,3 +1,4 @@
+import { executionAsyncResource } from "node:async_hooks";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -94,4 +95,17 @@ export function onStorage(storage: (typeof LOCAL_STORAGES)[number]) {
   return storage === "sqlite"
     ? ({ storage, storageConfig: { dbPath: ":memory:" } } as const)
     : ({ storage } as const);
+}
+
+/** How many AsyncLocalStorage instances propagate into a resource made now (a timer). */
+export function enabledStorages(): Promise<number> {
+  return new Promise<number>((resolve) =>
+    setTimeout(() =>
+      resolve(
+        Object.getOwnPropertySymbols(executionAsyncResource()).filter((s) =>
+          String(s).includes("ResourceStore"),
+        ).length,
+      ),
+    ),
+  );
 }

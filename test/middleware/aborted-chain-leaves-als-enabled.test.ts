@@ -7,23 +7,11 @@
  * that gets its turn after close() (its controller is aborted at once): a middleware that never
  * answers then keeps the AsyncLocalStorage enabled for the life of the process.
  */
-import { executionAsyncResource } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
+import { enabledStorages } from "../helpers/turns.js";
 import { createSessionManager, type SessionMessage } from "../../src/index.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** How many AsyncLocalStorage instances propagate into a resource made now (a timer). */
-const enabledStorages = () =>
-  new Promise<number>((resolve) =>
-    setTimeout(() =>
-      resolve(
-        Object.getOwnPropertySymbols(executionAsyncResource()).filter((s) =>
-          String(s).includes("ResourceStore"),
-        ).length,
-      ),
-    ),
-  );
 
 const never = () => new Promise<SessionMessage>(() => undefined);
 

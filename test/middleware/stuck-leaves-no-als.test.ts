@@ -5,21 +5,9 @@
  * (a moderation call without a timeout), and the application goes on; but that middleware's
  * frame never ends, so the storage stays enabled for the life of the process.
  */
-import { executionAsyncResource } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
+import { enabledStorages } from "../helpers/turns.js";
 import { createSessionManager, ProviderError, type SessionMessage } from "../../src/index.js";
-
-/** How many AsyncLocalStorage instances propagate into a resource made now (a timer). */
-const enabledStorages = () =>
-  new Promise<number>((resolve) =>
-    setTimeout(() =>
-      resolve(
-        Object.getOwnPropertySymbols(executionAsyncResource()).filter((s) =>
-          String(s).includes("ResourceStore"),
-        ).length,
-      ),
-    ),
-  );
 
 describe("an aborted turn whose outgoing middleware never answers", () => {
   it("control: a middleware that answers leaves no AsyncLocalStorage enabled", async () => {

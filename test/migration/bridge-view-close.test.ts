@@ -7,25 +7,13 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createSessionManager, StorageError } from "../../src/index.js";
 import { SessionBridge, V1SessionView } from "../../src/migration/index.js";
-import { writeV1 } from "./fix-helpers.js";
 import { tempDir } from "./helpers.js";
-import { gatedAppends, settledYet, storedTranscript } from "./view-gate.js";
+import { gatedAppends, settledYet, storedTranscript, writeHiYo } from "./view-gate.js";
 
 const ID = "session_c1c1c1c1";
 const tmp = tempDir("mig-view-close-");
 const v1 = tmp.path("langswarm_sessions.db");
-beforeAll(() => {
-  const hi = { id: "m0", role: "user", content: "hi", timestamp: "2024-03-04T09:00:00.000001" };
-  const yo = {
-    id: "m1",
-    role: "assistant",
-    content: "yo",
-    timestamp: "2024-03-04T09:00:01.000001",
-  };
-  writeV1(v1, [
-    { session_id: ID, user_id: "u1", provider: "mock", model: "mock-model", messages: [hi, yo] },
-  ]);
-});
+beforeAll(() => writeHiYo(v1, ID));
 afterAll(tmp.cleanup);
 
 /** A view of the V1 session on a manager whose migration appends wait for `open()`. */

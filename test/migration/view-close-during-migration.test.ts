@@ -8,24 +8,13 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createSessionManager, sqliteStorage } from "../../src/index.js";
 import type { SessionStorage } from "../../src/index.js";
 import { SessionBridge, V1SessionView } from "../../src/migration/index.js";
-import { writeV1 } from "./fix-helpers.js";
 import { tempDir } from "./helpers.js";
+import { writeHiYo } from "./view-gate.js";
 
 const ID = "session_c1c1c1c1";
 const tmp = tempDir("r18-close-mig-");
 const v1 = tmp.path("v1.db");
-beforeAll(() => {
-  const hi = { id: "m0", role: "user", content: "hi", timestamp: "2024-03-04T09:00:00.000001" };
-  const yo = {
-    id: "m1",
-    role: "assistant",
-    content: "yo",
-    timestamp: "2024-03-04T09:00:01.000001",
-  };
-  writeV1(v1, [
-    { session_id: ID, user_id: "u1", provider: "mock", model: "mock-model", messages: [hi, yo] },
-  ]);
-});
+beforeAll(() => writeHiYo(v1, ID));
 afterAll(tmp.cleanup);
 
 async function transcript(dbPath: string): Promise<string[]> {

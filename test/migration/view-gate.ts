@@ -1,4 +1,5 @@
 import { StorageError } from "../../src/errors.js";
+import { writeV1 } from "./fix-helpers.js";
 import { sqliteStorage } from "../../src/storage/sqlite.js";
 import type { SessionStorage } from "../../src/storage/types.js";
 
@@ -53,4 +54,18 @@ export async function settledYet(promise: Promise<unknown>): Promise<boolean> {
   );
   await new Promise((resolve) => setImmediate(resolve));
   return settled;
+}
+
+/** A V1 file holding one session `id` of user u1 on the mock: "hi", then "yo". */
+export function writeHiYo(path: string, id: string): void {
+  const hi = { id: "m0", role: "user", content: "hi", timestamp: "2024-03-04T09:00:00.000001" };
+  const yo = {
+    id: "m1",
+    role: "assistant",
+    content: "yo",
+    timestamp: "2024-03-04T09:00:01.000001",
+  };
+  writeV1(path, [
+    { session_id: id, user_id: "u1", provider: "mock", model: "mock-model", messages: [hi, yo] },
+  ]);
 }
