@@ -106,7 +106,7 @@ export class Closing {
    * Runs a hook (or middleware, which `holds` its call's session turn) of a call of this manager.
    * A `close()` awaited in it must not wait for that call, which waits for the hook: the hook's
    * frame tells `close()` which calls to leave out, and a call that would wait for the turn the
-   * middleware runs in that it holds (see `runsInside`).
+   * middleware runs in that it holds (see `waitsForItself`).
    */
   async hook<T>(fn: () => T | Promise<T>, holds?: TurnKey, signal?: AbortSignal): Promise<T> {
     // Only hooks still running matter to close(): a turn started from a hook that has ended
