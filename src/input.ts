@@ -1,6 +1,7 @@
 import type { ManagerConfig } from "./config.js";
 import { ProviderError, ValidationError } from "./errors.js";
 import { newMessageId } from "./ids.js";
+import { unlessAborted } from "./internal/follow-signal.js";
 import { applyMiddleware } from "./internal/middleware.js";
 import type { Runtime } from "./turn-lock.js";
 import type { MessageRole, SessionMessage } from "./types.js";
@@ -63,16 +64,9 @@ export function outgoing(
 ): SessionMessage | Promise<SessionMessage> {
   if (!rt.config.middleware.length) return message;
   const rewritten = applyMiddleware(rt, "outgoing", message, signal);
-  if (!signal) return rewritten;
-  return new Promise((resolve, reject) => {
-    const stop = (): void => {
-      const reason =
-        "the request was aborted in outgoing middleware, before the provider was asked";
-      reject(new ProviderError(provider, reason, { retryable: false, cause: signal.reason }));
-    };
-    if (signal.aborted) stop();
-    else signal.addEventListener("abort", stop, { once: true });
-    rewritten.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  return unlessAborted(rewritten, signal, () => {
+    const reason = "the request was aborted in outgoing middleware, before the provider was asked";
+    return new ProviderError(provider, reason, { retryable: false, cause: signal!.reason });
   });
 }
 

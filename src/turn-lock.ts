@@ -96,7 +96,7 @@ export function acquireTurn(
   fresh = false,
 ): HeldTurn<ProviderAdapter | null> | Promise<HeldTurn<ProviderAdapter | null>> {
   const sessionId = state.record.sessionId;
-  if (signal?.aborted) return Promise.reject(notStarted(state.record));
+  if (signal?.aborted) return Promise.reject(notStarted(state.record.provider));
   if (!rt.mutex.tryAcquire(sessionId)) {
     const key = { lock: rt.mutex, sessionId };
     if (waitsForItself(key)) return Promise.reject(selfWait(sessionId));
@@ -105,7 +105,7 @@ export function acquireTurn(
     acquired.then(noted, noted);
     return acquired.then(
       () => settleTurn(rt, state, needsAdapter, signal, fresh),
-      () => Promise.reject(notStarted(state.record)),
+      () => Promise.reject(notStarted(state.record.provider)),
     );
   }
   let held: HeldTurn | null;
@@ -175,7 +175,7 @@ async function settleTurn(
     return held;
   } catch (error) {
     await releaseTurn(rt, held);
-    throw signal?.aborted && error === signal.reason ? notStarted(state.record) : error;
+    throw signal?.aborted && error === signal.reason ? notStarted(state.record.provider) : error;
   }
 }
 
@@ -191,8 +191,8 @@ function selfWait(sessionId: string): ConcurrencyError {
  * A turn aborted before it held the session (already aborted, or while it waited for the turns
  * ahead of it): it never started, so nothing of it is stored.
  */
-function notStarted(record: SessionRecord): ProviderError {
-  return new ProviderError(record.provider, "the request was aborted before the turn started", {
+export function notStarted(provider: string): ProviderError {
+  return new ProviderError(provider, "the request was aborted before the turn started", {
     retryable: false,
   });
 }

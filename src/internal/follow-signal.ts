@@ -19,3 +19,22 @@ export function followSignal(signal: AbortSignal): { signal: AbortSignal; releas
   signal.addEventListener("abort", abort, { once: true });
   return { signal: own.signal, release: () => signal.removeEventListener("abort", abort) };
 }
+
+/**
+ * `work`'s outcome, or `refusal()` as soon as `signal` aborts (at once if it has): the caller
+ * stops waiting for work that may never settle. `work` goes on in the background; a rejection
+ * then is handled here rather than reported as unhandled.
+ */
+export function unlessAborted<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  refusal: () => Error,
+): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = (): void => reject(refusal());
+    if (signal.aborted) stop();
+    else signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}

@@ -1,5 +1,7 @@
-import { ProviderError, SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
+import { SessionNotFoundError, StorageError, ValidationError } from "../errors.js";
 import type { Closing } from "../internal/closing.js";
+import { unlessAborted } from "../internal/follow-signal.js";
+import { notStarted } from "../turn-lock.js";
 import type { Session } from "../session.js";
 import { requireString } from "../validate.js";
 import { convertSession, v1SourceFingerprint } from "./convert.js";
@@ -122,28 +124,4 @@ export function beginChange<T>(
     session: unlessAborted(ready, signal, () => notStarted(provider)),
     end: () => void ready.then(leave, leave),
   };
-}
-
-/** As `turn-lock.ts` refuses a V2 turn aborted before it started: nothing of it is stored. */
-function notStarted(provider: string): ProviderError {
-  return new ProviderError(provider, "the request was aborted before the turn started", {
-    retryable: false,
-  });
-}
-
-/**
- * `work`'s outcome, or `refusal()` as soon as `signal` aborts first. `work` goes on: it settles
- * in the background, and a rejection then is handled here rather than reported as unhandled.
- */
-function unlessAborted<T>(
-  work: Promise<T>,
-  signal: AbortSignal | undefined,
-  refusal: () => Error,
-): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => reject(refusal());
-    signal.addEventListener("abort", abort, { once: true });
-    void work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-  });
 }

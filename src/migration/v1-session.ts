@@ -1,6 +1,6 @@
 import { NO_OPTIONS, turnInput } from "../input.js";
 import { cloneJson } from "../internal/clone.js";
-import type { managerInternals } from "../manager.js";
+import type { ManagerInternals } from "../manager.js";
 import { streamWithIO, type Session, type SendMessageOptions } from "../session.js";
 import { MessageStream } from "../stream.js";
 import type { StreamIO } from "../stream-turn.js";
@@ -26,7 +26,7 @@ import type { ConvertedSession } from "./convert.js";
  * What a view checks a change against before it migrates (its manager's config and providers),
  * and the manager's closing, which its changes enter as the manager's own calls do.
  */
-export type ManagerChecks = ReturnType<typeof managerInternals>;
+export type ManagerChecks = ManagerInternals;
 
 /** What refuses a change before the session is migrated (see `V1SessionView.#changing`). */
 type Refuse = (record: SessionRecord) => void | Promise<void>;

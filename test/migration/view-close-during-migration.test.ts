@@ -5,11 +5,10 @@
  * ("the storage is closed"), and can leave a half-migrated session (record, no messages) behind.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createSessionManager, sqliteStorage } from "../../src/index.js";
-import type { SessionStorage } from "../../src/index.js";
+import { createSessionManager } from "../../src/index.js";
 import { SessionBridge, V1SessionView } from "../../src/migration/index.js";
 import { tempDir } from "./helpers.js";
-import { writeHiYo } from "./view-gate.js";
+import { gatedAppends, writeHiYo } from "./view-gate.js";
 
 const ID = "session_c1c1c1c1";
 const tmp = tempDir("r18-close-mig-");
@@ -65,29 +64,16 @@ it("a V1 view's sendMessage asked for before close() is run and stored too", asy
 
 it("close() during a view's migration does not leave a half-migrated session", async () => {
   const dbPath = tmp.path("half.db");
-  const inner = sqliteStorage({ dbPath });
-  let appending!: () => void;
-  const appendStarted = new Promise<void>((r) => (appending = r));
-  // A storage whose appends take a moment (a big V1 session, a remote database).
-  const storage: SessionStorage = new Proxy(inner, {
-    get(t, p, r) {
-      const v = Reflect.get(t, p, r) as unknown;
-      if (p === "appendMessages") {
-        return async (...args: Parameters<SessionStorage["appendMessages"]>) => {
-          appending();
-          await new Promise((x) => setTimeout(x, 200));
-          return inner.appendMessages(...args);
-        };
-      }
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
+  // A storage whose appends wait (a big V1 session, a remote database) until `open()`.
+  const { storage, open, appending } = gatedAppends(dbPath);
   const manager = createSessionManager({ storage, providers: { mock: null } });
   const bridge = new SessionBridge(manager, v1, { timezone: "UTC" });
   const view = await bridge.getSession(ID);
   const reply = view.sendMessage("hello").catch((e: Error) => e);
-  await appendStarted; // the V1 session's record is written; its messages are on their way
-  await manager.close();
+  await appending; // the V1 session's record is written; its messages are on their way
+  const closed = manager.close();
+  open();
+  await closed;
   await bridge.close();
   await reply;
   // Today: the session is in V2 with none of its V1 history (a manager reading it sees []).
